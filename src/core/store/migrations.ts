@@ -1,0 +1,99 @@
+/**
+ * Numbered schema migrations. Append only: never edit a migration that has shipped,
+ * add a new one. `user_version` records how far a library file has been migrated.
+ */
+export interface Migration {
+  version: number
+  name: string
+  sql: string
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'image library',
+    sql: `
+      CREATE TABLE datasets (
+        id          INTEGER PRIMARY KEY,
+        name        TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        updated_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+      );
+
+      -- A label ("class") of one dataset.
+      CREATE TABLE labels (
+        id          INTEGER PRIMARY KEY,
+        dataset_id  INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        name        TEXT NOT NULL,
+        created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        UNIQUE (dataset_id, name)
+      );
+
+      CREATE TABLE images (
+        id           INTEGER PRIMARY KEY,
+        dataset_id   INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        source_path  TEXT NOT NULL,
+        hash         TEXT NOT NULL,            -- sha256 of the file bytes, hex
+        width        INTEGER NOT NULL,         -- after EXIF orientation
+        height       INTEGER NOT NULL,
+        format       TEXT NOT NULL,            -- jpeg, png, webp, gif, tiff, heif, bmp...
+        bytes        INTEGER NOT NULL,
+        label_id     INTEGER REFERENCES labels(id) ON DELETE SET NULL,
+        split        TEXT NOT NULL DEFAULT 'unassigned'
+                     CHECK (split IN ('unassigned', 'train', 'validation', 'test')),
+        split_locked INTEGER NOT NULL DEFAULT 0 CHECK (split_locked IN (0, 1)), -- manual override survives re-split
+        status       TEXT NOT NULL DEFAULT 'ok' CHECK (status IN ('ok', 'missing')),
+        imported_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        UNIQUE (dataset_id, hash)
+      );
+      CREATE INDEX images_by_label ON images(dataset_id, label_id);
+      CREATE INDEX images_by_split ON images(dataset_id, split);
+      CREATE INDEX images_by_path ON images(dataset_id, source_path);
+
+      -- Training: filled by the trainer. One run trains a group of networks together.
+      CREATE TABLE runs (
+        id          INTEGER PRIMARY KEY,
+        dataset_id  INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        status      TEXT NOT NULL DEFAULT 'queued'
+                    CHECK (status IN ('queued', 'running', 'completed', 'cancelled', 'failed', 'interrupted')),
+        config_json TEXT NOT NULL,
+        labels_json TEXT NOT NULL,             -- label names in class-index order, frozen at start
+        backend     TEXT,
+        message     TEXT,
+        created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        started_at  TEXT,
+        finished_at TEXT
+      );
+
+      CREATE TABLE networks (
+        id          INTEGER PRIMARY KEY,
+        run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        idx         INTEGER NOT NULL,          -- position in the group
+        arch        TEXT NOT NULL,
+        params      INTEGER,
+        flops       INTEGER,
+        UNIQUE (run_id, idx)
+      );
+
+      CREATE TABLE epochs (
+        id            INTEGER PRIMARY KEY,
+        run_id        INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        epoch         INTEGER NOT NULL,
+        metrics_json  TEXT NOT NULL,           -- per-network and teacher metrics, fusion weights, lr, seconds
+        created_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        UNIQUE (run_id, epoch)
+      );
+
+      -- A trained network's weights as saved on disk (checkpoint or export).
+      CREATE TABLE models (
+        id          INTEGER PRIMARY KEY,
+        run_id      INTEGER REFERENCES runs(id) ON DELETE CASCADE,
+        network_idx INTEGER,
+        kind        TEXT NOT NULL CHECK (kind IN ('checkpoint', 'final', 'imported')),
+        path        TEXT NOT NULL,
+        epoch       INTEGER,
+        created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+      );
+    `,
+  },
+]

@@ -1,0 +1,121 @@
+/**
+ * Types shared by every process and shell: the one vocabulary of Cohort.
+ * Plain data only (structured-clone and JSON safe).
+ */
+
+export type Split = 'unassigned' | 'train' | 'validation' | 'test'
+export const SPLITS: readonly Split[] = ['unassigned', 'train', 'validation', 'test']
+
+export type ImageStatus = 'ok' | 'missing'
+
+export interface LabelSummary {
+  id: number
+  name: string
+  /** images carrying this label */
+  count: number
+}
+
+export interface DatasetSummary {
+  id: number
+  name: string
+  createdAt: string
+  imageCount: number
+  labeledCount: number
+  missingCount: number
+  labels: LabelSummary[]
+  splits: Record<Split, number>
+}
+
+export interface ImageRecord {
+  id: number
+  datasetId: number
+  sourcePath: string
+  hash: string
+  width: number
+  height: number
+  format: string
+  bytes: number
+  labelId: number | null
+  label: string | null
+  split: Split
+  splitLocked: boolean
+  status: ImageStatus
+}
+
+export interface ImageQuery {
+  datasetId: number
+  labelId?: number | null // null = unlabelled only
+  split?: Split
+  status?: ImageStatus
+  offset?: number
+  limit?: number
+}
+
+/** Why a file was not imported. Each has a human sentence in REJECT_MESSAGES. */
+export type RejectReason =
+  | 'empty'
+  | 'corrupt'
+  | 'not-an-image'
+  | 'too-many-pixels'
+  | 'too-large'
+  | 'unreadable'
+  | 'outside-symlink'
+
+export const REJECT_MESSAGES: Record<RejectReason, string> = {
+  empty: 'the file is empty',
+  corrupt: 'the image data is truncated or corrupt',
+  'not-an-image': 'not an image Cohort can read',
+  'too-many-pixels': 'the image has more pixels than the safety limit',
+  'too-large': 'the file is larger than the safety limit',
+  unreadable: 'the file cannot be read (permissions or I/O error)',
+  'outside-symlink': 'a symbolic link that leads outside the imported folder',
+}
+
+export interface RejectedFile {
+  path: string
+  reason: RejectReason
+  detail?: string
+}
+
+export interface ImportConflict {
+  path: string
+  /** label the existing copy of these bytes has */
+  existingLabel: string | null
+  /** label this path would have given */
+  newLabel: string | null
+  existingPath: string
+}
+
+export interface ImportReport {
+  dataset: string
+  imported: number
+  duplicates: number
+  conflicts: ImportConflict[]
+  skipped: number
+  rejected: RejectedFile[]
+  /** images per label in the whole dataset after the import; '' never appears, unlabelled are not counted */
+  classes: Record<string, number>
+  cancelled: boolean
+  seconds: number
+}
+
+export interface ImportProgress {
+  phase: 'scanning' | 'importing' | 'done'
+  done: number
+  total: number
+  ratePerSecond: number
+  etaSeconds: number | null
+}
+
+export interface SplitRequest {
+  datasetId: number
+  validation: number // fraction 0..1
+  test: number // fraction 0..1
+  seed: number
+}
+
+export interface SplitReport {
+  counts: Record<string, Record<Split, number>>
+  /** human-readable warnings, e.g. a label with too few images for a validation split */
+  warnings: string[]
+}
