@@ -119,3 +119,36 @@ export interface SplitReport {
   /** human-readable warnings, e.g. a label with too few images for a validation split */
   warnings: string[]
 }
+
+export interface CsvApplyResult {
+  /** rows that matched an image and were applied (including rows that changed nothing) */
+  applied: number
+  /** images whose label or split actually changed */
+  changed: number
+  /** paths (as written in the CSV) that match no image of the dataset */
+  unknownPaths: string[]
+  /** one sentence per rejected row, starting with its line number */
+  errors: string[]
+}
+
+export interface FolderExportReport {
+  /** files copied */
+  copied: number
+  /** source files that no longer exist */
+  missing: string[]
+  /** images skipped because the store already knows their file is missing */
+  skippedMissing: number
+  /** files that exist but could not be copied, with the reason */
+  failed: { path: string; reason: string }[]
+  /** label name ('' for unlabelled) → folder name used under the output folder */
+  folders: Record<string, string>
+  /** files copied per folder */
+  perFolder: Record<string, number>
+}
+
+export interface RefreshReport {
+  /** images whose source file is gone, after the refresh */
+  missing: number
+  /** images that were missing and whose file is back */
+  restored: number
+}

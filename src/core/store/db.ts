@@ -19,7 +19,7 @@ export class LibraryError extends Error {
  * Opens (creating if needed) the library file: WAL for concurrent readers during imports
  * and training, foreign keys on, and every pending migration applied in one transaction each.
  */
-export function openDatabase(file: string, list: readonly Migration[] = migrations): Db {
+export function openDatabase(file: string, list: readonly Migration[] = migrations, nativeBinding?: string): Db {
   if (file !== ':memory:') {
     try {
       mkdirSync(dirname(file), { recursive: true })
@@ -29,7 +29,8 @@ export function openDatabase(file: string, list: readonly Migration[] = migratio
   }
   let db: Db
   try {
-    db = new Database(file, { timeout: 5000 })
+    // Electron loads a copy of the addon compiled for its own ABI (see scripts/start-electron.mjs).
+    db = new Database(file, { timeout: 5000, ...(nativeBinding ? { nativeBinding } : {}) })
     db.pragma('journal_mode = WAL')
     db.pragma('foreign_keys = ON')
     db.pragma('synchronous = NORMAL')

@@ -96,4 +96,42 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'labelling history',
+    sql: `
+      -- One undoable labelling action (label, split override, CSV apply). Kept per dataset so a
+      -- new CLI process can undo what the app did. Undone entries form the redo stack.
+      CREATE TABLE history (
+        id          INTEGER PRIMARY KEY,
+        dataset_id  INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        description TEXT NOT NULL,
+        undone      INTEGER NOT NULL DEFAULT 0 CHECK (undone IN (0, 1)),
+        created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+      );
+      CREATE INDEX history_by_dataset ON history(dataset_id, undone, id);
+
+      -- What one action changed on one image. Label ids are not foreign keys: deleting or merging
+      -- a label clears the dataset's history instead (images.label_id's own key still guards undo).
+      CREATE TABLE history_changes (
+        history_id    INTEGER NOT NULL REFERENCES history(id) ON DELETE CASCADE,
+        image_id      INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+        sets_label    INTEGER NOT NULL CHECK (sets_label IN (0, 1)),
+        label_before  INTEGER,
+        label_after   INTEGER,
+        sets_split    INTEGER NOT NULL CHECK (sets_split IN (0, 1)),
+        split_before  TEXT,
+        split_after   TEXT,
+        locked_before INTEGER,
+        locked_after  INTEGER,
+        PRIMARY KEY (history_id, image_id)
+      ) WITHOUT ROWID;
+      -- deleting an image must not scan every recorded change
+      CREATE INDEX history_changes_by_image ON history_changes(image_id);
+
+      -- the grid pages through a dataset in id order: these keep every filter free of sorting
+      CREATE INDEX images_by_dataset ON images(dataset_id);
+      CREATE INDEX images_by_status ON images(dataset_id, status);
+    `,
+  },
 ]

@@ -1,0 +1,44 @@
+import type { Command } from 'commander'
+import { CliError } from '../context'
+import { printJson } from '../output'
+
+const SUITES = ['import', 'engine'] as const
+type Suite = (typeof SUITES)[number]
+
+/**
+ * `cohort bench [suite…]`: each figure printed beside its peer measured in the same run.
+ * The suites live in bench/ (they are measurements, not app code) and are loaded on demand.
+ */
+export function registerBenchCommand(program: Command): void {
+  program
+    .command('bench')
+    .description(`run benchmarks beside their peers: ${SUITES.join(', ')} (default: all)`)
+    .argument('[suites...]', 'which benchmarks')
+    .option('--quick', 'smaller runs (under two minutes)')
+    .option('--count <n>', 'images for the import benchmark (default 10000, quick 1000)')
+    .option('--json', 'print one JSON object')
+    .action(async (names: string[], opts: { quick?: boolean; count?: string; json?: boolean }) => {
+      const suites = (names.length ? names : [...SUITES]) as Suite[]
+      for (const s of suites) {
+        if (!SUITES.includes(s)) throw new CliError(`Unknown benchmark "${s}"; choose from ${SUITES.join(', ')}.`)
+      }
+      const count = opts.count === undefined ? undefined : Number(opts.count)
+      if (count !== undefined && (!Number.isInteger(count) || count < 1)) throw new CliError('--count must be a positive whole number')
+      const results: Record<string, unknown> = {}
+      for (const suite of suites) {
+        if (suite === 'import') {
+          const { runImportBenchmark, printImportBenchmark } = await import('../../../bench/import')
+          const r = await runImportBenchmark({ count: count ?? (opts.quick ? 1000 : 10_000) })
+          results.import = r
+          if (!opts.json) printImportBenchmark(r)
+        } else {
+          const { runEngineBenchmark, printEngineBenchmark } = await import('../../../bench/engine')
+          const r = await runEngineBenchmark({ quick: opts.quick ?? false })
+          results.engine = r
+          if (!opts.json) printEngineBenchmark(r)
+        }
+      }
+      // The engine suite alone prints the documented object itself; several suites nest by name.
+      if (opts.json) printJson(suites.length === 1 ? results[suites[0]!] : results)
+    })
+}

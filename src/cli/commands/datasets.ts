@@ -1,0 +1,73 @@
+import type { Command } from 'commander'
+import type { CohortService } from '../../core/service'
+import type { DatasetSummary } from '../../shared/types'
+import { CliError, withService, type GlobalOptions } from '../context'
+import { printJson, printTable } from '../output'
+
+/** Finds a dataset by name (case-insensitive) or numeric id, with a helpful error. */
+export async function resolveDataset(service: CohortService, nameOrId: string): Promise<DatasetSummary> {
+  const all = await service['datasets.list']()
+  const found =
+    all.find((d) => d.name.toLowerCase() === nameOrId.toLowerCase()) ??
+    (/^\d+$/.test(nameOrId) ? all.find((d) => d.id === Number(nameOrId)) : undefined)
+  if (found) return found
+  const known = all.length ? ` Known datasets: ${all.map((d) => d.name).join(', ')}.` : ' The library has no datasets yet.'
+  throw new CliError(`No dataset named "${nameOrId}".${known}`)
+}
+
+export function registerDatasetCommands(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('datasets')
+    .description('list the datasets in the library with their counts')
+    .option('--json', 'print one JSON array')
+    .action(async (opts: { json?: boolean }) => {
+      await withService(globals(), async (service) => {
+        const list = await service['datasets.list']()
+        if (opts.json) return printJson(list)
+        if (!list.length) return void process.stdout.write('The library has no datasets. Import one: cohort import <folder>\n')
+        printTable(
+          list.map((d) => ({
+            id: d.id,
+            name: d.name,
+            images: d.imageCount,
+            labelled: d.labeledCount,
+            missing: d.missingCount,
+            labels: d.labels.length,
+            train: d.splits.train,
+            validation: d.splits.validation,
+            test: d.splits.test,
+          })),
+        )
+      })
+    })
+
+  program
+    .command('split')
+    .description('split the labelled images into train / validation (/ test), stratified by label')
+    .requiredOption('--dataset <name>', 'dataset name or id')
+    .option('--val <fraction>', 'share of each label for validation', '0.2')
+    .option('--test <fraction>', 'share of each label for test', '0')
+    .option('--seed <n>', 'random seed; the same seed gives the same split', '1')
+    .option('--json', 'print the counts as JSON')
+    .action(async (opts: { dataset: string; val: string; test: string; seed: string; json?: boolean }) => {
+      const validation = parseFraction('--val', opts.val)
+      const test = parseFraction('--test', opts.test)
+      const seed = Number(opts.seed)
+      if (!Number.isInteger(seed) || seed < 0) throw new CliError(`--seed must be a whole number ≥ 0 (got "${opts.seed}")`)
+      await withService(globals(), async (service) => {
+        const dataset = await resolveDataset(service, opts.dataset)
+        const report = await service['splits.apply']({ datasetId: dataset.id, validation, test, seed })
+        if (opts.json) return printJson(report)
+        printTable(Object.entries(report.counts).map(([label, c]) => ({ label, ...c })))
+        for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`)
+      })
+    })
+}
+
+export function parseFraction(flag: string, text: string): number {
+  const value = Number(text)
+  if (!Number.isFinite(value) || value < 0 || value >= 1) {
+    throw new CliError(`${flag} must be a fraction between 0 and 1, e.g. 0.2 (got "${text}")`)
+  }
+  return value
+}

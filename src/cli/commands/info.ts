@@ -1,0 +1,17 @@
+import type { Command } from 'commander'
+import { withService, type GlobalOptions } from '../context'
+import { printJson } from '../output'
+
+export function registerInfoCommand(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('info')
+    .description('show where the library lives and what this Cohort can do')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { json?: boolean }) => {
+      await withService(globals(), async (service) => {
+        const info = await service['system.info']()
+        if (opts.json) return printJson(info)
+        process.stdout.write(`Cohort ${info.version}\nLibrary folder: ${info.home}\nLibrary file:   ${info.libraryFile}\n`)
+      })
+    })
+}

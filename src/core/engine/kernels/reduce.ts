@@ -1,0 +1,67 @@
+/**
+ * Sum and Mean over leading or middle axes (bias and BatchNorm gradients, BatchNorm moments, global
+ * average pooling) as one matMul with a constant row vector, which runs on XNNPACK: wasm's own kernels
+ * transpose the whole tensor first when the reduced axes are not the innermost (~10× slower).
+ * Other cases go to wasm's kernels.
+ */
+import * as tf from '@tensorflow/tfjs'
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
+import { type Info, free, reshape, run } from './wasm-ops'
+
+interface ReduceAttrs {
+  axis: number | number[]
+  keepDims: boolean
+}
+
+/** [outer, reduced, inner] sizes when the reduced axes are one contiguous run that is not innermost. */
+function blockShape(shape: number[], axes: number[]): [number, number, number] | null {
+  if (axes.length === 0) return null
+  const first = axes[0]!
+  const last = axes[axes.length - 1]!
+  if (last - first + 1 !== axes.length || last === shape.length - 1) return null
+  const size = (from: number, to: number) => shape.slice(from, to).reduce((p, q) => p * q, 1)
+  return [size(0, first), size(first, last + 1), size(last + 1, shape.length)]
+}
+
+/**
+ * [1,1,length] vectors filled with one value, kept on the heap for the backend's lifetime: a training run
+ * reduces over the same few lengths every step.
+ */
+const rows = new WeakMap<BackendWasm, Map<string, Info>>()
+
+function constantRow(b: BackendWasm, length: number, value: number): Info {
+  let cache = rows.get(b)
+  if (!cache) rows.set(b, (cache = new Map()))
+  const key = `${length}:${value}`
+  let row = cache.get(key)
+  if (!row) {
+    row = b.makeOutput([1, 1, length], 'float32')
+    ;(b.typedArrayFromHeap(row) as Float32Array).fill(value)
+    cache.set(key, row)
+  }
+  return row
+}
+
+function reduceKernel(kernelName: 'Sum' | 'Mean'): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const b = backend as BackendWasm
+    const { x } = inputs as { x: Info }
+    const a = attrs as unknown as ReduceAttrs
+    const axes = tf.util.parseAxisParam(a.axis, x.shape).sort((p, q) => p - q)
+    const block = x.dtype === 'float32' ? blockShape(x.shape, axes) : null
+    if (!block) return run(b, kernelName, { x }, { ...a })
+    const [outer, reduced, inner] = block
+    const outShape = a.keepDims
+      ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
+      : x.shape.filter((_, i) => !axes.includes(i))
+    const row = constantRow(b, reduced, kernelName === 'Mean' ? 1 / reduced : 1)
+    const x3 = reshape(b, x, [outer, reduced, inner])
+    const product = run(b, 'BatchMatMul', { a: row, b: x3 }, { transposeA: false, transposeB: false })
+    const out = reshape(b, product, outShape)
+    free(b, x3, product)
+    return out
+  }
+}
+
+export const sumKernel = reduceKernel('Sum')
+export const meanKernel = reduceKernel('Mean')

@@ -1,0 +1,87 @@
+import type { ImageStatus } from '../../shared/types'
+import type { Db } from './db'
+
+export interface NewImage {
+  datasetId: number
+  sourcePath: string
+  hash: string
+  width: number
+  height: number
+  format: string
+  bytes: number
+  labelId: number | null
+}
+
+/** What an import needs to know about an image already in the dataset. */
+export interface KnownImage {
+  id: number
+  hash: string
+  sourcePath: string
+  bytes: number
+  label: string | null
+  /** when the row was written, ms since the epoch: a file not modified since is unchanged */
+  importedAtMs: number
+}
+
+/**
+ * Inserts the rows in one transaction (all or nothing). A row whose bytes are already in the dataset is
+ * ignored rather than failing the batch; returns how many rows were really added.
+ */
+export function insertImages(db: Db, rows: readonly NewImage[]): number {
+  const insert = db.prepare(
+    `INSERT INTO images (dataset_id, source_path, hash, width, height, format, bytes, label_id)
+     VALUES (@datasetId, @sourcePath, @hash, @width, @height, @format, @bytes, @labelId)
+     ON CONFLICT (dataset_id, hash) DO NOTHING`,
+  )
+  return db.transaction(() => rows.reduce((added, row) => added + insert.run(row).changes, 0))()
+}
+
+export function listKnownImages(db: Db, datasetId: number): KnownImage[] {
+  const rows = db
+    .prepare<
+      [number],
+      {
+        id: number
+        hash: string
+        sourcePath: string
+        bytes: number
+        label: string | null
+        importedAt: string
+      }
+    >(
+      `SELECT i.id, i.hash, i.source_path AS sourcePath, i.bytes, l.name AS label, i.imported_at AS importedAt
+       FROM images i LEFT JOIN labels l ON l.id = i.label_id
+       WHERE i.dataset_id = ?`,
+    )
+    .all(datasetId)
+  return rows.map(({ importedAt, ...rest }) => ({ ...rest, importedAtMs: Date.parse(importedAt) }))
+}
+
+export function listImageSources(
+  db: Db,
+  datasetId: number,
+): { id: number; sourcePath: string; status: ImageStatus }[] {
+  return db
+    .prepare<[number], { id: number; sourcePath: string; status: ImageStatus }>(
+      'SELECT id, source_path AS sourcePath, status FROM images WHERE dataset_id = ? ORDER BY id',
+    )
+    .all(datasetId)
+}
+
+export function setImageStatus(db: Db, ids: readonly number[], status: ImageStatus): void {
+  const update = db.prepare<[ImageStatus, number]>('UPDATE images SET status = ? WHERE id = ?')
+  db.transaction(() => {
+    for (const id of ids) update.run(status, id)
+  })()
+}
+
+/** Images per label name in the dataset (unlabelled images are not counted). */
+export function countImagesByLabel(db: Db, datasetId: number): Record<string, number> {
+  const rows = db
+    .prepare<[number], { name: string; count: number }>(
+      `SELECT l.name, COUNT(*) AS count FROM images i JOIN labels l ON l.id = i.label_id
+       WHERE i.dataset_id = ? GROUP BY l.id ORDER BY l.name`,
+    )
+    .all(datasetId)
+  return Object.fromEntries(rows.map((r) => [r.name, r.count]))
+}

@@ -1,0 +1,80 @@
+/**
+ * Argument schemas for every API channel. Shells validate with these before calling the
+ * service, so nothing a renderer or an HTTP client sends reaches the core unchecked.
+ */
+import { z } from 'zod'
+import type { ApiChannel } from './api'
+
+const id = z.number().int().positive()
+const name = z.string().trim().min(1).max(200)
+const split = z.enum(['unassigned', 'train', 'validation', 'test'])
+const path = z.string().min(1).max(4096)
+
+const imageQuery = z
+  .object({
+    datasetId: id,
+    labelId: id.nullable().optional(),
+    split: split.optional(),
+    status: z.enum(['ok', 'missing']).optional(),
+    offset: z.number().int().min(0).optional(),
+    limit: z.number().int().min(1).max(10_000).optional(),
+  })
+  .strict()
+
+export const API_SCHEMAS = {
+  'system.info': z.tuple([]),
+  'datasets.list': z.tuple([]),
+  'datasets.create': z.tuple([name]),
+  'datasets.rename': z.tuple([id, name]),
+  'datasets.remove': z.tuple([id]),
+  'datasets.exportCsv': z.tuple([id]),
+  'datasets.applyCsv': z.tuple([id, z.string().max(64 * 1024 * 1024)], path.optional()),
+  'datasets.exportFolder': z.tuple([id, path], split.optional()),
+  'labels.create': z.tuple([id, name]),
+  'labels.rename': z.tuple([id, name]),
+  'labels.merge': z.tuple([id, id]),
+  'labels.remove': z.tuple([id]),
+  'images.list': z.tuple([imageQuery]),
+  'images.count': z.tuple([imageQuery]),
+  'images.label': z.tuple([id, z.array(id).max(1_000_000), id.nullable()]),
+  'images.setSplit': z.tuple([id, z.array(id).max(1_000_000), split]),
+  'images.undo': z.tuple([id]),
+  'images.redo': z.tuple([id]),
+  'images.refresh': z.tuple([id]),
+  'splits.apply': z.tuple([
+    z
+      .object({
+        datasetId: id,
+        validation: z.number().min(0).max(0.9),
+        test: z.number().min(0).max(0.9),
+        seed: z.number().int().min(0).max(2 ** 31),
+      })
+      .strict(),
+  ]),
+  'imports.folder': z.tuple([z.object({ folder: path, dataset: name }).strict()]),
+  'imports.files': z.tuple([
+    z.object({ files: z.array(path).min(1).max(1_000_000), dataset: name, label: name.nullable().optional() }).strict(),
+  ]),
+  'imports.cancel': z.tuple([]),
+} satisfies Record<ApiChannel, z.ZodTuple>
+
+export class InvalidArgumentsError extends Error {
+  constructor(channel: string, detail: string) {
+    super(`Invalid arguments for ${channel}: ${detail}`)
+    this.name = 'InvalidArgumentsError'
+  }
+}
+
+/** Validates raw arguments for a channel; throws InvalidArgumentsError with a readable summary. */
+export function validateArgs(channel: string, args: unknown): unknown[] {
+  if (!Object.hasOwn(API_SCHEMAS, channel)) throw new InvalidArgumentsError(channel, 'no such API channel')
+  const schema = API_SCHEMAS[channel as ApiChannel]
+  const parsed = schema.safeParse(args)
+  if (!parsed.success) {
+    const detail = parsed.error.issues
+      .map((i) => `${i.path.length ? `argument ${i.path.join('.')}` : 'arguments'}: ${i.message}`)
+      .join('; ')
+    throw new InvalidArgumentsError(channel, detail)
+  }
+  return parsed.data as unknown[]
+}

@@ -1,0 +1,30 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import sharp from 'sharp'
+
+/**
+ * A small folder of real PNGs, one sub-folder per label, each image distinct
+ * (a coloured square with a label-specific hue and a per-image shade).
+ */
+export async function makeLabelledFolder(
+  root: string,
+  perLabel: Record<string, number>,
+  size = 24,
+): Promise<string[]> {
+  const written: string[] = []
+  let hue = 0
+  for (const [label, count] of Object.entries(perLabel)) {
+    mkdirSync(join(root, label), { recursive: true })
+    hue += 70
+    for (let i = 0; i < count; i++) {
+      const file = join(root, label, `${label}-${i}.png`)
+      await sharp({
+        create: { width: size, height: size, channels: 3, background: { r: hue % 256, g: (i * 9) % 256, b: (hue * 3 + i) % 256 } },
+      })
+        .png()
+        .toFile(file)
+      written.push(file)
+    }
+  }
+  return written
+}

@@ -1,0 +1,128 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createDataset } from '../../../../src/core/store/datasets'
+import {
+  countImages,
+  getImage,
+  listImages,
+  markMissing,
+  markOk,
+} from '../../../../src/core/store/image-queries'
+import { createLabel } from '../../../../src/core/store/labels'
+import { addImage, addImages, tempLibrary, type TempLibrary } from './fixture'
+
+describe('image queries', () => {
+  let lib: TempLibrary
+  let ds: number
+  beforeEach(() => {
+    lib = tempLibrary()
+    ds = createDataset(lib.db, 'pets').id
+  })
+  afterEach(() => lib.cleanup())
+
+  it('returns full records with the label name', () => {
+    const cat = createLabel(lib.db, ds, 'cat')
+    const id = addImage(lib.db, ds, { path: '/p/a.jpg', labelId: cat.id, split: 'train', locked: true })
+    expect(getImage(lib.db, id)).toEqual({
+      id,
+      datasetId: ds,
+      sourcePath: '/p/a.jpg',
+      hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      width: 32,
+      height: 32,
+      format: 'jpeg',
+      bytes: 1000,
+      labelId: cat.id,
+      label: 'cat',
+      split: 'train',
+      splitLocked: true,
+      status: 'ok',
+    })
+    expect(getImage(lib.db, id + 100)).toBeUndefined()
+  })
+
+  it('filters by label, unlabelled, split and status, by id, with offset and limit', () => {
+    const cat = createLabel(lib.db, ds, 'cat')
+    const other = createDataset(lib.db, 'other').id
+    addImages(lib.db, other, 3)
+    const cats = addImages(lib.db, ds, 4, { labelId: cat.id, split: 'train' })
+    const loose = addImages(lib.db, ds, 3)
+    markMissing(lib.db, [cats[1]!, loose[0]!])
+    const ids = (q: Parameters<typeof listImages>[1]): number[] => listImages(lib.db, q).map((i) => i.id)
+
+    expect(ids({ datasetId: ds })).toEqual([...cats, ...loose])
+    expect(ids({ datasetId: ds, labelId: cat.id })).toEqual(cats)
+    expect(ids({ datasetId: ds, labelId: null })).toEqual(loose)
+    expect(ids({ datasetId: ds, split: 'train' })).toEqual(cats)
+    expect(ids({ datasetId: ds, status: 'missing' })).toEqual([cats[1], loose[0]])
+    expect(ids({ datasetId: ds, labelId: cat.id, status: 'ok' })).toEqual([cats[0], cats[2], cats[3]])
+    expect(ids({ datasetId: ds, offset: 2, limit: 3 })).toEqual([cats[2], cats[3], loose[0]])
+    expect(ids({ datasetId: ds, offset: 10 })).toEqual([])
+    expect(ids({ datasetId: ds, limit: 0 })).toEqual([])
+
+    expect(countImages(lib.db, { datasetId: ds })).toBe(7)
+    expect(countImages(lib.db, { datasetId: ds, labelId: null, status: 'ok', limit: 1 })).toBe(2)
+    expect(countImages(lib.db, { datasetId: ds, split: 'validation' })).toBe(0)
+  })
+
+  it('rejects bad paging values, splits and ids with clear messages', () => {
+    expect(() => listImages(lib.db, { datasetId: ds, limit: -1 })).toThrow(
+      'The limit of an image page must be a whole number ≥ 0, not -1.',
+    )
+    expect(() => listImages(lib.db, { datasetId: ds, offset: 1.5 })).toThrow(/offset .* not 1.5/)
+    expect(() => listImages(lib.db, { datasetId: ds, split: 'training' as never })).toThrow(
+      "Unknown split 'training'; use one of unassigned, train, validation, test.",
+    )
+    expect(() => markMissing(lib.db, [1, 0])).toThrow('0 is not an image id (a positive whole number).')
+  })
+
+  it('marks images missing and back, counting only real changes', () => {
+    const ids = addImages(lib.db, ds, 3)
+    expect(markMissing(lib.db, ids.slice(0, 2))).toBe(2)
+    expect(markMissing(lib.db, ids)).toBe(1)
+    expect(countImages(lib.db, { datasetId: ds, status: 'missing' })).toBe(3)
+    expect(markOk(lib.db, [ids[0]!])).toBe(1)
+    expect(getImage(lib.db, ids[0]!)?.status).toBe('ok')
+    expect(markOk(lib.db, [])).toBe(0)
+  })
+
+  it('pages a 50k-image grid through indexes, without sorting', () => {
+    const cat = createLabel(lib.db, ds, 'cat')
+    addImages(lib.db, ds, 50_000, { labelId: cat.id, split: 'train' })
+    const plans = [
+      { datasetId: ds },
+      { datasetId: ds, labelId: cat.id },
+      { datasetId: ds, labelId: null },
+      { datasetId: ds, split: 'train' as const },
+      { datasetId: ds, status: 'missing' as const },
+    ].map((q) => {
+      const t0 = performance.now()
+      const page = listImages(lib.db, { ...q, offset: 49_900, limit: 100 })
+      return { q, ms: performance.now() - t0, page: page.length }
+    })
+    expect(plans[0]!.page).toBe(100)
+    // generous: 2 cores are shared with other test runs; a sorting plan would take seconds
+    for (const p of plans) expect(p.ms, JSON.stringify(p.q)).toBeLessThan(1000)
+
+    const plan = (sql: string, ...params: unknown[]): string =>
+      lib.db
+        .prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`)
+        .all(...params)
+        .map((r) => r.detail)
+        .join('; ')
+    for (const filter of [
+      '',
+      'AND label_id = ?',
+      'AND label_id IS NULL',
+      'AND split = ?',
+      'AND status = ?',
+    ]) {
+      const params = filter.includes('?') ? [ds, 'x'] : [ds]
+      const detail = plan(
+        `SELECT * FROM images WHERE dataset_id = ? ${filter} ORDER BY id LIMIT 100 OFFSET 49900`,
+        ...params,
+      )
+      expect(detail, filter).toMatch(/USING (COVERING )?INDEX/)
+      expect(detail, filter).not.toMatch(/TEMP B-TREE/)
+    }
+  })
+})

@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest'
+import {
+  covarianceWeights,
+  proportionalWeights,
+  softmaxWeights,
+  validationWeights,
+  WeightRuleError,
+} from '../../../../src/core/training/validation-weights'
+
+const sum = (w: number[]) => w.reduce((s, v) => s + v, 0)
+const expectWeights = (w: number[], expected: number[]) => {
+  expect(w).toHaveLength(expected.length)
+  w.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 12))
+}
+
+describe('softmaxWeights', () => {
+  it('is exp(acc/τ) normalised: hand-computed values', () => {
+    // one point apart at τ = 0.01: 1/(1+e) and e/(1+e)
+    const w = softmaxWeights([0.89, 0.9], 0.01)
+    expect(w[0]).toBeCloseTo(1 / (1 + Math.E), 9)
+    expect(w[1]).toBeCloseTo(Math.E / (1 + Math.E), 9)
+    // the reference's τ = 0.05 is nearly flat: 0.45 / 0.55
+    expect(softmaxWeights([0.89, 0.9], 0.05)[0]).toBeCloseTo(1 / (1 + Math.exp(0.2)), 9)
+  })
+
+  it('sums to 1, rises with accuracy and stays finite for tiny τ', () => {
+    const w = softmaxWeights([0.7, 0.9, 0.8, 0.85], 1e-4)
+    expect(sum(w)).toBeCloseTo(1, 12)
+    expect(w[1]).toBeCloseTo(1, 6)
+    const v = softmaxWeights([0.7, 0.9, 0.8, 0.85], 0.1)
+    expect(v[0]! < v[2]! && v[2]! < v[3]! && v[3]! < v[1]!).toBe(true)
+  })
+
+  it('rejects a bad τ or accuracy', () => {
+    expect(() => softmaxWeights([0.5, 0.6], 0)).toThrow(/τ must be a positive number \(got 0\)/)
+    expect(() => softmaxWeights([0.5, 60], 0.1)).toThrow(
+      /network 2 must be a fraction from 0 to 1 \(got 60\)/,
+    )
+    expect(() => softmaxWeights([], 0.1)).toThrow(WeightRuleError)
+  })
+})
+
+describe('proportionalWeights', () => {
+  it('is acc / Σacc, equal when all are 0', () => {
+    expectWeights(proportionalWeights([0.2, 0.6]), [0.25, 0.75])
+    expect(proportionalWeights([0, 0, 0])).toEqual([1 / 3, 1 / 3, 1 / 3])
+  })
+})
+
+describe('covarianceWeights', () => {
+  it('is C⁻¹1 / 1ᵀC⁻¹1 for uncorrelated errors: weights ∝ 1/(error rate)', () => {
+    // network 1 wrong on images 0,1; network 2 wrong on image 2 only; no shared error: C = diag(2/6, 1/6)
+    const w = covarianceWeights([
+      [1, 1, 0, 0, 0, 0],
+      [0, 0, 1, 0, 0, 0],
+    ])
+    // C⁻¹1 = (3, 6) (up to the tiny ridge) → (1/3, 2/3)
+    expect(w[0]).toBeCloseTo(1 / 3, 3)
+    expect(w[1]).toBeCloseTo(2 / 3, 3)
+  })
+
+  it('clips negative weights to 0 and renormalises', () => {
+    // signed errors, network 2 larger in the same direction: C = [[1, 1.75], [1.75, 3.125]], C⁻¹1 ∝ (1.375, −0.75)
+    const w = covarianceWeights([
+      [1, 1],
+      [2, 1.5],
+    ])
+    expect(w).toEqual([1, 0])
+    expect(sum(w)).toBeCloseTo(1, 12)
+    expect(w.every((v) => v >= 0)).toBe(true)
+  })
+
+  it('stays finite when C is singular (identical or no errors)', () => {
+    expect(
+      covarianceWeights([
+        [1, 0, 1],
+        [1, 0, 1],
+      ]).map((v) => v.toFixed(6)),
+    ).toEqual(['0.500000', '0.500000'])
+    expect(
+      covarianceWeights([
+        [0, 0, 0],
+        [0, 0, 0],
+      ]),
+    ).toEqual([0.5, 0.5])
+  })
+
+  it('rejects mismatched or empty errors', () => {
+    expect(() => covarianceWeights([[1, 0], [1]])).toThrow(/network 1 has 2, network 2 has 1/)
+    expect(() => covarianceWeights([[]])).toThrow(/no validation images/)
+    expect(() => covarianceWeights([[NaN]])).toThrow(/non-finite/)
+  })
+})
+
+describe('validationWeights', () => {
+  it('dispatches on the rule; the covariance rule needs errors', () => {
+    expectWeights(validationWeights('proportional', { accuracies: [0.2, 0.6] }, 0.01), [0.25, 0.75])
+    expect(validationWeights('softmax', { accuracies: [0.5, 0.5] }, 0.01)).toEqual([0.5, 0.5])
+    expect(() => validationWeights('covariance', { accuracies: [0.5, 0.5] }, 0.01)).toThrow(
+      /needs each network/,
+    )
+    const w = validationWeights(
+      'covariance',
+      {
+        accuracies: [0.5, 0.5],
+        errors: [
+          [1, 1, 0],
+          [0, 0, 1],
+        ],
+      },
+      0.01,
+    )
+    expect(w[1]! > w[0]!).toBe(true)
+  })
+})
