@@ -11,7 +11,11 @@ import { fileURLToPath } from 'node:url'
 const require = createRequire(import.meta.url)
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const electronVersion = require('electron/package.json').version
-const nativeDir = join(root, '.electron-native', `electron-${electronVersion}-${process.platform}-${process.arch}`)
+const nativeDir = join(
+  root,
+  '.electron-native',
+  `electron-${electronVersion}-${process.platform}-${process.arch}`,
+)
 const binding = join(nativeDir, 'build', 'Release', 'better_sqlite3.node')
 
 function run(cmd, args, cwd) {
@@ -30,7 +34,11 @@ if (!existsSync(binding)) {
     run('npx', ['--yes', 'prebuild-install', ...common], nativeDir)
   } catch {
     // …otherwise compile against Electron's headers
-    run('npx', ['--yes', 'node-gyp', 'rebuild', '--release', ...common, '--dist-url=https://electronjs.org/headers'], nativeDir)
+    run(
+      'npx',
+      ['--yes', 'node-gyp', 'rebuild', '--release', ...common, '--dist-url=https://electronjs.org/headers'],
+      nativeDir,
+    )
   }
 }
 

@@ -8,7 +8,10 @@ export interface GlobalOptions {
 }
 
 /** Opens the service for one CLI command, closing it however the command ends. */
-export async function withService<T>(opts: GlobalOptions, work: (service: CohortService) => Promise<T>): Promise<T> {
+export async function withService<T>(
+  opts: GlobalOptions,
+  work: (service: CohortService) => Promise<T>,
+): Promise<T> {
   const service = await createCohortService({ home: cohortHome(), dbFile: opts.db, version: cliVersion() })
   try {
     return await work(service)

@@ -7,7 +7,11 @@ export function printTable(rows: Array<Record<string, string | number>>): void {
   if (rows.length === 0) return
   const keys = Object.keys(rows[0]!)
   const widths = keys.map((k) => Math.max(k.length, ...rows.map((r) => String(r[k] ?? '').length)))
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd()
   process.stdout.write(`${line(keys)}\n`)
   for (const r of rows) process.stdout.write(`${line(keys.map((k) => String(r[k] ?? '')))}\n`)
 }

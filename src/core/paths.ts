@@ -5,7 +5,10 @@ import { join } from 'node:path'
  * Where Cohort keeps a person's library. Matches Electron's `app.getPath('userData')` for an app
  * named "Cohort" so the desktop app and the CLI share one library; COHORT_HOME overrides both.
  */
-export function cohortHome(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+export function cohortHome(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): string {
   if (env.COHORT_HOME) return env.COHORT_HOME
   const home = homedir()
   if (platform === 'win32') return join(env.APPDATA ?? join(home, 'AppData', 'Roaming'), 'Cohort')

@@ -8,7 +8,8 @@ export function bindIpc(service: CohortService, getWindow: () => BrowserWindow |
   const trusted = (sender: WebContents): boolean => getWindow()?.webContents.id === sender.id
   for (const channel of API_CHANNELS) {
     ipcMain.handle(IPC_PREFIX + channel, (event, ...args: unknown[]) => {
-      if (!trusted(event.sender)) return { ok: false, error: { name: 'Forbidden', message: 'Unknown caller' } }
+      if (!trusted(event.sender))
+        return { ok: false, error: { name: 'Forbidden', message: 'Unknown caller' } }
       return dispatch(service, channel, args)
     })
   }

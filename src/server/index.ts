@@ -66,8 +66,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost')
-    if (!allowedHost(req.headers.host, host, port())) return send(res, 421, 'text/plain', 'Unexpected Host header')
-    if (!authorised(req, url)) return send(res, 401, 'text/plain', 'Unauthorized: open the URL cohort serve printed.')
+    if (!allowedHost(req.headers.host, host, port()))
+      return send(res, 421, 'text/plain', 'Unexpected Host header')
+    if (!authorised(req, url))
+      return send(res, 401, 'text/plain', 'Unauthorized: open the URL cohort serve printed.')
     res.setHeader('x-content-type-options', 'nosniff')
     res.setHeader('referrer-policy', 'no-referrer')
 
@@ -80,7 +82,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       try {
         args = body.length ? JSON.parse(body) : []
       } catch {
-        return send(res, 400, 'application/json', JSON.stringify({ ok: false, error: { name: 'BadRequest', message: 'Body is not JSON' } }))
+        return send(
+          res,
+          400,
+          'application/json',
+          JSON.stringify({ ok: false, error: { name: 'BadRequest', message: 'Body is not JSON' } }),
+        )
       }
       return send(res, 200, 'application/json', JSON.stringify(await dispatch(opts.service, channel, args)))
     }
@@ -113,10 +120,16 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   }
 
   function events(req: IncomingMessage, res: ServerResponse): void {
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' })
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+    })
     res.write(': connected\n\n')
     const stops = API_EVENTS.map((name) =>
-      opts.service.events.on(name, (payload) => res.write(`event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`)),
+      opts.service.events.on(name, (payload) =>
+        res.write(`event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`),
+      ),
     )
     const keepAlive = setInterval(() => res.write(': ping\n\n'), 15_000)
     req.on('close', () => {

@@ -47,13 +47,23 @@ export const API_SCHEMAS = {
         datasetId: id,
         validation: z.number().min(0).max(0.9),
         test: z.number().min(0).max(0.9),
-        seed: z.number().int().min(0).max(2 ** 31),
+        seed: z
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 31),
       })
       .strict(),
   ]),
   'imports.folder': z.tuple([z.object({ folder: path, dataset: name }).strict()]),
   'imports.files': z.tuple([
-    z.object({ files: z.array(path).min(1).max(1_000_000), dataset: name, label: name.nullable().optional() }).strict(),
+    z
+      .object({
+        files: z.array(path).min(1).max(1_000_000),
+        dataset: name,
+        label: name.nullable().optional(),
+      })
+      .strict(),
   ]),
   'imports.cancel': z.tuple([]),
 } satisfies Record<ApiChannel, z.ZodTuple>

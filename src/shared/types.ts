@@ -53,13 +53,7 @@ export interface ImageQuery {
 
 /** Why a file was not imported. Each has a human sentence in REJECT_MESSAGES. */
 export type RejectReason =
-  | 'empty'
-  | 'corrupt'
-  | 'not-an-image'
-  | 'too-many-pixels'
-  | 'too-large'
-  | 'unreadable'
-  | 'outside-symlink'
+  'empty' | 'corrupt' | 'not-an-image' | 'too-many-pixels' | 'too-large' | 'unreadable' | 'outside-symlink'
 
 export const REJECT_MESSAGES: Record<RejectReason, string> = {
   empty: 'the file is empty',
@@ -151,4 +145,57 @@ export interface RefreshReport {
   missing: number
   /** images that were missing and whose file is back */
   restored: number
+}
+
+/* ---------- training runs ---------- */
+
+export type RunStatus = 'queued' | 'running' | 'completed' | 'cancelled' | 'failed' | 'interrupted'
+
+export interface NetworkEpochMetrics {
+  index: number
+  arch: string
+  /** mean over the epoch's batches, on augmented views */
+  trainLoss: number
+  trainCe: number
+  trainKd: number
+  trainAcc: number
+  /** on the validation split, inference mode */
+  valLoss: number
+  valAcc: number
+}
+
+export interface EpochMetrics {
+  epoch: number
+  networks: NetworkEpochMetrics[]
+  /** the teacher fused from the networks' validation logits (null for independent training) */
+  teacher: { valAcc: number; weights: number[] | null } | null
+  /** the validation-weighted ensemble that recognition uses */
+  ensemble: { valAcc: number; weights: number[] }
+  lr: number
+  seconds: number
+}
+
+export interface RunNetwork {
+  index: number
+  arch: string
+  params: number
+  flops: number
+}
+
+export interface RunSummary {
+  id: number
+  datasetId: number
+  status: RunStatus
+  /** the validated TrainingConfig as JSON-safe data */
+  config: Record<string, unknown>
+  classNames: string[]
+  backend: string | null
+  message: string | null
+  networks: RunNetwork[]
+  epochsDone: number
+  createdAt: string
+  startedAt: string | null
+  finishedAt: string | null
+  /** the last epoch's metrics, if any */
+  last: EpochMetrics | null
 }

@@ -41,7 +41,9 @@ describe('the library view in a browser', () => {
     await page.fill('input[name=dataset]', 'flowers')
     await page.click('button[type=submit]')
     await page.locator('[data-test=import-report]').waitFor()
-    expect(await page.locator('[data-test=import-report]').innerText()).toMatch(/Imported 11 images into “flowers”/)
+    expect(await page.locator('[data-test=import-report]').innerText()).toMatch(
+      /Imported 11 images into “flowers”/,
+    )
     const row = page.locator('[data-test=dataset-row]')
     await expect.poll(() => row.count()).toBe(1)
     expect(await row.innerText()).toMatch(/flowers\s+11\s+11\s+daisy \(6\), tulip \(5\)/)
@@ -54,7 +56,9 @@ describe('the library view in a browser', () => {
     await expect.poll(() => thumbs.count()).toBe(11)
     // every thumbnail actually decoded in the browser (CSP allows them, the server found them)
     await expect
-      .poll(() => thumbs.evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).naturalWidth > 0).length))
+      .poll(() =>
+        thumbs.evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).naturalWidth > 0).length),
+      )
       .toBe(11)
     await page.screenshot({ path: join(SCREENSHOTS, 'dataset-grid.png'), fullPage: true })
   })

@@ -7,8 +7,10 @@ export const RENDERER_DIR = join(__dirname, '..', '..', 'out', 'renderer')
 
 /** Debian's Chromium, headless, with the flags this offline machine needs (no background networking). */
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (or set COHORT_CHROMIUM)`)
-  if (!existsSync(join(RENDERER_DIR, 'index.html'))) throw new Error('The renderer is not built: run `npm run build` first')
+  if (!existsSync(CHROMIUM))
+    throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (or set COHORT_CHROMIUM)`)
+  if (!existsSync(join(RENDERER_DIR, 'index.html')))
+    throw new Error('The renderer is not built: run `npm run build` first')
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,

@@ -19,7 +19,12 @@ export async function makeLabelledFolder(
     for (let i = 0; i < count; i++) {
       const file = join(root, label, `${label}-${i}.png`)
       await sharp({
-        create: { width: size, height: size, channels: 3, background: { r: hue % 256, g: (i * 9) % 256, b: (hue * 3 + i) % 256 } },
+        create: {
+          width: size,
+          height: size,
+          channels: 3,
+          background: { r: hue % 256, g: (i * 9) % 256, b: (hue * 3 + i) % 256 },
+        },
       })
         .png()
         .toFile(file)

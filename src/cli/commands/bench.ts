@@ -20,10 +20,12 @@ export function registerBenchCommand(program: Command): void {
     .action(async (names: string[], opts: { quick?: boolean; count?: string; json?: boolean }) => {
       const suites = (names.length ? names : [...SUITES]) as Suite[]
       for (const s of suites) {
-        if (!SUITES.includes(s)) throw new CliError(`Unknown benchmark "${s}"; choose from ${SUITES.join(', ')}.`)
+        if (!SUITES.includes(s))
+          throw new CliError(`Unknown benchmark "${s}"; choose from ${SUITES.join(', ')}.`)
       }
       const count = opts.count === undefined ? undefined : Number(opts.count)
-      if (count !== undefined && (!Number.isInteger(count) || count < 1)) throw new CliError('--count must be a positive whole number')
+      if (count !== undefined && (!Number.isInteger(count) || count < 1))
+        throw new CliError('--count must be a positive whole number')
       const results: Record<string, unknown> = {}
       for (const suite of suites) {
         if (suite === 'import') {

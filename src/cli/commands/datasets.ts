@@ -11,7 +11,9 @@ export async function resolveDataset(service: CohortService, nameOrId: string): 
     all.find((d) => d.name.toLowerCase() === nameOrId.toLowerCase()) ??
     (/^\d+$/.test(nameOrId) ? all.find((d) => d.id === Number(nameOrId)) : undefined)
   if (found) return found
-  const known = all.length ? ` Known datasets: ${all.map((d) => d.name).join(', ')}.` : ' The library has no datasets yet.'
+  const known = all.length
+    ? ` Known datasets: ${all.map((d) => d.name).join(', ')}.`
+    : ' The library has no datasets yet.'
   throw new CliError(`No dataset named "${nameOrId}".${known}`)
 }
 
@@ -24,7 +26,10 @@ export function registerDatasetCommands(program: Command, globals: () => GlobalO
       await withService(globals(), async (service) => {
         const list = await service['datasets.list']()
         if (opts.json) return printJson(list)
-        if (!list.length) return void process.stdout.write('The library has no datasets. Import one: cohort import <folder>\n')
+        if (!list.length)
+          return void process.stdout.write(
+            'The library has no datasets. Import one: cohort import <folder>\n',
+          )
         printTable(
           list.map((d) => ({
             id: d.id,
@@ -53,7 +58,8 @@ export function registerDatasetCommands(program: Command, globals: () => GlobalO
       const validation = parseFraction('--val', opts.val)
       const test = parseFraction('--test', opts.test)
       const seed = Number(opts.seed)
-      if (!Number.isInteger(seed) || seed < 0) throw new CliError(`--seed must be a whole number ≥ 0 (got "${opts.seed}")`)
+      if (!Number.isInteger(seed) || seed < 0)
+        throw new CliError(`--seed must be a whole number ≥ 0 (got "${opts.seed}")`)
       await withService(globals(), async (service) => {
         const dataset = await resolveDataset(service, opts.dataset)
         const report = await service['splits.apply']({ datasetId: dataset.id, validation, test, seed })

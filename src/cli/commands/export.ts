@@ -21,10 +21,15 @@ export function registerExportCommands(program: Command, globals: () => GlobalOp
       await withService(globals(), async (service) => {
         const dataset = await resolveDataset(service, opts.dataset)
         const out = resolve(opts.out)
-        const report = await service['datasets.exportFolder'](dataset.id, out, opts.split as Split | undefined)
+        const report = await service['datasets.exportFolder'](
+          dataset.id,
+          out,
+          opts.split as Split | undefined,
+        )
         if (opts.json) return printJson(report)
         process.stdout.write(`Copied ${report.copied} images to ${out}\n`)
-        if (report.missing.length) process.stdout.write(`${report.missing.length} source files are missing and were not copied\n`)
+        if (report.missing.length)
+          process.stdout.write(`${report.missing.length} source files are missing and were not copied\n`)
         for (const f of report.failed) process.stdout.write(`  failed ${f.path}: ${f.reason}\n`)
       })
     })
@@ -55,7 +60,9 @@ export function registerExportCommands(program: Command, globals: () => GlobalOp
       try {
         text = readFileSync(path, 'utf8')
       } catch (err) {
-        throw new CliError(`Cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+        throw new CliError(
+          `Cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        )
       }
       await withService(globals(), async (service) => {
         const dataset = await resolveDataset(service, opts.dataset)
@@ -63,7 +70,9 @@ export function registerExportCommands(program: Command, globals: () => GlobalOp
         if (opts.json) return printJson(result)
         process.stdout.write(`Applied ${result.applied} rows (${result.changed} images changed)\n`)
         if (result.unknownPaths.length) {
-          process.stdout.write(`${result.unknownPaths.length} paths are not in the dataset (import them first), e.g. ${result.unknownPaths[0]}\n`)
+          process.stdout.write(
+            `${result.unknownPaths.length} paths are not in the dataset (import them first), e.g. ${result.unknownPaths[0]}\n`,
+          )
         }
         for (const e of result.errors) process.stdout.write(`  ${e}\n`)
       })

@@ -24,12 +24,16 @@ export function registerImportCommand(program: Command, globals: () => GlobalOpt
       if (folderImport === false && missing.length === targets.length) {
         throw new CliError(`No such file or folder: ${missing[0]}`)
       }
-      if (!folderImport && !opts.dataset) throw new CliError('--dataset is required when importing a list of files.')
+      if (!folderImport && !opts.dataset)
+        throw new CliError('--dataset is required when importing a list of files.')
       const dataset = opts.dataset ?? basename(targets[0]!)
       await withService(globals(), async (service) => {
         const stop = service.events.on('import.progress', (p) => {
           if (p.phase === 'scanning') progressLine(`scanning… ${p.total} files`)
-          else progressLine(`importing ${p.done}/${p.total}${p.etaSeconds != null ? ` · ${Math.ceil(p.etaSeconds)} s left` : ''}`)
+          else
+            progressLine(
+              `importing ${p.done}/${p.total}${p.etaSeconds != null ? ` · ${Math.ceil(p.etaSeconds)} s left` : ''}`,
+            )
         })
         // Ctrl-C cancels cleanly: what was committed stays and the report is still printed.
         const onSigint = (): void => void service['imports.cancel']()
@@ -65,7 +69,11 @@ function publicReport(r: ImportReport): Record<string, unknown> {
     duplicates: r.duplicates,
     conflicts: r.conflicts,
     skipped: r.skipped,
-    rejected: r.rejected.map((x) => ({ path: x.path, reason: x.reason, ...(x.detail ? { detail: x.detail } : {}) })),
+    rejected: r.rejected.map((x) => ({
+      path: x.path,
+      reason: x.reason,
+      ...(x.detail ? { detail: x.detail } : {}),
+    })),
     classes: r.classes,
     cancelled: r.cancelled,
     seconds: r.seconds,
@@ -80,7 +88,8 @@ function printReport(r: ImportReport): void {
   )
   const classes = Object.entries(r.classes)
   if (classes.length) out.write(`Labels: ${classes.map(([k, v]) => `${k} ${v}`).join(', ')}\n`)
-  for (const x of r.rejected) out.write(`  rejected ${x.path}: ${x.reason}${x.detail ? ` (${x.detail})` : ''}\n`)
+  for (const x of r.rejected)
+    out.write(`  rejected ${x.path}: ${x.reason}${x.detail ? ` (${x.detail})` : ''}\n`)
   for (const c of r.conflicts) {
     out.write(
       `  conflict ${c.path}: same picture as ${c.existingPath}, labelled "${c.existingLabel ?? 'unlabelled'}" there; kept that label\n`,

@@ -11,7 +11,9 @@ export function registerInfoCommand(program: Command, globals: () => GlobalOptio
       await withService(globals(), async (service) => {
         const info = await service['system.info']()
         if (opts.json) return printJson(info)
-        process.stdout.write(`Cohort ${info.version}\nLibrary folder: ${info.home}\nLibrary file:   ${info.libraryFile}\n`)
+        process.stdout.write(
+          `Cohort ${info.version}\nLibrary folder: ${info.home}\nLibrary file:   ${info.libraryFile}\n`,
+        )
       })
     })
 }

@@ -14,7 +14,11 @@ function findLabel(dataset: DatasetSummary, name: string): LabelSummary {
 }
 
 /** Image ids from arguments that are ids or source paths of images in the dataset. */
-async function resolveImages(service: CohortService, dataset: DatasetSummary, refs: string[]): Promise<number[]> {
+async function resolveImages(
+  service: CohortService,
+  dataset: DatasetSummary,
+  refs: string[],
+): Promise<number[]> {
   const ids: number[] = []
   const paths = new Set<string>()
   for (const ref of refs) {
@@ -34,7 +38,8 @@ async function resolveImages(service: CohortService, dataset: DatasetSummary, re
       if (page.length < 10_000) break
     }
     const unknown = [...paths].filter((p) => !found.has(p))
-    if (unknown.length) throw new CliError(`Not in dataset "${dataset.name}": ${unknown.slice(0, 5).join(', ')}`)
+    if (unknown.length)
+      throw new CliError(`Not in dataset "${dataset.name}": ${unknown.slice(0, 5).join(', ')}`)
   }
   return ids
 }
@@ -119,7 +124,9 @@ export function registerLabelCommands(program: Command, globals: () => GlobalOpt
           labelId = existing ? existing.id : (await service['labels.create'](dataset.id, opts.as)).id
         }
         await service['images.label'](dataset.id, ids, labelId)
-        process.stdout.write(`${opts.as ? `Labelled ${ids.length} images "${opts.as}"` : `Unlabelled ${ids.length} images`}\n`)
+        process.stdout.write(
+          `${opts.as ? `Labelled ${ids.length} images "${opts.as}"` : `Unlabelled ${ids.length} images`}\n`,
+        )
       })
     })
 
@@ -132,7 +139,11 @@ export function registerLabelCommands(program: Command, globals: () => GlobalOpt
         await withService(globals(), async (service) => {
           const dataset = await resolveDataset(service, opts.dataset)
           const result = await service[verb === 'undo' ? 'images.undo' : 'images.redo'](dataset.id)
-          process.stdout.write(result.description ? `${verb === 'undo' ? 'Undid' : 'Redid'}: ${result.description}\n` : `Nothing to ${verb}.\n`)
+          process.stdout.write(
+            result.description
+              ? `${verb === 'undo' ? 'Undid' : 'Redid'}: ${result.description}\n`
+              : `Nothing to ${verb}.\n`,
+          )
         })
       })
   }

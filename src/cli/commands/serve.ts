@@ -17,13 +17,23 @@ export function registerServeCommand(program: Command, globals: () => GlobalOpti
     .command('serve')
     .description('serve the Cohort app to a browser (web mode), bound to loopback with an access token')
     .option('--port <n>', 'port (default: a free one)', '0')
-    .option('--host <address>', 'address to bind; anything but loopback exposes your library to the network', '127.0.0.1')
+    .option(
+      '--host <address>',
+      'address to bind; anything but loopback exposes your library to the network',
+      '127.0.0.1',
+    )
     .action(async (opts: { port: string; host: string }) => {
       const port = Number(opts.port)
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be 0–65535 (got "${opts.port}")`)
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new CliError(`--port must be 0–65535 (got "${opts.port}")`)
       const dir = rendererDir()
-      if (!existsSync(join(dir, 'index.html'))) throw new CliError('The app is not built yet: run `npm run build` first.')
-      const service = await createCohortService({ home: cohortHome(), dbFile: globals().db, version: cliVersion() })
+      if (!existsSync(join(dir, 'index.html')))
+        throw new CliError('The app is not built yet: run `npm run build` first.')
+      const service = await createCohortService({
+        home: cohortHome(),
+        dbFile: globals().db,
+        version: cliVersion(),
+      })
       const server = await startServer({ service, rendererDir: dir, host: opts.host, port })
       process.stdout.write(`Cohort is serving your library at ${server.url}\n`)
       const stop = async (): Promise<void> => {

@@ -6,11 +6,13 @@ import type {
   ImportConflict,
   ImportProgress,
   ImportReport,
+  RefreshReport,
   RejectedFile,
   RejectReason,
 } from '../../shared/types'
 import type { Db } from '../store/db'
 import { ensureDataset } from '../store/datasets'
+import { nameKey } from '../store/names'
 import {
   countImagesByLabel,
   insertImages,
@@ -28,7 +30,11 @@ import { hasThumbnail, renderThumbnail, saveThumbnail } from './thumbnails'
 export const DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024
 /** Rows committed per transaction: a killed import loses at most this many decoded images. */
 export const DEFAULT_CHUNK_SIZE = 200
-/** Files in flight at once: enough to keep libvips' threads and the disk busy on a small machine. */
+/**
+ * Files in flight at once. Parallelism comes from several images, not from threads inside one image:
+ * these are small pictures, and sharp already runs one libvips thread per image on glibc Linux
+ * (sharp.concurrency() is left alone because it is process-wide). 4 matches libuv's thread pool.
+ */
 export const DEFAULT_CONCURRENCY = 4
 const PROGRESS_INTERVAL_MS = 100
 
@@ -165,7 +171,11 @@ async function importCandidates(
 
   /** Same bytes again: a duplicate under the same label, a conflict under another (first label wins). */
   const sameBytes = (file: ScannedFile, existing: { label: string | null; path: string }): void => {
-    if (existing.label === file.label) duplicates++
+    // labels match the way ensureLabel matches them (case-insensitively), so Cat/ and cat/ agree
+    const same =
+      existing.label === file.label ||
+      (existing.label !== null && file.label !== null && nameKey(existing.label) === nameKey(file.label))
+    if (same) duplicates++
     else
       conflicts.push({
         path: file.path,
@@ -336,13 +346,6 @@ function progressReporter(total: number, onProgress: ((p: ImportProgress) => voi
       onProgress?.(snapshot('done'))
     },
   }
-}
-
-export interface RefreshReport {
-  /** images whose source file is gone, after the refresh */
-  missing: number
-  /** images that were missing and whose file is back */
-  restored: number
 }
 
 /** Marks images whose source file disappeared as 'missing' and returned ones as 'ok'; never deletes rows. */

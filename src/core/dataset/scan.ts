@@ -53,7 +53,7 @@ export function isSystemFile(name: string): boolean {
 }
 
 /** Hidden entries and OS folders (AppleDouble archives, NAS thumbnails, the recycle bin) are never content. */
-function isSystemDirectory(name: string): boolean {
+function isHiddenEntry(name: string): boolean {
   return name.startsWith('.') || SYSTEM_DIRECTORIES.has(name)
 }
 
@@ -96,9 +96,9 @@ export async function scanFolder(folder: string, signal?: AbortSignal): Promise<
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     const subfolders: { path: string; label: string | null }[] = []
-    const hidden = entries.filter((entry) => isSystemDirectory(entry.name))
+    const hidden = entries.filter((entry) => isHiddenEntry(entry.name))
     result.skipped += hidden.length
-    entries = entries.filter((entry) => !isSystemDirectory(entry.name))
+    entries = entries.filter((entry) => !isHiddenEntry(entry.name))
     const infos = await Promise.all(
       entries.map((entry) => describeEntry(join(dir, entry.name), entry, rootReal)),
     )

@@ -2,7 +2,8 @@ import { validateArgs } from '../../shared/api-schema'
 import type { ApiChannel, CohortApi } from '../../shared/api'
 
 /** The outcome of one API call as it crosses a process or network boundary. */
-export type Envelope<T = unknown> = { ok: true; value: T } | { ok: false; error: { name: string; message: string } }
+export type Envelope<T = unknown> =
+  { ok: true; value: T } | { ok: false; error: { name: string; message: string } }
 
 /**
  * Validates raw arguments from an untrusted shell (renderer over IPC, HTTP client) and calls

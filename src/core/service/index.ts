@@ -2,7 +2,6 @@
  * The Cohort service: the one implementation of the API every shell binds (Electron IPC,
  * HTTP in web mode, the CLI). Plain Node; owns the library database for its lifetime.
  */
-import { readFile } from 'node:fs/promises'
 import type { CohortApi, ImportFilesArgs, ImportFolderArgs, SystemInfo } from '../../shared/api'
 import type { ImageQuery, ImportReport, Split, SplitRequest } from '../../shared/types'
 import { libraryPaths, type LibraryPaths } from '../paths'
@@ -15,7 +14,7 @@ import { splitDataset } from '../dataset/split'
 import { applyCsv, exportCsv } from '../dataset/csv'
 import { exportDatasetToFolder } from '../dataset/export-folder'
 import { importFiles, importFolder, refreshMissing, type ImportContext } from '../dataset/import'
-import { thumbnailPath } from '../dataset/thumbnails'
+import { fullImageFile, thumbnailFile, type ImageFile } from './image-files'
 import { ServiceEvents } from './events'
 
 export interface ServiceOptions {
@@ -28,10 +27,7 @@ export interface ServiceOptions {
   version?: string
 }
 
-export interface ImageFile {
-  data: Buffer
-  contentType: string
-}
+export type { ImageFile }
 
 export interface CohortService extends CohortApi {
   readonly events: ServiceEvents
@@ -39,17 +35,6 @@ export interface CohortService extends CohortApi {
   /** Resolves a `cohort-image://image/<id>/<thumb|full>` URL to bytes; null for anything the store does not know. */
   imageFile(url: string): Promise<ImageFile | null>
   close(): void
-}
-
-const CONTENT_TYPES: Record<string, string> = {
-  jpeg: 'image/jpeg',
-  png: 'image/png',
-  webp: 'image/webp',
-  gif: 'image/gif',
-  tiff: 'image/tiff',
-  avif: 'image/avif',
-  heif: 'image/heif',
-  bmp: 'image/bmp',
 }
 
 export async function createCohortService(options: ServiceOptions): Promise<CohortService> {
@@ -147,7 +132,13 @@ class Service implements CohortService {
   }
   async 'imports.files'(args: ImportFilesArgs): Promise<ImportReport> {
     return this.runImport(args.dataset, (ctx, signal, onProgress) =>
-      importFiles(ctx, { files: args.files, dataset: args.dataset, label: args.label ?? undefined, signal, onProgress }),
+      importFiles(ctx, {
+        files: args.files,
+        dataset: args.dataset,
+        label: args.label ?? undefined,
+        signal,
+        onProgress,
+      }),
     )
   }
   async 'imports.cancel'() {
@@ -180,14 +171,6 @@ class Service implements CohortService {
     if (!match) return null
     const image = getImage(this.db, Number(match[1]))
     if (!image) return null
-    try {
-      if (match[2] === 'thumb') {
-        return { data: await readFile(thumbnailPath(this.paths.thumbnails, image.hash)), contentType: 'image/jpeg' }
-      }
-      if (image.status !== 'ok') return null
-      return { data: await readFile(image.sourcePath), contentType: CONTENT_TYPES[image.format] ?? 'application/octet-stream' }
-    } catch {
-      return null
-    }
+    return match[2] === 'thumb' ? thumbnailFile(this.paths.thumbnails, image) : fullImageFile(image)
   }
 }

@@ -19,12 +19,19 @@ export class LibraryError extends Error {
  * Opens (creating if needed) the library file: WAL for concurrent readers during imports
  * and training, foreign keys on, and every pending migration applied in one transaction each.
  */
-export function openDatabase(file: string, list: readonly Migration[] = migrations, nativeBinding?: string): Db {
+export function openDatabase(
+  file: string,
+  list: readonly Migration[] = migrations,
+  nativeBinding?: string,
+): Db {
   if (file !== ':memory:') {
     try {
       mkdirSync(dirname(file), { recursive: true })
     } catch (err) {
-      throw new LibraryError(`Cannot create the library folder ${dirname(file)}: ${(err as Error).message}`, 'unwritable')
+      throw new LibraryError(
+        `Cannot create the library folder ${dirname(file)}: ${(err as Error).message}`,
+        'unwritable',
+      )
     }
   }
   let db: Db

@@ -4,7 +4,7 @@
  * it concerns, because these settings come from the UI, the CLI and hand-written files alike.
  */
 import { z } from 'zod'
-import { TEACHER_NAMES } from './teachers'
+import { TEACHER_NAMES } from './teacher-names'
 import { VALIDATION_RULES } from './validation-weights'
 
 export const KNOWN_ARCHS = ['cnn', 'resnet-8', 'resnet-14', 'resnet-20', 'mobilenet'] as const

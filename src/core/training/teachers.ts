@@ -6,24 +6,9 @@
 import * as tf from '@tensorflow/tfjs'
 import { fitLinearTeacher } from './linear-fit'
 import { perImageCrossEntropy } from './losses'
+import { TEACHER_NAMES, type TeacherName } from './teacher-names'
 
-export type TeacherName = 'validation' | 'min-logit' | 'min-loss' | 'linear' | 'mean' | 'none'
-
-/** Every teacher with the sentence the user sees when choosing one. */
-export const TEACHERS: Record<TeacherName, { description: string }> = {
-  validation: {
-    description: 'Blends the networks, trusting each one as much as it scores on your validation images.',
-  },
-  'min-logit': {
-    description:
-      'For each picture, keeps the right answer and the surest "no" any network gives every other class.',
-  },
-  'min-loss': { description: 'For each picture, follows the network that got it most right.' },
-  linear: { description: 'Blends the networks in the proportions that best fit the labels of each batch.' },
-  mean: { description: 'Averages all networks equally (a simple baseline).' },
-  none: { description: 'No teacher: each network learns on its own (the baseline to compare against).' },
-}
-export const TEACHER_NAMES = Object.keys(TEACHERS) as TeacherName[]
+export { effectiveLambda, TEACHER_NAMES, TEACHERS, type TeacherName } from './teacher-names'
 
 export class TeacherInputError extends Error {
   override name = 'TeacherInputError'
@@ -45,12 +30,7 @@ export interface Fusion<L> {
   weights?: number[]
 }
 
-/** λ actually used: the `none` teacher means independent training whatever λ says. */
-export function effectiveLambda(teacher: TeacherName, lambda: number): number {
-  return teacher === 'none' ? 0 : lambda
-}
-
-function checkInputs(logits: tf.Tensor2D[], labels: tf.Tensor1D): void {
+function checkShapes(logits: tf.Tensor2D[]): void {
   if (logits.length === 0) throw new TeacherInputError('a teacher needs the logits of at least one network')
   const shape = logits[0]!.shape
   if (logits[0]!.rank !== 2 || shape[0] === 0 || shape[1] < 2) {
@@ -63,6 +43,11 @@ function checkInputs(logits: tf.Tensor2D[], labels: tf.Tensor1D): void {
       )
     }
   }
+}
+
+function checkInputs(logits: tf.Tensor2D[], labels: tf.Tensor1D): void {
+  checkShapes(logits)
+  const shape = logits[0]!.shape
   if (labels.rank !== 1 || labels.shape[0] !== shape[0]) {
     throw new TeacherInputError(
       `labels must hold one class id per image (${shape[0]} images, got [${labels.shape}])`,
@@ -99,37 +84,42 @@ function weightedSum(zs: tf.Tensor2D[], weights: readonly number[]): tf.Tensor2D
 }
 
 export function meanTeacher(logits: tf.Tensor2D[]): tf.Tensor2D {
+  checkShapes(logits)
   return withoutGradient(logits, (zs) => tf.div(tf.addN(zs), zs.length))
 }
 
 /**
- * Per image (default) the logits of the network with the smallest cross-entropy on it; per batch, the logits
- * of the network with the smallest batch cross-entropy. Ties go to the earlier network.
+ * Which network teaches each image under min-loss, as a one-hot [N, B]: per image (default) the network with
+ * the smallest cross-entropy on it; per batch, the network with the smallest batch cross-entropy for every
+ * image. Ties go to the earlier network.
  */
+function minLossChoice(zs: tf.Tensor2D[], labels: tf.Tensor1D, per: 'sample' | 'batch'): tf.Tensor2D {
+  return tf.tidy(() => {
+    const losses = tf.stack(zs.map((z) => perImageCrossEntropy(z, labels))) as tf.Tensor2D // [N, B]
+    const pick =
+      per === 'batch'
+        ? tf.tile(tf.reshape(tf.argMin(tf.mean(losses, 1)), [1]), [labels.shape[0]])
+        : tf.argMin(losses, 0)
+    return tf.transpose(tf.oneHot(pick, zs.length)) as tf.Tensor2D
+  })
+}
+
+/** The logits of the min-loss network, per image or per batch (see minLossChoice). */
 export function minLossTeacher(
   logits: tf.Tensor2D[],
   labels: tf.Tensor1D,
   per: 'sample' | 'batch' = 'sample',
 ): tf.Tensor2D {
+  checkInputs(logits, labels)
   return withoutGradient(logits, (zs) => {
-    const losses = tf.stack(zs.map((z) => perImageCrossEntropy(z, labels))) as tf.Tensor2D // [N, B]
-    const Z = tf.stack(zs) // [N, B, C]
-    if (per === 'batch') {
-      const best = tf.reshape(tf.argMin(tf.mean(losses, 1)), [1])
-      return tf.squeeze(tf.gather(Z, best), [0]) as tf.Tensor2D
-    }
-    const pick = tf.transpose(tf.oneHot(tf.argMin(losses, 0), zs.length)) // [N, B]
-    return tf.sum(tf.mul(Z, tf.expandDims(pick, 2)), 0) as tf.Tensor2D
+    const choice = tf.expandDims(minLossChoice(zs, labels, per), 2) // [N, B, 1]
+    return tf.sum(tf.mul(tf.stack(zs), choice), 0) as tf.Tensor2D
   })
 }
 
 /** Fraction of images for which each network is the min-loss teacher (a diagnostic shown to the user). */
 function minLossShares(logits: tf.Tensor2D[], labels: tf.Tensor1D, per: 'sample' | 'batch'): number[] {
-  return tf.tidy(() => {
-    const losses = tf.stack(logits.map((z) => perImageCrossEntropy(z, labels))) as tf.Tensor2D
-    const pick = per === 'batch' ? tf.reshape(tf.argMin(tf.mean(losses, 1)), [1]) : tf.argMin(losses, 0)
-    return Array.from(tf.mean(tf.oneHot(pick, logits.length), 0).dataSync())
-  })
+  return tf.tidy(() => Array.from(tf.mean(minLossChoice(logits, labels, per), 1).dataSync()))
 }
 
 /**
@@ -137,6 +127,7 @@ function minLossShares(logits: tf.Tensor2D[], labels: tf.Tensor1D, per: 'sample'
  * most confident "no" of any network.
  */
 export function minLogitTeacher(logits: tf.Tensor2D[], labels: tf.Tensor1D): tf.Tensor2D {
+  checkInputs(logits, labels)
   return withoutGradient(logits, (zs) => {
     const target = tf.oneHot(tf.cast(labels, 'int32'), zs[0]!.shape[1])
     const shifted = zs.map((z) => tf.sub(z, tf.sum(tf.mul(z, target), 1, true)))
@@ -150,6 +141,7 @@ export function linearTeacher(
   labels: tf.Tensor1D,
   maxIterations?: number,
 ): { teacher: tf.Tensor2D; alpha: number[] } {
+  checkInputs(logits, labels)
   const arrays = logits.map((z) => z.dataSync() as Float32Array)
   const ids = Int32Array.from(labels.dataSync())
   const { alpha } = fitLinearTeacher(arrays, ids, logits[0]!.shape[1], maxIterations)
@@ -172,6 +164,7 @@ function checkWeights(weights: readonly number[], n: number): number[] {
 
 /** Σ w_i z_i with weights derived from validation performance (normalised to sum to 1). */
 export function validationTeacher(logits: tf.Tensor2D[], weights: readonly number[]): tf.Tensor2D {
+  checkShapes(logits)
   const w = checkWeights(weights, logits.length)
   return withoutGradient(logits, (zs) => weightedSum(zs, w))
 }

@@ -3,6 +3,7 @@
  * network (non-negative, summing to 1, larger for the better network). Recomputed once per epoch and shown to
  * the user, so these are plain functions on numbers.
  */
+import { solveLinearSystem } from './solve'
 
 export type ValidationRule = 'softmax' | 'proportional' | 'covariance'
 export const VALIDATION_RULES: readonly ValidationRule[] = ['softmax', 'proportional', 'covariance']
@@ -45,31 +46,6 @@ export function proportionalWeights(acc: readonly number[]): number[] {
   return sum === 0 ? equal(acc.length) : acc.map((a) => a / sum)
 }
 
-/** Solves A x = b by Gaussian elimination with partial pivoting (A is small and, with the ridge, regular). */
-function solve(A: number[][], b: number[]): number[] {
-  const n = b.length
-  const M = A.map((row, i) => [...row, b[i]!])
-  for (let col = 0; col < n; col++) {
-    let pivot = col
-    for (let r = col + 1; r < n; r++) if (Math.abs(M[r]![col]!) > Math.abs(M[pivot]![col]!)) pivot = r
-    ;[M[col], M[pivot]] = [M[pivot]!, M[col]!]
-    const p = M[col]!
-    for (let r = col + 1; r < n; r++) {
-      const row = M[r]!
-      const f = row[col]! / p[col]!
-      for (let c = col; c <= n; c++) row[c]! -= f * p[c]!
-    }
-  }
-  const x = new Array<number>(n).fill(0)
-  for (let r = n - 1; r >= 0; r--) {
-    const row = M[r]!
-    let s = row[n]!
-    for (let c = r + 1; c < n; c++) s -= row[c]! * x[c]!
-    x[r] = s / row[r]!
-  }
-  return x
-}
-
 /**
  * The error-covariance optimum w = C⁻¹1 / 1ᵀC⁻¹1 (the combination with the least expected squared error when
  * errors are unbiased), clipped to w ≥ 0 and renormalised. `errors[i]` is network i's error on each validation
@@ -104,7 +80,9 @@ export function covarianceWeights(errors: readonly ArrayLike<number>[], ridge = 
   // the floor handles networks that make no error at all (C = 0): they then share the weight equally
   const shift = ridge * meanDiagonal + 1e-12
   for (let i = 0; i < n; i++) C[i]![i]! += shift
-  const raw = solve(C, new Array<number>(n).fill(1))
+  const raw = solveLinearSystem(C, new Array<number>(n).fill(1))
+  if (raw === null)
+    throw new WeightRuleError('the validation errors are degenerate; no weights can be derived')
   const sum = raw.reduce((s, v) => s + v, 0)
   const clipped = raw.map((v) => Math.max(0, v / sum))
   const total = clipped.reduce((s, v) => s + v, 0)

@@ -30,7 +30,13 @@ export function createWebBridge(base = ''): Bridge {
         credentials: 'same-origin',
       })
       if (response.status === 401) {
-        return { ok: false, error: { name: 'Unauthorized', message: 'Open the address that `cohort serve` printed (it carries the access token).' } }
+        return {
+          ok: false,
+          error: {
+            name: 'Unauthorized',
+            message: 'Open the address that `cohort serve` printed (it carries the access token).',
+          },
+        }
       }
       return response.json()
     },

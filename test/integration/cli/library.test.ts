@@ -27,7 +27,13 @@ describe('cohort CLI on a real library', () => {
     const report = JSON.parse(r.stdout)
     expect(report).toMatchObject({ dataset: 'pets', imported: 20, duplicates: 0, skipped: 1 })
     expect(report.classes).toEqual({ bird: 5, cat: 8, dog: 7 })
-    expect(report.rejected).toEqual([{ path: join(pictures, 'dog', 'broken.jpg'), reason: 'corrupt', ...(report.rejected[0].detail ? { detail: report.rejected[0].detail } : {}) }])
+    expect(report.rejected).toEqual([
+      {
+        path: join(pictures, 'dog', 'broken.jpg'),
+        reason: 'corrupt',
+        ...(report.rejected[0].detail ? { detail: report.rejected[0].detail } : {}),
+      },
+    ])
     expect(Array.isArray(report.conflicts)).toBe(true)
   })
 
@@ -57,7 +63,10 @@ describe('cohort CLI on a real library', () => {
     expect(runCli(home, ['label', '--dataset', 'pets', '--as', 'parrot', target]).code).toBe(0)
     const labelOf = (): string => {
       const csv = runCli(home, ['export-csv', '--dataset', 'pets']).stdout
-      return csv.split('\n').find((l) => l.includes('bird-0'))!.split(',')[1]!
+      return csv
+        .split('\n')
+        .find((l) => l.includes('bird-0'))!
+        .split(',')[1]!
     }
     expect(labelOf()).toBe('parrot')
     expect(runCli(home, ['undo', '--dataset', 'pets']).stdout).toMatch(/^Undid: /)
@@ -106,7 +115,18 @@ describe('cohort CLI on a real library', () => {
   })
 
   it('has --help on every command', () => {
-    for (const cmd of ['import', 'datasets', 'split', 'label', 'labels', 'undo', 'export-dataset', 'export-csv', 'bench', 'serve']) {
+    for (const cmd of [
+      'import',
+      'datasets',
+      'split',
+      'label',
+      'labels',
+      'undo',
+      'export-dataset',
+      'export-csv',
+      'bench',
+      'serve',
+    ]) {
       const r = runCli(home, [cmd, '--help'])
       expect(r.code, cmd).toBe(0)
       expect(r.stdout, cmd).toMatch(/Usage: cohort/)

@@ -14,12 +14,17 @@ interface Reply {
 }
 
 /** Raw HTTP so the test controls every header, Host included. */
-function http(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
+function http(
+  url: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }))
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+      )
     })
     req.on('error', reject)
     if (opts.body) req.write(opts.body)
@@ -77,20 +82,32 @@ describe('web mode server', () => {
   })
 
   it('refuses foreign Host headers (DNS rebinding)', async () => {
-    const r = await http(`${base}/api/datasets.list`, { method: 'POST', headers: { ...auth, host: 'evil.example:80' }, body: '[]' })
+    const r = await http(`${base}/api/datasets.list`, {
+      method: 'POST',
+      headers: { ...auth, host: 'evil.example:80' },
+      body: '[]',
+    })
     expect(r.status).toBe(421)
   })
 
   it('binds the API with the same validation as IPC', async () => {
-    const list = JSON.parse((await http(`${base}/api/datasets.list`, { method: 'POST', headers: auth, body: '[]' })).body.toString())
+    const list = JSON.parse(
+      (
+        await http(`${base}/api/datasets.list`, { method: 'POST', headers: auth, body: '[]' })
+      ).body.toString(),
+    )
     expect(list.ok).toBe(true)
     expect(list.value[0]).toMatchObject({ name: 'pics', imageCount: 4 })
 
     const bad = JSON.parse(
-      (await http(`${base}/api/images.label`, { method: 'POST', headers: auth, body: '["1", "x", null]' })).body.toString(),
+      (
+        await http(`${base}/api/images.label`, { method: 'POST', headers: auth, body: '["1", "x", null]' })
+      ).body.toString(),
     )
     expect(bad).toMatchObject({ ok: false, error: { name: 'InvalidArgumentsError' } })
-    const unknown = JSON.parse((await http(`${base}/api/fs.readFile`, { method: 'POST', headers: auth, body: '[]' })).body.toString())
+    const unknown = JSON.parse(
+      (await http(`${base}/api/fs.readFile`, { method: 'POST', headers: auth, body: '[]' })).body.toString(),
+    )
     expect(unknown.error.message).toMatch(/no such API channel/)
     const notJson = await http(`${base}/api/datasets.list`, { method: 'POST', headers: auth, body: '{' })
     expect(notJson.status).toBe(400)
@@ -98,7 +115,13 @@ describe('web mode server', () => {
 
   it('serves images by id only: known ids, never paths', async () => {
     const images = JSON.parse(
-      (await http(`${base}/api/images.list`, { method: 'POST', headers: auth, body: JSON.stringify([{ datasetId: 1 }]) })).body.toString(),
+      (
+        await http(`${base}/api/images.list`, {
+          method: 'POST',
+          headers: auth,
+          body: JSON.stringify([{ datasetId: 1 }]),
+        })
+      ).body.toString(),
     ).value as { id: number }[]
     const thumb = await http(`${base}/image/${images[0]!.id}/thumb`, { headers: auth })
     expect(thumb.status).toBe(200)
@@ -107,7 +130,12 @@ describe('web mode server', () => {
     const full = await http(`${base}/image/${images[0]!.id}/full`, { headers: auth })
     expect(full.headers['content-type']).toBe('image/png')
     expect((await http(`${base}/image/999999/thumb`, { headers: auth })).status).toBe(404)
-    for (const evil of ['/image/1/../../secret.txt', '/..%2fsecret.txt', '/%2e%2e/secret.txt', '/image/1%2f..%2f..%2fsecret.txt/thumb']) {
+    for (const evil of [
+      '/image/1/../../secret.txt',
+      '/..%2fsecret.txt',
+      '/%2e%2e/secret.txt',
+      '/image/1%2f..%2f..%2fsecret.txt/thumb',
+    ]) {
       const r = await http(base + evil, { headers: auth })
       expect(r.body.toString(), evil).not.toMatch(/top secret/)
       expect(r.status, evil).toBe(404)
@@ -128,7 +156,18 @@ describe('web mode server', () => {
       })
       req.on('error', reject)
       req.end()
-      setTimeout(() => service.events.emit('import.progress', { dataset: 'pics', phase: 'importing', done: 1, total: 2, ratePerSecond: 1, etaSeconds: 1 }), 200)
+      setTimeout(
+        () =>
+          service.events.emit('import.progress', {
+            dataset: 'pics',
+            phase: 'importing',
+            done: 1,
+            total: 2,
+            ratePerSecond: 1,
+            etaSeconds: 1,
+          }),
+        200,
+      )
     })
     expect(received).toMatch(/"done":1/)
   })

@@ -7,7 +7,12 @@ const root = join(__dirname, '..', '..', '..')
 
 describe('Electron security settings', () => {
   it('isolates and sandboxes the renderer without Node', () => {
-    expect(SECURE_WEB_PREFERENCES).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true })
+    expect(SECURE_WEB_PREFERENCES).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+    })
   })
 
   it('the window uses them and nothing overrides them', () => {

@@ -42,5 +42,15 @@ export const useLibraryStore = defineStore('library', () => {
     await call('imports.cancel')
   }
 
-  return { datasets, error, importError, progress, lastReport, importing, refresh, importFolder, cancelImport }
+  return {
+    datasets,
+    error,
+    importError,
+    progress,
+    lastReport,
+    importing,
+    refresh,
+    importFolder,
+    cancelImport,
+  }
 })

@@ -1,3 +1,4 @@
+import sharp, { type Sharp } from 'sharp'
 import { describe, expect, it } from 'vitest'
 import {
   decodeImage,
@@ -8,7 +9,7 @@ import {
 import { renderThumbnail } from '../../../../src/core/dataset/thumbnails'
 import { encodeBmp, noise, pngDeclaring, rawImage } from '../../../helpers/messy-folder'
 
-const toRaw = (image: import('sharp').Sharp) => image.raw().toBuffer()
+const toRaw = (image: Sharp) => image.raw().toBuffer()
 
 async function rejection(promise: Promise<unknown>): Promise<ImageRejectedError> {
   const err = await promise.then(
@@ -42,6 +43,22 @@ describe('decodeImage', () => {
     const decoded = await decodeImage(bytes, (img) => img.toBuffer({ resolveWithObject: true }))
     expect([decoded.format, decoded.width, decoded.height]).toEqual(['jpeg', 20, 40])
     expect([decoded.output.info.width, decoded.output.info.height]).toEqual([20, 40])
+  })
+
+  it('takes the first frame of an animated GIF', async () => {
+    const frame = (background: string) =>
+      sharp({ create: { width: 10, height: 6, channels: 3, background } })
+        .png()
+        .toBuffer()
+    const gif = await sharp([await frame('#ff0000'), await frame('#0000ff')], { join: { animated: true } })
+      .gif()
+      .toBuffer()
+    const decoded = await decodeImage(gif, (img) =>
+      img.removeAlpha().raw().toBuffer({ resolveWithObject: true }),
+    )
+    expect([decoded.format, decoded.width, decoded.height]).toEqual(['gif', 10, 6])
+    expect([decoded.output.info.width, decoded.output.info.height]).toEqual([10, 6])
+    expect([...decoded.output.data.subarray(0, 3)]).toEqual([255, 0, 0])
   })
 
   it('decodes 24-bit and 8-bit BMPs pixel for pixel', async () => {

@@ -215,5 +215,4 @@ describe('splitDataset', () => {
     const report = splitDataset(lib.db, { datasetId: ds, validation: 0.2, test: 0.1, seed: 1 })
     expect(report.counts['class 3']).toEqual({ unassigned: 0, train: 1400, validation: 400, test: 200 })
   })
-
 })

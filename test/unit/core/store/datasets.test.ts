@@ -110,7 +110,9 @@ describe('datasets', () => {
     expect(prepare).toHaveBeenCalledTimes(3)
     prepare.mockRestore()
     expect(all).toHaveLength(30)
-    expect(all.every((d) => d.imageCount === 50 && d.labels[0]!.count === 50 && d.splits.unassigned === 50)).toBe(true)
+    expect(
+      all.every((d) => d.imageCount === 50 && d.labels[0]!.count === 50 && d.splits.unassigned === 50),
+    ).toBe(true)
   })
 
   it('renames, allows a change of case, and refuses a name another dataset has', () => {

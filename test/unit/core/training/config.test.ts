@@ -7,6 +7,8 @@ import {
   TrainingConfigError,
 } from '../../../../src/core/training/config'
 import { learningRateAt, planFor } from '../../../../src/core/training/schedule'
+import type { TeacherName } from '../../../../src/core/training/teacher-names'
+import type { ValidationRule } from '../../../../src/core/training/validation-weights'
 
 function problems(input: unknown, archs?: readonly string[]): string[] {
   try {
@@ -47,7 +49,9 @@ describe('parseTrainingConfig', () => {
     })
     // the types line up with the modules that consume them
     const augment: AugmentPolicy | AugmentPreset = c.networks[0]!.augment
-    expect(augment).toBe('standard')
+    const teacher: TeacherName = c.teacher
+    const rule: ValidationRule = c.teacherOptions.validationRule
+    expect([augment, teacher, rule]).toEqual(['standard', 'validation', 'softmax'])
     expect(learningRateAt(0, planFor(c, 10))).toBe(0.05)
   })
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { fitLinearTeacher, projectOntoSimplex } from '../../../../src/core/training/linear-fit'
+import { fitLinearTeacher } from '../../../../src/core/training/linear-fit'
 import { Random } from '../../../../src/core/training/random'
 
 /** Batch CE of Σ α_i z_i, computed directly (float64) as the yardstick. */
@@ -24,31 +24,6 @@ function randomBatch(n: number, B: number, C: number, seed: number) {
   return { logits, labels }
 }
 
-describe('projectOntoSimplex', () => {
-  it('gives hand-computed projections', () => {
-    expect(projectOntoSimplex([0.2, 0.3, 0.5])).toEqual([0.2, 0.3, 0.5]) // already on it
-    expect(projectOntoSimplex([2, 0])).toEqual([1, 0])
-    expect(projectOntoSimplex([1, 1])).toEqual([0.5, 0.5])
-    // θ = (0.9 + 0.5 − 1)/2 = 0.2 → (0.7, 0.3, 0)
-    projectOntoSimplex([0.9, 0.5, -1]).forEach((v, i) => expect(v).toBeCloseTo([0.7, 0.3, 0][i]!, 12))
-  })
-
-  it('is the nearest simplex point (no random simplex point is closer)', () => {
-    const r = Random.fromSeed(5)
-    for (let trial = 0; trial < 20; trial++) {
-      const v = [0, 0, 0, 0].map(() => (r.next() - 0.5) * 4)
-      const p = projectOntoSimplex(v)
-      expect(p.reduce((s, x) => s + x, 0)).toBeCloseTo(1, 12)
-      const dist = (q: number[]) => q.reduce((s, x, i) => s + (x - v[i]!) ** 2, 0)
-      for (let k = 0; k < 50; k++) {
-        const q = [r.next(), r.next(), r.next(), r.next()]
-        const s = q.reduce((a, b) => a + b, 0)
-        expect(dist(p)).toBeLessThanOrEqual(dist(q.map((x) => x / s)) + 1e-12)
-      }
-    }
-  })
-})
-
 describe('fitLinearTeacher', () => {
   it('matches a 1001-point grid for two networks', () => {
     for (const seed of [1, 2, 3]) {
@@ -72,6 +47,28 @@ describe('fitLinearTeacher', () => {
     expect(fit.crossEntropy).toBeLessThanOrEqual(best + 1e-6)
     expect(fit.alpha.every((a) => a >= 0)).toBe(true)
     expect(fit.alpha.reduce((s, a) => s + a, 0)).toBeCloseTo(1, 12)
+  })
+
+  it('satisfies the optimality conditions on the simplex for four networks in a few iterations', () => {
+    for (const seed of [11, 12, 13, 14]) {
+      const { logits, labels } = randomBatch(4, 64, 10, seed)
+      // make the networks partly right so the optimum is a real blend
+      for (let b = 0; b < 64; b++) logits[b % 4]![b * 10 + labels[b]!]! += 8
+      const fit = fitLinearTeacher(logits, labels, 10)
+      expect(fit.iterations).toBeLessThanOrEqual(12)
+      // KKT: the directional derivative towards every vertex e_j is ≥ 0  ⇔  g_j ≥ gᵀα for all j
+      const h = 1e-6
+      const grad = fit.alpha.map((_, i) => {
+        const up = fit.alpha.map((a, j) => a + (i === j ? h : 0))
+        const down = fit.alpha.map((a, j) => a - (i === j ? h : 0))
+        return (ce(logits, labels, 10, up) - ce(logits, labels, 10, down)) / (2 * h)
+      })
+      const along = grad.reduce((s, g, i) => s + g * fit.alpha[i]!, 0)
+      grad.forEach((g) => expect(g).toBeGreaterThanOrEqual(along - 1e-5))
+      fit.alpha.forEach((a, i) => {
+        if (a > 1e-6) expect(grad[i]).toBeCloseTo(along, 4) // support: equal derivatives
+      })
+    }
   })
 
   it('puts all weight on a network that is perfect and confident when the other is wrong', () => {

@@ -1,0 +1,192 @@
+/**
+ * One network with its optimiser, and the collaborative training step shared by the in-process group and
+ * the one-network workers: forward, hand the logits out, get the teacher logits back *inside the same
+ * gradient tape* (no second forward pass), then CE + λ·T²·KL and one update.
+ */
+import * as tf from '@tensorflow/tfjs'
+import type { NetworkConfig, NetworkWeights, OptimizerConfig, StepLosses } from './protocol'
+import { createNetwork, type NetworkSpec } from './zoo'
+
+export class TrainingInputError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'TrainingInputError'
+  }
+}
+
+function createOptimizer(config: OptimizerConfig): tf.Optimizer {
+  if (!(config.lr > 0)) throw new TrainingInputError(`learning rate must be positive, got ${config.lr}`)
+  if (config.kind === 'sgd') {
+    const momentum = config.momentum ?? 0
+    return momentum > 0 ? tf.train.momentum(config.lr, momentum, config.nesterov ?? false) : tf.train.sgd(config.lr)
+  }
+  return tf.train.adam(config.lr, config.beta1 ?? 0.9, config.beta2 ?? 0.999, config.epsilon ?? 1e-7)
+}
+
+/** Only convolution and dense kernels are decayed; biases and BatchNorm parameters are not. */
+const DECAYED = /(kernel|depthwise_kernel)(_\d+)?$/
+
+export class NetworkTrainer {
+  readonly model: tf.LayersModel
+  readonly spec: NetworkSpec
+  private readonly optimizer: tf.Optimizer
+  private readonly weightDecay: number
+  private readonly variables: tf.Variable[]
+
+  constructor(config: NetworkConfig) {
+    this.spec = config.spec
+    this.model = createNetwork(config.spec)
+    this.optimizer = createOptimizer(config.optimizer)
+    this.weightDecay = config.optimizer.weightDecay ?? 0
+    this.variables = this.model.trainableWeights.map((w) => w.read() as tf.Variable)
+  }
+
+  get trainableVariables(): tf.Variable[] {
+    return this.variables
+  }
+
+  /** Images as a 4-D tensor, checking the size against the network. */
+  images(x: Float32Array): tf.Tensor4D {
+    const { inputSize, channels } = this.spec
+    const per = inputSize * inputSize * channels
+    if (x.length === 0 || x.length % per !== 0) {
+      throw new TrainingInputError(
+        `expected images of ${inputSize}×${inputSize}×${channels} (${per} floats each), got ${x.length} floats`,
+      )
+    }
+    return tf.tensor4d(x, [x.length / per, inputSize, inputSize, channels])
+  }
+
+  /**
+   * CE(z, y) + λ·T²·KL(softmax(zt/T) ‖ softmax(z/T)), batch means; the teacher is a constant.
+   * Returns [total, ce, kd].
+   */
+  loss(logits: tf.Tensor2D, labels: tf.Tensor1D, teacher: tf.Tensor2D, lambda: number, temperature: number) {
+    const classes = this.spec.classes
+    const ce = tf.losses.softmaxCrossEntropy(tf.oneHot(labels, classes), logits) as tf.Scalar
+    const t = tf.scalar(temperature)
+    const target = tf.softmax(tf.div(teacher, t))
+    const kl = tf.sum(tf.mul(target, tf.sub(tf.logSoftmax(tf.div(teacher, t)), tf.logSoftmax(tf.div(logits, t)))), 1)
+    const kd = tf.mul(tf.mean(kl), temperature * temperature) as tf.Scalar
+    const total = lambda === 0 ? ce : (tf.add(ce, tf.mul(kd, lambda)) as tf.Scalar)
+    return [total, ce, kd] as const
+  }
+
+  applyGradients(grads: tf.NamedTensorMap): void {
+    if (this.weightDecay > 0) {
+      for (const v of this.variables) {
+        const g = grads[v.name]
+        if (g && DECAYED.test(v.name)) grads[v.name] = tf.add(g, tf.mul(v, this.weightDecay))
+      }
+    }
+    this.optimizer.applyGradients(grads)
+  }
+
+  setLearningRate(lr: number): void {
+    if (!(lr > 0)) throw new TrainingInputError(`learning rate must be positive, got ${lr}`)
+    const optimizer = this.optimizer as unknown as { learningRate: number; setLearningRate?: (lr: number) => void }
+    // SGD and momentum keep a negated-rate scalar (setLearningRate updates it); Adam reads the field.
+    if (optimizer.setLearningRate) optimizer.setLearningRate(lr)
+    else optimizer.learningRate = lr
+  }
+
+  /** Logits in inference mode (BatchNorm uses its moving statistics), batched to bound memory. */
+  predict(x: Float32Array, batchSize = 256): Float32Array {
+    let logits: Float32Array = new Float32Array(0)
+    tf.tidy(() => {
+      const out = this.model.predict(this.images(x), { batchSize }) as tf.Tensor
+      logits = out.dataSync() as Float32Array
+    })
+    return logits
+  }
+
+  getWeights(): NetworkWeights {
+    const weights = this.model.weights
+    return {
+      names: weights.map((w) => w.originalName),
+      shapes: weights.map((w) => w.shape.map((d) => d ?? 0)),
+      values: this.model.getWeights().map((t) => t.dataSync() as Float32Array),
+    }
+  }
+
+  setWeights(weights: NetworkWeights): void {
+    const own = this.model.weights
+    if (weights.values.length !== own.length) {
+      throw new TrainingInputError(
+        `these weights are for a network with ${weights.values.length} tensors; ${this.spec.arch} has ${own.length}`,
+      )
+    }
+    const tensors = own.map((w, i) => {
+      const shape = w.shape.map((d) => d ?? 0)
+      const values = weights.values[i]!
+      if (values.length !== shape.reduce((p, q) => p * q, 1)) {
+        throw new TrainingInputError(`weight ${w.originalName} should have shape [${shape}], got ${values.length} values`)
+      }
+      return tf.tensor(values, shape)
+    })
+    this.model.setWeights(tensors)
+    tf.dispose(tensors)
+  }
+
+  dispose(): void {
+    this.optimizer.dispose()
+    this.model.dispose()
+  }
+}
+
+/**
+ * One collaborative step for the given networks (all of a group in-process, or the one of a worker).
+ * `teacherFor` receives every network's logits as soon as they exist — still inside the tape — and returns
+ * the teacher logits; it may block (a worker waits for the coordinator there).
+ */
+export function stepNetworks(
+  trainers: NetworkTrainer[],
+  views: Float32Array[],
+  labels: Int32Array,
+  teacherFor: (logits: Float32Array[]) => Float32Array,
+  lambda: number,
+  temperature: number,
+): { losses: StepLosses[]; logits: Float32Array[] } {
+  if (views.length !== trainers.length) {
+    throw new TrainingInputError(`expected one view per network (${trainers.length}), got ${views.length}`)
+  }
+  if (!(temperature > 0)) throw new TrainingInputError(`temperature must be positive, got ${temperature}`)
+  if (!(lambda >= 0)) throw new TrainingInputError(`λ must be zero or positive, got ${lambda}`)
+  let losses: StepLosses[] = []
+  let logitsData: Float32Array[] = []
+  // The tidy returns nothing: walking big typed arrays in its result would be slow.
+  tf.tidy(() => {
+    const inputs = trainers.map((t, i) => t.images(views[i]!))
+    const batch = inputs[0]!.shape[0]
+    if (inputs.some((x) => x.shape[0] !== batch) || labels.length !== batch) {
+      throw new TrainingInputError(`every view and the labels must hold the same ${batch} images`)
+    }
+    const classes = trainers[0]!.spec.classes
+    if (labels.some((y) => !Number.isInteger(y) || y < 0 || y >= classes)) {
+      throw new TrainingInputError(`labels must be class indices from 0 to ${classes - 1}`)
+    }
+    const y = tf.tensor1d(labels, 'int32')
+    const variables = trainers.flatMap((t) => t.trainableVariables)
+    // One tape over the sum of the networks' losses: the teacher is a constant, so each network's
+    // gradient is exactly the gradient of its own loss.
+    const { grads } = tf.variableGrads(() => {
+      const logits = trainers.map((t, i) => t.model.apply(inputs[i]!, { training: true }) as tf.Tensor2D)
+      logitsData = logits.map((z) => z.dataSync() as Float32Array)
+      const teacherLogits = teacherFor(logitsData)
+      if (teacherLogits.length !== batch * classes) {
+        throw new TrainingInputError(`the teacher must give ${batch}×${classes} logits, got ${teacherLogits.length}`)
+      }
+      const teacher = tf.tensor2d(teacherLogits, [batch, classes])
+      const perNetwork = trainers.map((t, i) => t.loss(logits[i]!, y, teacher, lambda, temperature))
+      // Read now: variableGrads disposes everything but the total.
+      losses = perNetwork.map(([, ce, kd]) => ({ ce: ce.dataSync()[0]!, kd: kd.dataSync()[0]! }))
+      return tf.addN(perNetwork.map(([total]) => total)) as tf.Scalar
+    }, variables)
+    for (const t of trainers) {
+      const own: tf.NamedTensorMap = {}
+      for (const v of t.trainableVariables) own[v.name] = grads[v.name]!
+      t.applyGradients(own)
+    }
+  })
+  return { losses, logits: logitsData }
+}

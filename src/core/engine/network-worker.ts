@@ -1,0 +1,110 @@
+/**
+ * The worker side of a NetworkGroup: one network trained in its own thread (under Node the wasm backend
+ * computes on one core, so a group uses every core only with one network per thread).
+ * Mid-step the worker posts its logits and blocks on a shared int32 until the coordinator has written the
+ * teacher logits, so the loss is finished in the same gradient tape.
+ */
+import type { MessagePort } from 'node:worker_threads'
+import { initBackend } from './backend'
+import { NetworkTrainer, stepNetworks } from './network-trainer'
+import {
+  TEACHER_ABORTED,
+  TEACHER_PENDING,
+  TEACHER_READY,
+  type WorkerReply,
+  type WorkerRequest,
+} from './protocol'
+
+/** How long a worker waits for teacher logits before giving up (the coordinator died or hung). */
+const TEACHER_TIMEOUT_MS = 10 * 60 * 1000
+
+export class StepAbortedError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'StepAbortedError'
+  }
+}
+
+export function serveNetwork(port: MessagePort): void {
+  let trainer: NetworkTrainer | undefined
+  let signal: Int32Array | undefined
+  const reply = (message: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer)
+
+  const need = (): NetworkTrainer => {
+    if (!trainer) throw new Error('the network worker got a request before it was created')
+    return trainer
+  }
+
+  const waitForTeacher = (id: number, logits: Float32Array, teacher: Float32Array): Float32Array => {
+    const word = signal!
+    reply({ type: 'logits', id, logits: logits.slice() })
+    const deadline = Date.now() + TEACHER_TIMEOUT_MS
+    while (Atomics.load(word, 0) === TEACHER_PENDING) {
+      if (Date.now() > deadline) throw new StepAbortedError('no teacher logits arrived from the coordinator')
+      Atomics.wait(word, 0, TEACHER_PENDING, 1000)
+    }
+    if (Atomics.load(word, 0) === TEACHER_ABORTED) throw new StepAbortedError('the coordinator aborted this step')
+    return teacher.slice()
+  }
+
+  const handle = async (message: WorkerRequest): Promise<void> => {
+    switch (message.type) {
+      case 'init': {
+        const info = await initBackend(message.backend)
+        signal = new Int32Array(message.signal)
+        trainer = new NetworkTrainer(message.config)
+        reply({ type: 'ready', id: message.id, backend: info.name, kernels: info.kernels })
+        return
+      }
+      case 'step': {
+        const t = need()
+        Atomics.store(signal!, 0, TEACHER_PENDING)
+        const teacher = new Float32Array(message.teacher)
+        const { losses } = stepNetworks(
+          [t],
+          [message.x],
+          message.labels,
+          ([logits]) => waitForTeacher(message.id, logits!, teacher.subarray(0, logits!.length)),
+          message.lambda,
+          message.temperature,
+        )
+        reply({ type: 'stepped', id: message.id, losses: losses[0]! })
+        return
+      }
+      case 'predict': {
+        const logits = need().predict(message.x)
+        reply({ type: 'predicted', id: message.id, logits }, [logits.buffer as ArrayBuffer])
+        return
+      }
+      case 'getWeights': {
+        const weights = need().getWeights()
+        reply({ type: 'weights', id: message.id, weights })
+        return
+      }
+      case 'setWeights':
+        need().setWeights(message.weights)
+        reply({ type: 'done', id: message.id })
+        return
+      case 'setLearningRate':
+        need().setLearningRate(message.lr)
+        reply({ type: 'done', id: message.id })
+        return
+      case 'dispose':
+        trainer?.dispose()
+        trainer = undefined
+        reply({ type: 'done', id: message.id })
+        port.close()
+        return
+    }
+  }
+
+  // One request at a time, in order: a step must not interleave with anything else on this network.
+  let queue = Promise.resolve()
+  port.on('message', (message: WorkerRequest) => {
+    queue = queue.then(() =>
+      handle(message).catch((error: unknown) => {
+        reply({ type: 'failed', id: message.id, message: error instanceof Error ? error.message : String(error) })
+      }),
+    )
+  })
+}

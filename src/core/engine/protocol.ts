@@ -1,0 +1,62 @@
+/**
+ * Messages between a NetworkGroup (the coordinator) and its one-network workers. Plain data only:
+ * every message survives structured cloning; big arrays are transferred, not copied.
+ */
+import type { BackendName } from './backend'
+import type { NetworkSpec } from './zoo'
+
+export type OptimizerConfig =
+  | { kind: 'sgd'; lr: number; momentum?: number; nesterov?: boolean; weightDecay?: number }
+  | { kind: 'adam'; lr: number; beta1?: number; beta2?: number; epsilon?: number; weightDecay?: number }
+
+export interface NetworkConfig {
+  spec: NetworkSpec
+  optimizer: OptimizerConfig
+}
+
+/** One network's two losses on one step: CE(z, y) and T²·KL(softmax(zt/T) ‖ softmax(z/T)), batch means. */
+export interface StepLosses {
+  ce: number
+  kd: number
+}
+
+/** All weights of a network (trainable and BatchNorm statistics), in layer order. */
+export interface NetworkWeights {
+  names: string[]
+  shapes: number[][]
+  values: Float32Array[]
+}
+
+/** States of the int32 word a worker waits on for its teacher logits. */
+export const TEACHER_PENDING = 0
+export const TEACHER_READY = 1
+export const TEACHER_ABORTED = 2
+
+export type WorkerRequest =
+  | { type: 'init'; id: number; config: NetworkConfig; backend?: BackendName; signal: SharedArrayBuffer }
+  | {
+      type: 'step'
+      id: number
+      /** NHWC images, batch × size × size × channels */
+      x: Float32Array
+      labels: Int32Array
+      lambda: number
+      temperature: number
+      /** batch × classes floats the coordinator writes the teacher logits into */
+      teacher: SharedArrayBuffer
+    }
+  | { type: 'predict'; id: number; x: Float32Array }
+  | { type: 'getWeights'; id: number }
+  | { type: 'setWeights'; id: number; weights: NetworkWeights }
+  | { type: 'setLearningRate'; id: number; lr: number }
+  | { type: 'dispose'; id: number }
+
+export type WorkerReply =
+  | { type: 'ready'; id: number; backend: BackendName; kernels: string[] }
+  /** sent mid-step, before the worker blocks until the teacher logits are written */
+  | { type: 'logits'; id: number; logits: Float32Array }
+  | { type: 'stepped'; id: number; losses: StepLosses }
+  | { type: 'predicted'; id: number; logits: Float32Array }
+  | { type: 'weights'; id: number; weights: NetworkWeights }
+  | { type: 'done'; id: number }
+  | { type: 'failed'; id: number; message: string }

@@ -1,0 +1,27 @@
+/**
+ * The names and user-facing descriptions of the teachers, free of tfjs so that settings validation, the CLI
+ * and the UI can list them without loading the engine. The rules themselves are in teachers.ts.
+ */
+
+export type TeacherName = 'validation' | 'min-logit' | 'min-loss' | 'linear' | 'mean' | 'none'
+
+/** Every teacher with the sentence the user sees when choosing one. */
+export const TEACHERS: Record<TeacherName, { description: string }> = {
+  validation: {
+    description: 'Blends the networks, trusting each one as much as it scores on your validation images.',
+  },
+  'min-logit': {
+    description:
+      'For each picture, keeps the right answer and the surest "no" any network gives every other class.',
+  },
+  'min-loss': { description: 'For each picture, follows the network that got it most right.' },
+  linear: { description: 'Blends the networks in the proportions that best fit the labels of each batch.' },
+  mean: { description: 'Averages all networks equally (a simple baseline).' },
+  none: { description: 'No teacher: each network learns on its own (the baseline to compare against).' },
+}
+export const TEACHER_NAMES = Object.keys(TEACHERS) as TeacherName[]
+
+/** λ actually used: the `none` teacher means independent training whatever λ says. */
+export function effectiveLambda(teacher: TeacherName, lambda: number): number {
+  return teacher === 'none' ? 0 : lambda
+}

@@ -1,0 +1,75 @@
+// @vitest-environment happy-dom
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { flushPromises, mount } from '@vue/test-utils'
+import { createPinia, setActivePinia } from 'pinia'
+import { join } from 'node:path'
+import LibraryView from '../../../src/renderer/src/views/LibraryView.vue'
+import ImportProgressBar from '../../../src/renderer/src/components/ImportProgressBar.vue'
+import { useBridge } from '../../../src/renderer/src/api'
+import { useLibraryStore } from '../../../src/renderer/src/stores/library'
+import { createCohortService, type CohortService } from '../../../src/core/service'
+import { tempDir } from '../../helpers/temp'
+import { makeLabelledFolder } from '../../helpers/labelled-folder'
+import { serviceBridge } from '../../helpers/service-bridge'
+
+describe('LibraryView on a real library', () => {
+  const dir = tempDir()
+  let service: CohortService
+
+  beforeAll(async () => {
+    await makeLabelledFolder(join(dir.path, 'leaves'), { oak: 3, maple: 2 })
+    service = await createCohortService({ home: join(dir.path, 'home') })
+    useBridge(serviceBridge(service))
+  })
+  afterAll(() => {
+    service.close()
+    dir.cleanup()
+  })
+
+  it('imports through the form and lists the dataset with its labels', async () => {
+    setActivePinia(createPinia())
+    const wrapper = mount(LibraryView)
+    const library = useLibraryStore()
+    await library.refresh()
+    await flushPromises()
+    expect(wrapper.text()).toContain('No datasets yet')
+    expect(wrapper.find('button[type=submit]').attributes('disabled')).toBeDefined()
+
+    await wrapper.find('input[name=folder]').setValue(join(dir.path, 'leaves'))
+    await wrapper.find('input[name=dataset]').setValue('leaves')
+    await wrapper.find('form').trigger('submit')
+    await expect
+      .poll(async () => (await flushPromises(), wrapper.findAll('[data-test=dataset-row]').length))
+      .toBe(1)
+    expect(wrapper.find('[data-test=dataset-row]').text()).toMatch(/leaves\s*5\s*5\s*maple \(2\), oak \(3\)/)
+    expect(wrapper.find('[data-test=import-report]').text()).toMatch(/Imported 5 images/)
+  })
+
+  it('shows the service’s own message when an import cannot run', async () => {
+    setActivePinia(createPinia())
+    const wrapper = mount(LibraryView)
+    await wrapper.find('input[name=folder]').setValue(join(dir.path, 'missing'))
+    await wrapper.find('input[name=dataset]').setValue('x')
+    await wrapper.find('form').trigger('submit')
+    await expect
+      .poll(async () => (await flushPromises(), wrapper.find('[data-test=import-error]').exists()))
+      .toBe(true)
+    expect(wrapper.find('[data-test=import-error]').text()).toMatch(/Cannot open the folder/)
+  })
+})
+
+describe('ImportProgressBar', () => {
+  it('shows done/total, rate and time left, and emits cancel', async () => {
+    const wrapper = mount(ImportProgressBar, {
+      props: {
+        progress: { phase: 'importing', done: 250, total: 1000, ratePerSecond: 180.4, etaSeconds: 125 },
+      },
+    })
+    expect(wrapper.find('[data-test=progress-text]').text().replace(/\s+/g, ' ')).toBe(
+      '250 / 1000 · 180/s · 3 min left',
+    )
+    expect(wrapper.attributes('aria-valuenow')).toBe('25')
+    await wrapper.find('button').trigger('click')
+    expect(wrapper.emitted('cancel')).toHaveLength(1)
+  })
+})
