@@ -8,7 +8,10 @@ export default defineConfig({
       rollupOptions: {
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
+          // each network of a group trains in its own worker thread (see networkWorkerEntry())
+          'network-worker-entry': resolve(__dirname, 'src/core/engine/network-worker-entry.ts'),
         },
+        output: { entryFileNames: '[name].js' },
       },
     },
   },

@@ -8,6 +8,9 @@ export default defineConfig({
     // native addons (sharp, better-sqlite3) and wasm are happiest in forked processes
     pool: 'forks',
     testTimeout: 60_000,
+    // the JSON report lets CI print one plain "N passed, N failed" line
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test-results/vitest.json' },
     hookTimeout: 120_000,
   },
 })

@@ -63,7 +63,9 @@ async function medianMs(f: () => unknown, warmup: number, repeats: number): Prom
 
 /** Deterministic stand-in images and labels: timing does not depend on the values. */
 function batch(seed: number): { x: Float32Array; labels: Int32Array } {
-  const x = Float32Array.from({ length: BATCH * SIZE * SIZE * CHANNELS }, (_, i) => Math.sin(i * 0.731 + seed))
+  const x = Float32Array.from({ length: BATCH * SIZE * SIZE * CHANNELS }, (_, i) =>
+    Math.sin(i * 0.731 + seed),
+  )
   const labels = Int32Array.from({ length: BATCH }, (_, i) => (i * 7 + seed) % CLASSES)
   return { x, labels }
 }
@@ -131,7 +133,7 @@ export async function runEngineBenchmark(options: EngineBenchOptions = {}): Prom
     chosen = []
     for (const name of BACKEND_NAMES) {
       if (name === 'cpu' && quick) {
-        notes.push('cpu skipped in the quick run (pure JavaScript: about a minute per training step)')
+        notes.push('cpu skipped in the quick run (pure JavaScript: one to two minutes per training step)')
         continue
       }
       if (await loads(name)) chosen.push(name)
@@ -165,7 +167,9 @@ export function printEngineBenchmark(result: EngineBenchResult): void {
   const width = Math.max(...rows.map(([name]) => name.length), 10)
   const ms = (v: number) => v.toFixed(1).padStart(12)
   console.log(`Engine: reference CNN, batch ${BATCH}, ${SIZE}×${SIZE}×${CHANNELS}, Adam 1e-3 (median ms)`)
-  console.log(`${''.padEnd(width)}  ${'train step'.padStart(12)}  ${'inference'.padStart(12)}  ${'2 in parallel'.padStart(14)}`)
+  console.log(
+    `${''.padEnd(width)}  ${'train step'.padStart(12)}  ${'inference'.padStart(12)}  ${'2 in parallel'.padStart(14)}`,
+  )
   for (const [name, f] of rows) {
     console.log(
       `${name.padEnd(width)}  ${ms(f.single.trainStepMs)}  ${ms(f.single.inferBatchMs)}  ${ms(f.group2.trainStepMs).padStart(14)}`,

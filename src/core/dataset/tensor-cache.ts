@@ -76,7 +76,7 @@ export interface LoadTrainingTensorsOptions {
   imageSize: number
   channels: Channels
   signal?: AbortSignal
-  /** called at the start, at most every `progressIntervalMs` while decoding, and at the end */
+  /** called at the start, at most every `progressIntervalMs` while decoding, and at the end (once if 0/0) */
   onProgress?: (progress: TensorCacheProgress) => void
   /** 'fail' (default): stop with a TrainingDataError listing them; 'skip': leave them out, see cache.skipped */
   unreadable?: 'fail' | 'skip'
@@ -113,7 +113,6 @@ const RECIPE = 'sharp rotate, cover resize centre, flatten on white, srgb or gre
 const MAGIC = Buffer.from('COHORTTC', 'latin1')
 const PREFIX_BYTES = MAGIC.length + 4
 const HASH_PATTERN = /^[0-9a-f]{64}$/
-const SPLIT_NAMES = ['train', 'validation', 'test'] as const
 
 interface TrainingImage {
   id: number
@@ -183,7 +182,8 @@ export async function loadTrainingTensors(
   const kept = [...cached.keys()].filter((h) => inDataset.has(h))
   const dropped = cached.size - kept.length
   if (decoded.size > 0 || dropped > 0 || problem !== null) {
-    const hashes = [...kept, ...decoded.keys()]
+    // new frames in image-id order (not decode-completion order), so the same library gives the same file
+    const hashes = [...kept, ...toDecode.map((img) => img.hash).filter((h) => decoded.has(h))]
     checkFits(hashes.length, frame, imageSize, channels)
     await writeCacheFile(
       file,
@@ -198,6 +198,7 @@ export async function loadTrainingTensors(
 
   const skippedIds = new Set(unreadable.map((u) => u.id))
   const usable = images.filter((img) => !skippedIds.has(img.id))
+  if (usable.length === 0) throw unreadableError(dataset.name, unreadable)
   const classNames = [...new Set(usable.map((img) => img.label))].sort(byCodePoint)
   const classIndex = new Map(classNames.map((name, i) => [name, i]))
   const pixelsOf = (hash: string): Uint8Array => decoded.get(hash) ?? cachedFrame(contents!, hash, frame)
@@ -367,7 +368,7 @@ async function decodeAll(
   const width = Math.max(1, Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, images.length))
   await Promise.all(Array.from({ length: width }, worker))
   unreadable.sort((a, b) => a.id - b.id)
-  onProgress?.({ done, total })
+  if (total > 0) onProgress?.({ done, total })
 }
 
 /** The image's pixels, or why its file cannot give them. Other errors (out of memory…) propagate. */

@@ -5,9 +5,10 @@
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import * as tf from '@tensorflow/tfjs'
+import type { BackendName } from '../../shared/types'
 import { registerCohortKernels } from './kernels'
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu'
+export type { BackendName }
 export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu']
 
 export interface BackendInfo {

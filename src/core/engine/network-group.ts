@@ -10,10 +10,13 @@ import { Worker } from 'node:worker_threads'
 import { type BackendName, initBackend } from './backend'
 import { NetworkTrainer, stepNetworks, TrainingInputError } from './network-trainer'
 import {
+  SIGNAL_OUTCOME,
+  SIGNAL_STEP,
   TEACHER_ABORTED,
   TEACHER_READY,
   type NetworkConfig,
   type NetworkWeights,
+  type OptimizerState,
   type StepLosses,
   type WorkerReply,
   type WorkerRequest,
@@ -54,8 +57,9 @@ export function networkWorkerEntry(): URL {
 }
 
 /**
- * Starts the worker; a TypeScript entry gets tsx's loader registered first (`--import tsx` in a worker's execArgv
- * registers it too late for the entry itself, so a one-line bootstrap imports tsx, then the entry).
+ * Starts the worker. A TypeScript entry (running from source) needs tsx inside the worker, and Node 20
+ * applies neither `--import tsx` in execArgv nor ESM hooks registered in the worker to the entry itself,
+ * so a two-line CommonJS bootstrap registers tsx's require hook and then requires the entry.
  */
 function startWorker(entry: URL): Worker {
   if (!entry.pathname.endsWith('.ts')) return new Worker(entry)
@@ -70,9 +74,12 @@ type Reply<T extends WorkerReply['type']> = Extract<WorkerReply, { type: T }>
 /** One worker thread and its pending requests. */
 class NetworkWorker {
   private readonly worker: Worker
-  private readonly pending = new Map<number, { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }>()
+  private readonly pending = new Map<
+    number,
+    { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }
+  >()
   private readonly logitsWaiters = new Map<number, (logits: Float32Array) => void>()
-  private readonly signal = new SharedArrayBuffer(4)
+  private readonly signal = new SharedArrayBuffer(8)
   private teacher = new SharedArrayBuffer(4)
   private closing = false
   failure: Error | undefined
@@ -84,7 +91,9 @@ class NetworkWorker {
     this.worker = startWorker(networkWorkerEntry())
     this.worker.on('message', (reply: WorkerReply) => this.receive(reply))
     this.worker.on('error', (error) => this.fail(`${label} crashed: ${error.message}`))
-    this.worker.on('messageerror', (error) => this.fail(`${label} sent an unreadable message: ${error.message}`))
+    this.worker.on('messageerror', (error) =>
+      this.fail(`${label} sent an unreadable message: ${error.message}`),
+    )
     this.worker.on('exit', (code) => {
       if (!this.closing) this.fail(`${label} stopped unexpectedly (exit code ${code})`)
     })
@@ -137,19 +146,20 @@ class NetworkWorker {
     return this.teacher
   }
 
-  release(teacher: Float32Array): void {
+  release(step: number, teacher: Float32Array): void {
     new Float32Array(this.teacher, 0, teacher.length).set(teacher)
-    this.wake(TEACHER_READY)
+    this.wake(step, TEACHER_READY)
   }
 
-  abort(): void {
-    this.wake(TEACHER_ABORTED)
+  abort(step: number): void {
+    this.wake(step, TEACHER_ABORTED)
   }
 
-  private wake(state: number): void {
+  private wake(step: number, outcome: number): void {
     const word = new Int32Array(this.signal)
-    Atomics.store(word, 0, state)
-    Atomics.notify(word, 0)
+    Atomics.store(word, SIGNAL_OUTCOME, outcome)
+    Atomics.store(word, SIGNAL_STEP, step)
+    Atomics.notify(word, SIGNAL_STEP)
   }
 
   async close(id: number): Promise<void> {
@@ -168,6 +178,8 @@ export class NetworkGroup {
   private readonly workers: NetworkWorker[] = []
   private readonly started: Promise<{ backend: BackendName; kernels: string[] }>
   private nextId = 1
+  /** the step the workers may be blocked in, so that a crash elsewhere can release them */
+  private activeStep: number | undefined
   private broken: Error | undefined
   private disposed = false
 
@@ -178,7 +190,9 @@ export class NetworkGroup {
       throw new NetworkGroupError('every network of a group must predict the same classes')
     }
     this.configs = configs
-    this.started = options.parallel ? this.startWorkers(options.backend) : this.startInProcess(options.backend)
+    this.started = options.parallel
+      ? this.startWorkers(options.backend)
+      : this.startInProcess(options.backend)
     // Failures surface on the first call that awaits readiness; never as an unhandled rejection.
     this.started.catch(() => undefined)
   }
@@ -200,7 +214,8 @@ export class NetworkGroup {
   private async startWorkers(backend?: BackendName) {
     const onFailure = (error: Error) => {
       this.broken ??= error
-      for (const w of this.workers) w.abort()
+      const step = this.activeStep
+      if (step !== undefined) for (const w of this.workers) w.abort(step)
     }
     this.configs.forEach((_, i) => this.workers.push(new NetworkWorker(this.label(i), onFailure)))
     const replies = await Promise.all(
@@ -228,6 +243,8 @@ export class NetworkGroup {
     fuse: Fuse,
     lambda: number,
     temperature: number,
+    /** per network, per-image loss weights (its data subset) or null for every image */
+    masks: readonly (Float32Array | null)[] = [],
   ): Promise<GroupStepResult> {
     await this.ready()
     if (views.length !== this.size) {
@@ -240,10 +257,11 @@ export class NetworkGroup {
       return teacher
     }
     if (this.workers.length === 0) {
-      const { losses, logits } = stepNetworks(this.trainers, views, y, callFuse, lambda, temperature)
+      const { losses, logits } = stepNetworks(this.trainers, views, y, callFuse, lambda, temperature, masks)
       return { losses, logits, teacher }
     }
     const id = this.nextId++
+    this.activeStep = id
     const classes = this.configs[0]!.spec.classes
     const logitsArrived = Promise.all(this.workers.map((w) => w.logits(id)))
     const stepped = Promise.all(
@@ -257,6 +275,7 @@ export class NetworkGroup {
             lambda,
             temperature,
             teacher: w.teacherBuffer(y.length * classes),
+            ...(masks[i] ? { mask: masks[i] } : {}),
           },
           'stepped',
         ),
@@ -270,15 +289,16 @@ export class NetworkGroup {
         }),
       ])
       callFuse(logits)
-      for (const w of this.workers) w.release(teacher)
+      for (const w of this.workers) w.release(id, teacher)
       const replies = await stepped
       return { losses: replies.map((r) => r.losses), logits, teacher }
     } catch (error) {
       // Nobody may stay blocked waiting for a teacher that will not come.
-      for (const w of this.workers) w.abort()
+      for (const w of this.workers) w.abort(id)
       await stepped.catch(() => undefined)
       throw error
     } finally {
+      this.activeStep = undefined
       for (const w of this.workers) w.forgetStep(id)
     }
   }
@@ -290,7 +310,9 @@ export class NetworkGroup {
     if (inputs.length !== this.size) throw new TrainingInputError(`expected images for ${this.size} networks`)
     if (this.workers.length === 0) return this.trainers.map((t, i) => t.predict(inputs[i]!))
     const replies = await Promise.all(
-      this.workers.map((w, i) => w.request({ type: 'predict', id: this.nextId++, x: inputs[i]! }, 'predicted')),
+      this.workers.map((w, i) =>
+        w.request({ type: 'predict', id: this.nextId++, x: inputs[i]! }, 'predicted'),
+      ),
     )
     return replies.map((r) => r.logits)
   }
@@ -306,13 +328,41 @@ export class NetworkGroup {
 
   async setWeights(weights: NetworkWeights[]): Promise<void> {
     await this.ready()
-    if (weights.length !== this.size) throw new TrainingInputError(`expected weights for ${this.size} networks`)
+    if (weights.length !== this.size)
+      throw new TrainingInputError(`expected weights for ${this.size} networks`)
     if (this.workers.length === 0) {
       this.trainers.forEach((t, i) => t.setWeights(weights[i]!))
       return
     }
     await Promise.all(
-      this.workers.map((w, i) => w.request({ type: 'setWeights', id: this.nextId++, weights: weights[i]! }, 'done')),
+      this.workers.map((w, i) =>
+        w.request({ type: 'setWeights', id: this.nextId++, weights: weights[i]! }, 'done'),
+      ),
+    )
+  }
+
+  /** Every network's optimiser state (iteration count, momentum or Adam moments), for checkpoints. */
+  async getOptimizerStates(): Promise<OptimizerState[]> {
+    await this.ready()
+    if (this.workers.length === 0) return Promise.all(this.trainers.map((t) => t.getOptimizerState()))
+    const replies = await Promise.all(
+      this.workers.map((w) => w.request({ type: 'getOptimizerState', id: this.nextId++ }, 'optimizerState')),
+    )
+    return replies.map((r) => r.state)
+  }
+
+  async setOptimizerStates(states: OptimizerState[]): Promise<void> {
+    await this.ready()
+    if (states.length !== this.size)
+      throw new TrainingInputError(`expected optimiser states for ${this.size} networks`)
+    if (this.workers.length === 0) {
+      for (const [i, t] of this.trainers.entries()) await t.setOptimizerState(states[i]!)
+      return
+    }
+    await Promise.all(
+      this.workers.map((w, i) =>
+        w.request({ type: 'setOptimizerState', id: this.nextId++, state: states[i]! }, 'done'),
+      ),
     )
   }
 
@@ -326,7 +376,9 @@ export class NetworkGroup {
       return
     }
     await Promise.all(
-      this.workers.map((w, i) => w.request({ type: 'setLearningRate', id: this.nextId++, lr: rates[i]! }, 'done')),
+      this.workers.map((w, i) =>
+        w.request({ type: 'setLearningRate', id: this.nextId++, lr: rates[i]! }, 'done'),
+      ),
     )
   }
 

@@ -4,7 +4,7 @@
  * gradient tape* (no second forward pass), then CE + λ·T²·KL and one update.
  */
 import * as tf from '@tensorflow/tfjs'
-import type { NetworkConfig, NetworkWeights, OptimizerConfig, StepLosses } from './protocol'
+import type { NetworkConfig, NetworkWeights, OptimizerConfig, OptimizerState, StepLosses } from './protocol'
 import { createNetwork, type NetworkSpec } from './zoo'
 
 export class TrainingInputError extends Error {
@@ -18,7 +18,9 @@ function createOptimizer(config: OptimizerConfig): tf.Optimizer {
   if (!(config.lr > 0)) throw new TrainingInputError(`learning rate must be positive, got ${config.lr}`)
   if (config.kind === 'sgd') {
     const momentum = config.momentum ?? 0
-    return momentum > 0 ? tf.train.momentum(config.lr, momentum, config.nesterov ?? false) : tf.train.sgd(config.lr)
+    return momentum > 0
+      ? tf.train.momentum(config.lr, momentum, config.nesterov ?? false)
+      : tf.train.sgd(config.lr)
   }
   return tf.train.adam(config.lr, config.beta1 ?? 0.9, config.beta2 ?? 0.999, config.epsilon ?? 1e-7)
 }
@@ -61,13 +63,25 @@ export class NetworkTrainer {
    * CE(z, y) + λ·T²·KL(softmax(zt/T) ‖ softmax(z/T)), batch means; the teacher is a constant.
    * Returns [total, ce, kd].
    */
-  loss(logits: tf.Tensor2D, labels: tf.Tensor1D, teacher: tf.Tensor2D, lambda: number, temperature: number) {
+  loss(
+    logits: tf.Tensor2D,
+    labels: tf.Tensor1D,
+    teacher: tf.Tensor2D,
+    lambda: number,
+    temperature: number,
+    mask?: tf.Tensor1D,
+  ) {
     const classes = this.spec.classes
-    const ce = tf.losses.softmaxCrossEntropy(tf.oneHot(labels, classes), logits) as tf.Scalar
+    // with a mask (this network's data subset) both losses are means over the images it may learn from
+    const ce = tf.losses.softmaxCrossEntropy(tf.oneHot(labels, classes), logits, mask) as tf.Scalar
     const t = tf.scalar(temperature)
     const target = tf.softmax(tf.div(teacher, t))
-    const kl = tf.sum(tf.mul(target, tf.sub(tf.logSoftmax(tf.div(teacher, t)), tf.logSoftmax(tf.div(logits, t)))), 1)
-    const kd = tf.mul(tf.mean(kl), temperature * temperature) as tf.Scalar
+    const kl = tf.sum(
+      tf.mul(target, tf.sub(tf.logSoftmax(tf.div(teacher, t)), tf.logSoftmax(tf.div(logits, t)))),
+      1,
+    )
+    const meanKl = mask ? tf.div(tf.sum(tf.mul(kl, mask)), tf.maximum(tf.sum(mask), 1)) : tf.mean(kl)
+    const kd = tf.mul(meanKl, temperature * temperature) as tf.Scalar
     const total = lambda === 0 ? ce : (tf.add(ce, tf.mul(kd, lambda)) as tf.Scalar)
     return [total, ce, kd] as const
   }
@@ -84,7 +98,10 @@ export class NetworkTrainer {
 
   setLearningRate(lr: number): void {
     if (!(lr > 0)) throw new TrainingInputError(`learning rate must be positive, got ${lr}`)
-    const optimizer = this.optimizer as unknown as { learningRate: number; setLearningRate?: (lr: number) => void }
+    const optimizer = this.optimizer as unknown as {
+      learningRate: number
+      setLearningRate?: (lr: number) => void
+    }
     // SGD and momentum keep a negated-rate scalar (setLearningRate updates it); Adam reads the field.
     if (optimizer.setLearningRate) optimizer.setLearningRate(lr)
     else optimizer.learningRate = lr
@@ -120,12 +137,54 @@ export class NetworkTrainer {
       const shape = w.shape.map((d) => d ?? 0)
       const values = weights.values[i]!
       if (values.length !== shape.reduce((p, q) => p * q, 1)) {
-        throw new TrainingInputError(`weight ${w.originalName} should have shape [${shape}], got ${values.length} values`)
+        throw new TrainingInputError(
+          `weight ${w.originalName} should have shape [${shape}], got ${values.length} values`,
+        )
       }
       return tf.tensor(values, shape)
     })
     this.model.setWeights(tensors)
     tf.dispose(tensors)
+  }
+
+  /** The optimiser's iteration count and slot variables (momentum, Adam moments) as plain arrays. */
+  async getOptimizerState(): Promise<OptimizerState> {
+    const named = await this.optimizer.getWeights()
+    const state: OptimizerState = { names: [], shapes: [], dtypes: [], values: [] }
+    for (const { name, tensor } of named) {
+      state.names.push(name)
+      state.shapes.push(tensor.shape.slice())
+      state.dtypes.push(tensor.dtype === 'int32' ? 'int32' : 'float32')
+      state.values.push(Float32Array.from(tensor.dataSync()))
+    }
+    // the iteration count is a fresh scalar; the rest are the optimiser's own variables and stay alive
+    named[0]?.tensor.dispose()
+    return state
+  }
+
+  /** Restores what getOptimizerState gave, for a network of the same architecture and optimiser. */
+  async setOptimizerState(state: OptimizerState): Promise<void> {
+    const n = state.names.length
+    if (n === 0 || state.shapes.length !== n || state.dtypes.length !== n || state.values.length !== n) {
+      throw new TrainingInputError('the optimiser state is incomplete (names, shapes and values differ in count)')
+    }
+    const slots = state.shapes.slice(1).map((s) => s.reduce((p, q) => p * q, 1))
+    const own = this.variables.map((v) => v.size)
+    // Adam keeps two slots per variable, momentum one, plain SGD none; each slot has its variable's size
+    const perVariable = own.length === 0 ? 0 : slots.length / own.length
+    const fits =
+      slots.length === 0 ||
+      (Number.isInteger(perVariable) && slots.every((size, i) => size === own[i % own.length]))
+    if (!fits) {
+      throw new TrainingInputError(
+        `this optimiser state (${slots.length} slots) does not belong to ${this.spec.arch} (${own.length} trainable tensors)`,
+      )
+    }
+    const old = (await this.optimizer.getWeights()).map((w) => w.tensor)
+    const tensors = state.values.map((values, i) => tf.tensor(values, state.shapes[i], state.dtypes[i]))
+    await this.optimizer.setWeights(state.names.map((name, i) => ({ name, tensor: tensors[i]! })))
+    // the optimiser copied what it needs into new variables; free ours and its previous slots
+    tf.dispose([...tensors, ...old])
   }
 
   dispose(): void {
@@ -137,7 +196,8 @@ export class NetworkTrainer {
 /**
  * One collaborative step for the given networks (all of a group in-process, or the one of a worker).
  * `teacherFor` receives every network's logits as soon as they exist — still inside the tape — and returns
- * the teacher logits; it may block (a worker waits for the coordinator there).
+ * the teacher logits; it may block (a worker waits for the coordinator there). `masks[i]`, when given, weights
+ * each image of network i's loss (1 learn, 0 skip): its bagging-style data subset.
  */
 export function stepNetworks(
   trainers: NetworkTrainer[],
@@ -146,6 +206,7 @@ export function stepNetworks(
   teacherFor: (logits: Float32Array[]) => Float32Array,
   lambda: number,
   temperature: number,
+  masks: readonly (Float32Array | null | undefined)[] = [],
 ): { losses: StepLosses[]; logits: Float32Array[] } {
   if (views.length !== trainers.length) {
     throw new TrainingInputError(`expected one view per network (${trainers.length}), got ${views.length}`)
@@ -166,6 +227,12 @@ export function stepNetworks(
       throw new TrainingInputError(`labels must be class indices from 0 to ${classes - 1}`)
     }
     const y = tf.tensor1d(labels, 'int32')
+    const maskTensors = trainers.map((_, i) => {
+      const m = masks[i]
+      if (!m) return undefined
+      if (m.length !== batch) throw new TrainingInputError(`a mask needs one weight per image (${batch})`)
+      return tf.tensor1d(m)
+    })
     const variables = trainers.flatMap((t) => t.trainableVariables)
     // One tape over the sum of the networks' losses: the teacher is a constant, so each network's
     // gradient is exactly the gradient of its own loss.
@@ -174,10 +241,14 @@ export function stepNetworks(
       logitsData = logits.map((z) => z.dataSync() as Float32Array)
       const teacherLogits = teacherFor(logitsData)
       if (teacherLogits.length !== batch * classes) {
-        throw new TrainingInputError(`the teacher must give ${batch}×${classes} logits, got ${teacherLogits.length}`)
+        throw new TrainingInputError(
+          `the teacher must give ${batch}×${classes} logits, got ${teacherLogits.length}`,
+        )
       }
       const teacher = tf.tensor2d(teacherLogits, [batch, classes])
-      const perNetwork = trainers.map((t, i) => t.loss(logits[i]!, y, teacher, lambda, temperature))
+      const perNetwork = trainers.map((t, i) =>
+        t.loss(logits[i]!, y, teacher, lambda, temperature, maskTensors[i]),
+      )
       // Read now: variableGrads disposes everything but the total.
       losses = perNetwork.map(([, ce, kd]) => ({ ce: ce.dataSync()[0]!, kd: kd.dataSync()[0]! }))
       return tf.addN(perNetwork.map(([total]) => total)) as tf.Scalar

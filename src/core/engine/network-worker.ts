@@ -8,9 +8,9 @@ import type { MessagePort } from 'node:worker_threads'
 import { initBackend } from './backend'
 import { NetworkTrainer, stepNetworks } from './network-trainer'
 import {
+  SIGNAL_OUTCOME,
+  SIGNAL_STEP,
   TEACHER_ABORTED,
-  TEACHER_PENDING,
-  TEACHER_READY,
   type WorkerReply,
   type WorkerRequest,
 } from './protocol'
@@ -39,11 +39,12 @@ export function serveNetwork(port: MessagePort): void {
     const word = signal!
     reply({ type: 'logits', id, logits: logits.slice() })
     const deadline = Date.now() + TEACHER_TIMEOUT_MS
-    while (Atomics.load(word, 0) === TEACHER_PENDING) {
+    for (let seen = Atomics.load(word, SIGNAL_STEP); seen !== id; seen = Atomics.load(word, SIGNAL_STEP)) {
       if (Date.now() > deadline) throw new StepAbortedError('no teacher logits arrived from the coordinator')
-      Atomics.wait(word, 0, TEACHER_PENDING, 1000)
+      Atomics.wait(word, SIGNAL_STEP, seen, 1000)
     }
-    if (Atomics.load(word, 0) === TEACHER_ABORTED) throw new StepAbortedError('the coordinator aborted this step')
+    if (Atomics.load(word, SIGNAL_OUTCOME) === TEACHER_ABORTED)
+      throw new StepAbortedError('the coordinator aborted this step')
     return teacher.slice()
   }
 
@@ -58,7 +59,6 @@ export function serveNetwork(port: MessagePort): void {
       }
       case 'step': {
         const t = need()
-        Atomics.store(signal!, 0, TEACHER_PENDING)
         const teacher = new Float32Array(message.teacher)
         const { losses } = stepNetworks(
           [t],
@@ -67,6 +67,7 @@ export function serveNetwork(port: MessagePort): void {
           ([logits]) => waitForTeacher(message.id, logits!, teacher.subarray(0, logits!.length)),
           message.lambda,
           message.temperature,
+          [message.mask],
         )
         reply({ type: 'stepped', id: message.id, losses: losses[0]! })
         return
@@ -89,6 +90,15 @@ export function serveNetwork(port: MessagePort): void {
         need().setLearningRate(message.lr)
         reply({ type: 'done', id: message.id })
         return
+      case 'getOptimizerState': {
+        const state = await need().getOptimizerState()
+        reply({ type: 'optimizerState', id: message.id, state })
+        return
+      }
+      case 'setOptimizerState':
+        await need().setOptimizerState(message.state)
+        reply({ type: 'done', id: message.id })
+        return
       case 'dispose':
         trainer?.dispose()
         trainer = undefined
@@ -103,7 +113,11 @@ export function serveNetwork(port: MessagePort): void {
   port.on('message', (message: WorkerRequest) => {
     queue = queue.then(() =>
       handle(message).catch((error: unknown) => {
-        reply({ type: 'failed', id: message.id, message: error instanceof Error ? error.message : String(error) })
+        reply({
+          type: 'failed',
+          id: message.id,
+          message: error instanceof Error ? error.message : String(error),
+        })
       }),
     )
   })

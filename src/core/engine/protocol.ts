@@ -27,8 +27,24 @@ export interface NetworkWeights {
   values: Float32Array[]
 }
 
-/** States of the int32 word a worker waits on for its teacher logits. */
-export const TEACHER_PENDING = 0
+/**
+ * An optimiser's own state (its iteration count, then momentum or Adam's moments), in the optimiser's order.
+ * Checkpointed with the weights so that a resumed run continues exactly where it stopped.
+ */
+export interface OptimizerState {
+  names: string[]
+  shapes: number[][]
+  dtypes: ('float32' | 'int32')[]
+  values: Float32Array[]
+}
+
+/**
+ * The shared signal a worker blocks on for its teacher logits: two int32s, [step id, outcome]. The
+ * coordinator writes the outcome, then the step id; the worker waits until the id is its own step's. An
+ * outcome written before the worker even began that step (an abort) is therefore never lost.
+ */
+export const SIGNAL_STEP = 0
+export const SIGNAL_OUTCOME = 1
 export const TEACHER_READY = 1
 export const TEACHER_ABORTED = 2
 
@@ -44,11 +60,15 @@ export type WorkerRequest =
       temperature: number
       /** batch × classes floats the coordinator writes the teacher logits into */
       teacher: SharedArrayBuffer
+      /** per-image loss weights (the network's data subset); absent = learn from every image */
+      mask?: Float32Array
     }
   | { type: 'predict'; id: number; x: Float32Array }
   | { type: 'getWeights'; id: number }
   | { type: 'setWeights'; id: number; weights: NetworkWeights }
   | { type: 'setLearningRate'; id: number; lr: number }
+  | { type: 'getOptimizerState'; id: number }
+  | { type: 'setOptimizerState'; id: number; state: OptimizerState }
   | { type: 'dispose'; id: number }
 
 export type WorkerReply =
@@ -58,5 +78,6 @@ export type WorkerReply =
   | { type: 'stepped'; id: number; losses: StepLosses }
   | { type: 'predicted'; id: number; logits: Float32Array }
   | { type: 'weights'; id: number; weights: NetworkWeights }
+  | { type: 'optimizerState'; id: number; state: OptimizerState }
   | { type: 'done'; id: number }
   | { type: 'failed'; id: number; message: string }

@@ -3,21 +3,9 @@
  * network is a tf.LayersModel (exportable as a TF.js Layers model). Same spec + seed → same weights.
  */
 import * as tf from '@tensorflow/tfjs'
+import type { NetworkArch, NetworkSpec } from '../../shared/types'
 
-export type NetworkArch = 'cnn' | 'resnet-8' | 'resnet-14' | 'resnet-20' | 'mobilenet'
-
-export interface NetworkSpec {
-  arch: NetworkArch
-  /** images are inputSize × inputSize */
-  inputSize: number
-  /** 1 (grey) or 3 (RGB) */
-  channels: number
-  classes: number
-  /** multiplies every layer's channel count; default 1 */
-  width?: number
-  /** seeds the initial weights; default 1 */
-  seed?: number
-}
+export type { NetworkArch, NetworkSpec }
 
 export interface NetworkDescription {
   arch: NetworkArch

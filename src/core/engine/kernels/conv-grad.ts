@@ -195,28 +195,61 @@ export const conv2DBackpropFilter: tf.KernelFunc = ({ inputs, backend, attrs }) 
   })
 }
 
+/**
+ * The depthwise filter gradient is only kh·kw·C·m values, each a sum over the whole batch: one pass over the
+ * wasm heap. (As a depthwise convolution of the N·C-channel image with a Ho×Wo "filter" it was ~5× slower:
+ * XNNPACK's depthwise kernels are built for 3×3 and 5×5 filters, not image-sized ones.)
+ */
 export const depthwiseConv2dNativeBackpropFilter: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as BackendWasm
   const { x, dy } = inputs as { x: Info; dy: Info }
   const a = attrs as unknown as FilterGradAttrs
   const [kh, kw, c, m] = a.filterShape
   const info = geometry('DepthwiseConv2dNativeBackpropFilter', a, x.shape as Shape4, a.filterShape, true)
-  const g = filterGradGeometry(info)
-  const [n] = x.shape as Shape4
-  const [, ho, wo] = dy.shape as Shape4
-  return scoped(b, (keep) => {
-    // One image of N·C channels, each convolved with its own [Ho,Wo] gradient tap(s); the N are summed.
-    const xt = keep(transpose(b, x, [1, 2, 0, 3]))
-    const xImage = cropSpatial(b, keep, keep(reshape(b, xt, [1, x.shape[1]!, x.shape[2]!, n * c])), g)
-    const dyt = keep(transpose(b, dy, [1, 2, 0, 3]))
-    const taps = keep(reshape(b, dyt, [ho, wo, n * c, m]))
-    const padding: tf.backend_util.ExplicitPadding = [[0, 0], g.rows.pad, g.cols.pad, [0, 0]]
-    const perImage = keep(
-      run(b, 'DepthwiseConv2dNative', { x: xImage, filter: taps }, convAttrs(padding, g.dilations)),
-    )
-    const summed = keep(sum(b, keep(reshape(b, perImage, [kh, kw, n, c * m])), [2]))
-    return reshape(b, summed, [kh, kw, c, m])
-  })
+  const {
+    batchSize,
+    inHeight: H,
+    inWidth: W,
+    outHeight: Ho,
+    outWidth: Wo,
+    strideHeight: sh,
+    strideWidth: sw,
+  } = info
+  const top = info.padInfo.top
+  const left = info.padInfo.left
+  const cm = c * m
+  // Float64 sums: each filter value adds up N·Ho·Wo products.
+  const acc = new Float64Array(kh * kw * cm)
+  const out = b.makeOutput([kh, kw, c, m], 'float32')
+  const xs = b.typedArrayFromHeap(x) as Float32Array
+  const gs = b.typedArrayFromHeap(dy) as Float32Array
+  for (let n = 0; n < batchSize; n++) {
+    for (let i = 0; i < Ho; i++) {
+      for (let j = 0; j < Wo; j++) {
+        const gBase = ((n * Ho + i) * Wo + j) * cm
+        for (let fa = 0; fa < kh; fa++) {
+          const r = i * sh + fa - top
+          if (r < 0 || r >= H) continue
+          for (let fb = 0; fb < kw; fb++) {
+            const q = j * sw + fb - left
+            if (q < 0 || q >= W) continue
+            const xBase = ((n * H + r) * W + q) * c
+            const wBase = (fa * kw + fb) * cm
+            if (m === 1) {
+              for (let k = 0; k < c; k++) acc[wBase + k]! += xs[xBase + k]! * gs[gBase + k]!
+            } else {
+              for (let k = 0; k < c; k++) {
+                const v = xs[xBase + k]!
+                for (let d = 0; d < m; d++) acc[wBase + k * m + d]! += v * gs[gBase + k * m + d]!
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  ;(b.typedArrayFromHeap(out) as Float32Array).set(acc)
+  return out
 }
 
 function convAttrs(padding: tf.backend_util.ExplicitPadding, dilations: [number, number] = [1, 1]) {

@@ -9,6 +9,7 @@ import {
   depthwiseConv2dNativeBackpropFilter,
   depthwiseConv2dNativeBackpropInput,
 } from './conv-grad'
+import { identityKernel } from './identity'
 import { maxPoolGrad } from './pool-grad'
 import { meanKernel, sumKernel } from './reduce'
 import { tileKernel } from './tile'
@@ -23,6 +24,7 @@ export const COHORT_KERNELS: ReadonlyArray<{ kernelName: string; kernelFunc: tf.
   { kernelName: 'Sum', kernelFunc: sumKernel },
   { kernelName: 'Mean', kernelFunc: meanKernel },
   { kernelName: 'Tile', kernelFunc: tileKernel },
+  { kernelName: 'Identity', kernelFunc: identityKernel },
 ]
 
 export function registerCohortKernels(): string[] {

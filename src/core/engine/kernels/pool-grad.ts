@@ -37,6 +37,9 @@ export const maxPoolGrad: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info
   const top = info.padInfo.top
   const left = info.padInfo.left
+  // Channels innermost, as in memory: each window is read as whole contiguous pixel rows.
+  const best = new Float32Array(C)
+  const at = new Int32Array(C)
   for (let n = 0; n < info.batchSize; n++) {
     const xBatch = n * H * W * C
     for (let i = 0; i < Ho; i++) {
@@ -45,22 +48,28 @@ export const maxPoolGrad: tf.KernelFunc = ({ inputs, backend, attrs }) => {
       for (let j = 0; j < Wo; j++) {
         const c0 = Math.max(0, j * sw - left)
         const c1 = Math.min(W, j * sw - left + fw)
-        const gBase = ((n * Ho + i) * Wo + j) * C
+        if (r0 >= r1 || c0 >= c1) continue
+        // The window's first pixel starts the search (no per-window fill: it cost more than the search).
+        const first = xBatch + (r0 * W + c0) * C
         for (let c = 0; c < C; c++) {
-          let best = -Infinity
-          let at = -1
-          for (let r = r0; r < r1; r++) {
-            for (let q = c0; q < c1; q++) {
-              const k = xBatch + (r * W + q) * C + c
-              const v = x[k]!
-              if (v > best) {
-                best = v
-                at = k
+          best[c] = x[first + c]!
+          at[c] = first + c
+        }
+        for (let r = r0; r < r1; r++) {
+          for (let q = r === r0 ? c0 + 1 : c0; q < c1; q++) {
+            const k = xBatch + (r * W + q) * C
+            for (let c = 0; c < C; c++) {
+              const v = x[k + c]!
+              // Strictly greater: the first maximum keeps the gradient.
+              if (v > best[c]!) {
+                best[c] = v
+                at[c] = k + c
               }
             }
           }
-          if (at >= 0) dx[at]! += g[gBase + c]!
         }
+        const gBase = ((n * Ho + i) * Wo + j) * C
+        for (let c = 0; c < C; c++) dx[at[c]!]! += g[gBase + c]!
       }
     }
   }

@@ -1,7 +1,9 @@
 /**
  * Sum and Mean over leading or middle axes (bias and BatchNorm gradients, BatchNorm moments, global
- * average pooling) as one matMul with a constant row vector, which runs on XNNPACK: wasm's own kernels
- * transpose the whole tensor first when the reduced axes are not the innermost (~10× slower).
+ * average pooling) as one matMul [outer, reduced, inner]ᵀ × [reduced, 1] with a constant column: wasm's own
+ * kernels transpose the whole tensor first when the reduced axes are not the innermost (~3–10× slower).
+ * The activation must be the transposed *left* operand: wasm packs (and caches by tensor) the right
+ * operand, which is cheap for a constant but costs ~25 ms for a fresh 8 MB activation.
  * Other cases go to wasm's kernels.
  */
 import * as tf from '@tensorflow/tfjs'
@@ -24,22 +26,22 @@ function blockShape(shape: number[], axes: number[]): [number, number, number] |
 }
 
 /**
- * [1,1,length] vectors filled with one value, kept on the heap for the backend's lifetime: a training run
+ * [1,length,1] columns filled with one value, kept on the heap for the backend's lifetime: a training run
  * reduces over the same few lengths every step.
  */
-const rows = new WeakMap<BackendWasm, Map<string, Info>>()
+const columns = new WeakMap<BackendWasm, Map<string, Info>>()
 
-function constantRow(b: BackendWasm, length: number, value: number): Info {
-  let cache = rows.get(b)
-  if (!cache) rows.set(b, (cache = new Map()))
+function constantColumn(b: BackendWasm, length: number, value: number): Info {
+  let cache = columns.get(b)
+  if (!cache) columns.set(b, (cache = new Map()))
   const key = `${length}:${value}`
-  let row = cache.get(key)
-  if (!row) {
-    row = b.makeOutput([1, 1, length], 'float32')
-    ;(b.typedArrayFromHeap(row) as Float32Array).fill(value)
-    cache.set(key, row)
+  let column = cache.get(key)
+  if (!column) {
+    column = b.makeOutput([1, length, 1], 'float32')
+    ;(b.typedArrayFromHeap(column) as Float32Array).fill(value)
+    cache.set(key, column)
   }
-  return row
+  return column
 }
 
 function reduceKernel(kernelName: 'Sum' | 'Mean'): tf.KernelFunc {
@@ -54,9 +56,10 @@ function reduceKernel(kernelName: 'Sum' | 'Mean'): tf.KernelFunc {
     const outShape = a.keepDims
       ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
       : x.shape.filter((_, i) => !axes.includes(i))
-    const row = constantRow(b, reduced, kernelName === 'Mean' ? 1 / reduced : 1)
+    const column = constantColumn(b, reduced, kernelName === 'Mean' ? 1 / reduced : 1)
     const x3 = reshape(b, x, [outer, reduced, inner])
-    const product = run(b, 'BatchMatMul', { a: row, b: x3 }, { transposeA: false, transposeB: false })
+    // [outer, inner, 1]: the same order of values as the output.
+    const product = run(b, 'BatchMatMul', { a: x3, b: column }, { transposeA: true, transposeB: false })
     const out = reshape(b, product, outShape)
     free(b, x3, product)
     return out

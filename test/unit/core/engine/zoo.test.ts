@@ -51,12 +51,14 @@ describe('network zoo', () => {
     expect(wasm).toHaveLength(reference.length)
     // Gradients that are ~0 in exact arithmetic (a BatchNorm shift followed by another BatchNorm) are float
     // noise on both sides: compare against the network's overall gradient scale as well as the variable's.
+    // Each kernel agrees to ~1e-7 (kernels/conv-grad.test.ts); through a whole network float32 differences
+    // grow (BatchNorm over 3 images at 1×1 pixels amplifies them), hence 1e-3 here — a wrong kernel is O(1).
     const overall = Math.max(...reference.map((r) => Math.max(...r.map(Math.abs))))
     reference.forEach((r, i) => {
       const w = wasm[i]!
       const own = Math.max(...r.map(Math.abs))
       const worst = Math.max(...r.map((v, j) => Math.abs(v - w[j]!)))
-      expect(worst, `variable ${i}`).toBeLessThanOrEqual(1e-4 * own + 1e-5 * overall)
+      expect(worst, `variable ${i}`).toBeLessThanOrEqual(1e-3 * own + 1e-5 * overall)
     })
   })
 

@@ -15,7 +15,9 @@ describe('images served to the renderer by id', () => {
     mkdirSync(folder, { recursive: true })
     const red = { create: { width: 30, height: 20, channels: 3 as const, background: '#ff0000' } }
     await sharp(red).png().toFile(join(folder, 'a.png'))
-    await sharp({ create: { ...red.create, background: '#00ff00' } }).tiff().toFile(join(folder, 'b.tiff'))
+    await sharp({ create: { ...red.create, background: '#00ff00' } })
+      .tiff()
+      .toFile(join(folder, 'b.tiff'))
     service = await createCohortService({ home: join(dir.path, 'home') })
     await service['imports.folder']({ folder: join(dir.path, 'pics'), dataset: 'pics' })
     const images = await service['images.list']({ datasetId: 1 })

@@ -33,7 +33,8 @@ const name = (c: Case) =>
 /** Gradients of a weighted sum of the output, so every output position carries a different weight. */
 function convGrads(c: Case, depthwise: boolean): tf.Tensor[] {
   const x = tf.randomNormal([c.batch, ...c.size, c.inChannels], 0, 1, 'float32', 11) as tf.Tensor4D
-  const multiplier = 2
+  // Depthwise channel multiplier 1 (MobileNet) and 2, alternating between cases.
+  const multiplier = (c.kernel + c.inChannels) % 2 === 0 ? 1 : 2
   const filterShape: number[] = depthwise
     ? [c.kernel, c.kernel, c.inChannels, multiplier]
     : [c.kernel, c.kernel, c.inChannels, c.outChannels]

@@ -5,7 +5,7 @@ import { on, relativeError } from '../helpers'
 
 beforeAll(async () => {
   const info = await initBackend('wasm')
-  expect(info.kernels).toEqual(expect.arrayContaining(['MaxPoolGrad', 'Sum', 'Mean', 'Tile']))
+  expect(info.kernels).toEqual(expect.arrayContaining(['MaxPoolGrad', 'Sum', 'Mean', 'Tile', 'Identity']))
 })
 
 async function agree(f: () => tf.Tensor[], tolerance: number): Promise<void> {
@@ -76,5 +76,27 @@ describe('Tile', () => {
       [1, 2, 1, 2],
       [1, 2, 1, 2],
     ])
+  })
+})
+
+describe('Identity', () => {
+  it('shares the buffer without a copy and frees it only when the last user goes', async () => {
+    await tf.setBackend('wasm')
+    const start = tf.memory()
+    const x = tf.tensor1d([1, 2, 3])
+    const y = tf.clone(x)
+    const v = tf.variable(y)
+    x.dispose()
+    expect(Array.from(y.dataSync())).toEqual([1, 2, 3])
+    y.dispose()
+    const next = tf.tensor1d([4, 5, 6])
+    v.assign(next)
+    next.dispose()
+    expect(Array.from(v.dataSync())).toEqual([4, 5, 6])
+    v.dispose()
+    expect(tf.memory().numTensors).toBe(start.numTensors)
+    expect((tf.memory() as { numDataBuffers: number }).numDataBuffers).toBe(
+      (start as { numDataBuffers: number }).numDataBuffers,
+    )
   })
 })
