@@ -10,8 +10,11 @@ export default defineConfig({
           index: resolve(__dirname, 'src/main/index.ts'),
           // each network of a group trains in its own worker thread (see networkWorkerEntry())
           'network-worker-entry': resolve(__dirname, 'src/core/engine/network-worker-entry.ts'),
+          // each run trains in its own utility process (see src/main/trainer-process.ts)
+          trainer: resolve(__dirname, 'src/trainer/main.ts'),
         },
-        output: { entryFileNames: '[name].js' },
+        // chunks sit beside the entries: code in a chunk finds the worker and trainer entries as ./<name>.js
+        output: { entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
       },
     },
   },

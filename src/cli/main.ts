@@ -7,22 +7,35 @@ import { registerExportCommands } from './commands/export'
 import { registerBenchCommand } from './commands/bench'
 import { registerInfoCommand } from './commands/info'
 import { registerServeCommand } from './commands/serve'
+import { registerTrainCommands } from './commands/train'
+import { registerRecognizeCommands } from './commands/recognize'
 
 const program = new Command()
 program
   .name('cohort')
   .description('Cohort: label your pictures and train a group of networks together, offline.')
   .option('--db <file>', 'library file to use (default: the app library; COHORT_HOME moves it)')
+  .option(
+    '--backend <name>',
+    'force the TensorFlow.js backend: tensorflow, wasm or cpu (also COHORT_BACKEND)',
+  )
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
 
 const globals = (): GlobalOptions => program.opts<GlobalOptions>()
+// the backend choice travels in the environment so trainer processes inherit it
+program.hook('preAction', () => {
+  const { backend } = program.opts<{ backend?: string }>()
+  if (backend) process.env.COHORT_BACKEND = backend
+})
 registerInfoCommand(program, globals)
 registerImportCommand(program, globals)
 registerDatasetCommands(program, globals)
 registerLabelCommands(program, globals)
 registerExportCommands(program, globals)
 registerServeCommand(program, globals)
+registerTrainCommands(program, globals)
+registerRecognizeCommands(program, globals)
 registerBenchCommand(program)
 
 try {

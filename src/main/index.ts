@@ -1,4 +1,5 @@
 import { app, BrowserWindow, dialog, ipcMain } from 'electron'
+import { join } from 'node:path'
 import { cohortHome } from '../core/paths'
 import { createCohortService, type CohortService } from '../core/service'
 import { IPC_PREFIX } from '../shared/api'
@@ -6,6 +7,7 @@ import { createMainWindow } from './window'
 import { bindIpc } from './ipc'
 import { handleImageProtocol, registerImageScheme } from './image-protocol'
 import { buildMenu } from './menu'
+import { launchUtilityTrainer } from './trainer-process'
 
 // One library, one writer: a second launch focuses the first window instead.
 if (!app.requestSingleInstanceLock()) {
@@ -28,6 +30,8 @@ if (!app.requestSingleInstanceLock()) {
         home: app.getPath('userData'),
         sqliteBinding: process.env.COHORT_SQLITE_BINDING,
         version: app.getVersion(),
+        launchTrainer: launchUtilityTrainer,
+        sampleFolder: join(app.getAppPath(), 'resources', 'sample', 'fashion-mnist'),
       })
     } catch (err) {
       dialog.showErrorBox('Cohort cannot open its library', (err as Error).message)

@@ -9,6 +9,8 @@ const id = z.number().int().positive()
 const name = z.string().trim().min(1).max(200)
 const split = z.enum(['unassigned', 'train', 'validation', 'test'])
 const path = z.string().min(1).max(4096)
+/** a run id (its final model) or the folder of a model bundle */
+const model = z.union([id, path])
 
 const imageQuery = z
   .object({
@@ -27,6 +29,7 @@ export const API_SCHEMAS = {
   'datasets.create': z.tuple([name]),
   'datasets.rename': z.tuple([id, name]),
   'datasets.remove': z.tuple([id]),
+  'datasets.importSample': z.tuple([]),
   'datasets.exportCsv': z.tuple([id]),
   'datasets.applyCsv': z.tuple([id, z.string().max(64 * 1024 * 1024)], path.optional()),
   'datasets.exportFolder': z.tuple([id, path], split.optional()),
@@ -66,6 +69,30 @@ export const API_SCHEMAS = {
       .strict(),
   ]),
   'imports.cancel': z.tuple([]),
+  // the service checks the settings themselves with parseTrainingConfig, naming every bad field
+  'runs.start': z.tuple([z.record(z.string(), z.unknown())]),
+  'runs.list': z.tuple([id.optional()]),
+  'runs.get': z.tuple([id]),
+  'runs.epochs': z.tuple([id]),
+  'runs.cancel': z.tuple([id]),
+  'runs.resume': z.tuple([id]),
+  'runs.wait': z.tuple([id]),
+  // the options are a last optional element (not a rest), so a stray extra argument is still refused
+  'recognize.files': z.tuple([
+    model,
+    z.array(path).min(1).max(1_000_000),
+    z
+      .object({
+        network: z.union([z.number().int().min(0), z.literal('ensemble')]).optional(),
+        topK: z.number().int().min(1).max(1000).optional(),
+        perNetwork: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
+  ]),
+  'runs.evaluate': z.tuple([model, path]),
+  'models.export': z.tuple([id, path]),
+  'models.import': z.tuple([path]),
 } satisfies Record<ApiChannel, z.ZodTuple>
 
 export class InvalidArgumentsError extends Error {

@@ -7,13 +7,20 @@
 import type {
   CsvApplyResult,
   DatasetSummary,
+  EpochMetrics,
+  EvaluationReport,
   FolderExportReport,
   ImageQuery,
   ImageRecord,
   ImportProgress,
   ImportReport,
   LabelSummary,
+  ModelCopyReport,
+  RecognitionReport,
+  RecognizeRequest,
   RefreshReport,
+  RunStatus,
+  RunSummary,
   Split,
   SplitReport,
   SplitRequest,
@@ -23,6 +30,8 @@ export interface SystemInfo {
   version: string
   home: string
   libraryFile: string
+  /** the TensorFlow.js backend training and recognition use here, and Cohort's kernels registered on it */
+  backend: { name: string; kernels: string[] } | { name: null; error: string }
 }
 
 export interface ImportFolderArgs {
@@ -48,6 +57,8 @@ export interface CohortApi {
   'datasets.create'(name: string): Promise<DatasetSummary>
   'datasets.rename'(datasetId: number, name: string): Promise<DatasetSummary>
   'datasets.remove'(datasetId: number): Promise<void>
+  /** Imports the bundled Fashion-MNIST sample (500 images, 10 labels) as "fashion-mnist-sample", split 80/20. */
+  'datasets.importSample'(): Promise<ImportReport>
   /** `path,label,split` for every image */
   'datasets.exportCsv'(datasetId: number): Promise<string>
   /** Applies labels and splits from CSV text to images matched by path, as one undoable action. */
@@ -75,6 +86,38 @@ export interface CohortApi {
   'imports.folder'(args: ImportFolderArgs): Promise<ImportReport>
   'imports.files'(args: ImportFilesArgs): Promise<ImportReport>
   'imports.cancel'(): Promise<void>
+
+  /**
+   * Validates the training settings (a TrainingConfig input: only `dataset` is required), freezes the class
+   * names, creates the run and starts its trainer process. Progress arrives as 'run.*' events.
+   */
+  'runs.start'(config: Record<string, unknown>): Promise<RunSummary>
+  'runs.list'(datasetId?: number): Promise<RunSummary[]>
+  'runs.get'(runId: number): Promise<RunSummary>
+  /** every recorded epoch's metrics, in order */
+  'runs.epochs'(runId: number): Promise<EpochMetrics[]>
+  /** Stops the run before its next step; it stays resumable from its last completed epoch. */
+  'runs.cancel'(runId: number): Promise<void>
+  /** Continues a cancelled, interrupted or failed run from its last checkpoint. */
+  'runs.resume'(runId: number): Promise<RunSummary>
+  /** Resolves with the run once its trainer has ended (at once if it is not training). */
+  'runs.wait'(runId: number): Promise<RunSummary>
+
+  /**
+   * Recognises image files (folders are expanded) with a model: a run id (its final model) or the folder of
+   * a model bundle (exported or imported). Unreadable files get a per-file error, not a failure.
+   */
+  'recognize.files'(
+    model: number | string,
+    files: string[],
+    options?: RecognizeRequest,
+  ): Promise<RecognitionReport>
+  /** Accuracy of each network and the ensemble on a labelled folder (sub-folders are labels). */
+  'runs.evaluate'(model: number | string, folder: string): Promise<EvaluationReport>
+  /** Copies a run's final model to a new or empty folder. */
+  'models.export'(runId: number, outDir: string): Promise<ModelCopyReport>
+  /** Validates a model folder and copies it into the library; use the returned `dir` to recognise with it. */
+  'models.import'(dir: string): Promise<ModelCopyReport>
 }
 
 export type ApiChannel = keyof CohortApi
@@ -84,6 +127,11 @@ export type ApiResult<C extends ApiChannel> = Awaited<ReturnType<CohortApi[C]>>
 /** Events pushed from the service to every shell. */
 export interface ApiEvents {
   'import.progress': ImportProgress & { dataset: string }
+  /** a few times a second while a run trains; epoch 0 while its images are decoded (steps = images) */
+  'run.progress': { runId: number; epoch: number; step: number; steps: number }
+  /** after each epoch is committed (checkpoint and metrics) */
+  'run.epoch': { runId: number; metrics: EpochMetrics }
+  'run.status': { runId: number; status: RunStatus; message: string | null; backend?: string }
 }
 export type ApiEventName = keyof ApiEvents
 
@@ -93,6 +141,7 @@ export const API_CHANNELS = [
   'datasets.create',
   'datasets.rename',
   'datasets.remove',
+  'datasets.importSample',
   'datasets.exportCsv',
   'datasets.applyCsv',
   'datasets.exportFolder',
@@ -111,9 +160,25 @@ export const API_CHANNELS = [
   'imports.folder',
   'imports.files',
   'imports.cancel',
+  'runs.start',
+  'runs.list',
+  'runs.get',
+  'runs.epochs',
+  'runs.cancel',
+  'runs.resume',
+  'runs.wait',
+  'recognize.files',
+  'runs.evaluate',
+  'models.export',
+  'models.import',
 ] as const satisfies readonly ApiChannel[]
 
-export const API_EVENTS = ['import.progress'] as const satisfies readonly ApiEventName[]
+export const API_EVENTS = [
+  'import.progress',
+  'run.progress',
+  'run.epoch',
+  'run.status',
+] as const satisfies readonly ApiEventName[]
 
 /** The IPC prefix keeps Cohort's channels apart from Electron's own. */
 export const IPC_PREFIX = 'cohort:'

@@ -173,6 +173,8 @@ export interface EpochMetrics {
   ensemble: { valAcc: number; weights: number[] }
   lr: number
   seconds: number
+  /** false when this epoch skipped validation (validateEvery > 1): the val figures are the last measured */
+  validated?: boolean
 }
 
 export interface RunNetwork {
@@ -198,4 +200,113 @@ export interface RunSummary {
   finishedAt: string | null
   /** the last epoch's metrics, if any */
   last: EpochMetrics | null
+}
+
+/** The TensorFlow.js backends, fastest first (src/core/engine/backend.ts chooses one at start-up). */
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu'
+
+/** The network zoo's architectures, as users see them (src/core/engine/zoo.ts builds them). */
+export type NetworkArch = 'cnn' | 'resnet-8' | 'resnet-14' | 'resnet-20' | 'mobilenet'
+export const NETWORK_ARCHS: readonly NetworkArch[] = [
+  'cnn',
+  'resnet-8',
+  'resnet-14',
+  'resnet-20',
+  'mobilenet',
+]
+
+export interface NetworkSpec {
+  arch: NetworkArch
+  /** images are inputSize × inputSize */
+  inputSize: number
+  /** 1 (grey) or 3 (RGB) */
+  channels: number
+  classes: number
+  /** multiplies every layer's channel count; default 1 */
+  width?: number
+  /** seeds the initial weights; default 1 */
+  seed?: number
+}
+
+/* ---------- recognition, evaluation, model bundles (src/core/recognition) ---------- */
+
+/** A trained group of networks as described by its `metadata.json` (src/core/engine/model-metadata.ts). */
+export interface ModelBundleInfo {
+  format: 'cohort-model'
+  version: 1
+  /** class index → label name */
+  classNames: string[]
+  imageSize: number
+  channels: 1 | 3
+  /** x ↦ (x/255 − mean[c]) / std[c] */
+  normalisation: { mean: number[]; std: number[] }
+  networks: {
+    index: number
+    arch: string
+    params: number
+    flops: number
+    valAcc: number | null
+    /** folder of the network, relative to the bundle */
+    dir: string
+  }[]
+  /** weights on the networks' logits, in `networks` order */
+  ensemble: { weights: number[]; valAcc: number | null }
+  runId?: number | undefined
+  createdAt: string
+}
+
+/** Which output to recognise with: one network (its index) or the validation-weighted ensemble. */
+export type NetworkChoice = number | 'ensemble'
+
+export interface RecognizeRequest {
+  network?: NetworkChoice
+  /** how many labels to report per image, most likely first; default 3 */
+  topK?: number
+  /** also report each network's own top-k (with the ensemble) */
+  perNetwork?: boolean
+}
+
+export interface Prediction {
+  label: string
+  probability: number
+}
+
+export type RecognitionResult =
+  | {
+      path: string
+      predictions: Prediction[]
+      perNetwork?: { index: number; arch: string; predictions: Prediction[] }[]
+    }
+  | { path: string; error: string }
+
+export interface RecognitionReport {
+  network: NetworkChoice
+  results: RecognitionResult[]
+  /** system files and sidecars left out of folders */
+  skipped: number
+}
+
+export interface EvaluationReport {
+  /** images evaluated (known label, readable) */
+  images: number
+  classNames: string[]
+  networks: { index: number; arch: string; accuracy: number }[]
+  ensemble: { accuracy: number; weights: number[] }
+  /** per class of the model, by the ensemble; accuracy is null for a class with no images */
+  perClass: { label: string; images: number; accuracy: number | null }[]
+  /** ensemble counts: rows = true label, columns = predicted label, both in `classNames` order */
+  confusion: number[][]
+  /** folder labels the model was not trained on: not evaluated, counted here */
+  unknownLabels: { label: string; images: number }[]
+  /** files directly in the folder (no label sub-folder): not evaluated */
+  unlabelled: number
+  unreadable: { path: string; reason: string }[]
+}
+
+export interface ModelCopyReport {
+  /** the folder the model now lives in */
+  dir: string
+  files: number
+  bytes: number
+  metadata: ModelBundleInfo
 }

@@ -64,6 +64,7 @@ describe('the library view in a browser', () => {
   })
 
   it('shows a clear message for a folder that does not exist', async () => {
+    await page.getByRole('button', { name: 'Back to library' }).click()
     await page.fill('input[name=folder]', join(dir.path, 'no-such-folder'))
     await page.fill('input[name=dataset]', 'ghost')
     await page.click('button[type=submit]')

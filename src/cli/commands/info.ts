@@ -11,8 +11,12 @@ export function registerInfoCommand(program: Command, globals: () => GlobalOptio
       await withService(globals(), async (service) => {
         const info = await service['system.info']()
         if (opts.json) return printJson(info)
+        const backend =
+          info.backend.name === null
+            ? `none (${info.backend.error})`
+            : `${info.backend.name}${info.backend.kernels.length ? ` + ${info.backend.kernels.length} Cohort kernels` : ''}`
         process.stdout.write(
-          `Cohort ${info.version}\nLibrary folder: ${info.home}\nLibrary file:   ${info.libraryFile}\n`,
+          `Cohort ${info.version}\nLibrary folder: ${info.home}\nLibrary file:   ${info.libraryFile}\nBackend:        ${backend}\n`,
         )
       })
     })

@@ -81,6 +81,8 @@ async function tryBackend(name: BackendName): Promise<BackendInfo> {
  * BackendError naming it when it cannot load; otherwise the fastest that loads wins.
  */
 export async function initBackend(preferred?: BackendName): Promise<BackendInfo> {
+  // Cohort reports its backend itself; tfjs's console advice ("install tfjs-node") would only confuse users.
+  tf.env().set('PROD', true)
   const forced = preferred ?? process.env.COHORT_BACKEND?.trim()
   if (forced) {
     if (!isBackendName(forced)) {

@@ -72,16 +72,25 @@ export class NetworkTrainer {
     mask?: tf.Tensor1D,
   ) {
     const classes = this.spec.classes
-    // with a mask (this network's data subset) both losses are means over the images it may learn from
-    const ce = tf.losses.softmaxCrossEntropy(tf.oneHot(labels, classes), logits, mask) as tf.Scalar
+    const oneHot = tf.oneHot(labels, classes)
+    // with a mask (the network's data subset) both losses are means over the images it may learn from; a
+    // batch may hold none of them, so divide by at least 1, never 0/0
+    const masked = (perImage: tf.Tensor) =>
+      mask ? tf.div(tf.sum(tf.mul(perImage, mask)), tf.maximum(tf.sum(mask), 1)) : tf.mean(perImage)
+    const ce = (
+      mask
+        ? masked(
+            tf.losses.softmaxCrossEntropy(oneHot, logits, undefined, 0, tf.Reduction.NONE) as tf.Tensor1D,
+          )
+        : tf.losses.softmaxCrossEntropy(oneHot, logits)
+    ) as tf.Scalar
     const t = tf.scalar(temperature)
     const target = tf.softmax(tf.div(teacher, t))
     const kl = tf.sum(
       tf.mul(target, tf.sub(tf.logSoftmax(tf.div(teacher, t)), tf.logSoftmax(tf.div(logits, t)))),
       1,
     )
-    const meanKl = mask ? tf.div(tf.sum(tf.mul(kl, mask)), tf.maximum(tf.sum(mask), 1)) : tf.mean(kl)
-    const kd = tf.mul(meanKl, temperature * temperature) as tf.Scalar
+    const kd = tf.mul(masked(kl), temperature * temperature) as tf.Scalar
     const total = lambda === 0 ? ce : (tf.add(ce, tf.mul(kd, lambda)) as tf.Scalar)
     return [total, ce, kd] as const
   }
@@ -166,7 +175,9 @@ export class NetworkTrainer {
   async setOptimizerState(state: OptimizerState): Promise<void> {
     const n = state.names.length
     if (n === 0 || state.shapes.length !== n || state.dtypes.length !== n || state.values.length !== n) {
-      throw new TrainingInputError('the optimiser state is incomplete (names, shapes and values differ in count)')
+      throw new TrainingInputError(
+        'the optimiser state is incomplete (names, shapes and values differ in count)',
+      )
     }
     const slots = state.shapes.slice(1).map((s) => s.reduce((p, q) => p * q, 1))
     const own = this.variables.map((v) => v.size)

@@ -3,7 +3,10 @@
  * HTTP in web mode, the CLI). Plain Node; owns the library database for its lifetime.
  */
 import type { CohortApi, ImportFilesArgs, ImportFolderArgs, SystemInfo } from '../../shared/api'
-import type { ImageQuery, ImportReport, Split, SplitRequest } from '../../shared/types'
+import type { ImageQuery, ImportReport, RecognizeRequest, Split, SplitRequest } from '../../shared/types'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { libraryPaths, type LibraryPaths } from '../paths'
 import { openDatabase, type Db } from '../store/db'
 import { createDataset, datasetSummary, deleteDataset, listDatasets, renameDataset } from '../store/datasets'
@@ -16,6 +19,9 @@ import { exportDatasetToFolder } from '../dataset/export-folder'
 import { importFiles, importFolder, refreshMissing, type ImportContext } from '../dataset/import'
 import { fullImageFile, thumbnailFile, type ImageFile } from './image-files'
 import { ServiceEvents } from './events'
+import { RunSupervisor, type TrainerLauncher } from './runs'
+import { recordModel, requireRun } from '../store/runs'
+import type { ModelBundle } from '../engine/model-metadata'
 
 export interface ServiceOptions {
   /** library folder (thumbnails, runs); the database lives here unless dbFile is given */
@@ -25,13 +31,21 @@ export interface ServiceOptions {
   sqliteBinding?: string | undefined
   /** the app's version, reported by system.info */
   version?: string
+  /** the bundled sample dataset (resources/sample/fashion-mnist); shells that bundle the app pass it */
+  sampleFolder?: string
+  /** how trainer processes are started (Electron passes a utilityProcess launcher); default: fork */
+  launchTrainer?: TrainerLauncher
 }
 
 export type { ImageFile }
 
+export const SAMPLE_DATASET = 'fashion-mnist-sample'
+
 export interface CohortService extends CohortApi {
   readonly events: ServiceEvents
   readonly paths: LibraryPaths
+  /** the trainer processes of this service (the 'runs.*' channels use it) */
+  readonly runs: RunSupervisor
   /** Resolves a `cohort-image://image/<id>/<thumb|full>` URL to bytes; null for anything the store does not know. */
   imageFile(url: string): Promise<ImageFile | null>
   close(): void
@@ -40,26 +54,59 @@ export interface CohortService extends CohortApi {
 export async function createCohortService(options: ServiceOptions): Promise<CohortService> {
   const paths = libraryPaths(options.home, options.dbFile)
   const db = openDatabase(paths.db, undefined, options.sqliteBinding)
-  return new Service(db, paths, options.version ?? 'dev')
+  const service = new Service(
+    db,
+    paths,
+    options.version ?? 'dev',
+    options.sampleFolder,
+    options.launchTrainer,
+  )
+  // a run still 'running' whose trainer is gone lost it with the previous app session
+  service.runs.markInterrupted()
+  return service
 }
 
 class Service implements CohortService {
   readonly events = new ServiceEvents()
   private currentImport: AbortController | null = null
 
+  readonly runs: RunSupervisor
+
   constructor(
     private readonly db: Db,
     readonly paths: LibraryPaths,
     private readonly version: string,
-  ) {}
+    private readonly sampleFolder: string | undefined,
+    launchTrainer?: TrainerLauncher,
+  ) {
+    this.runs = new RunSupervisor(db, paths, this.events, launchTrainer)
+  }
 
   close(): void {
+    this.runs.close()
     this.currentImport?.abort()
     if (this.db.open) this.db.close()
   }
 
   async 'system.info'(): Promise<SystemInfo> {
-    return { version: this.version, home: this.paths.home, libraryFile: this.paths.db }
+    return {
+      version: this.version,
+      home: this.paths.home,
+      libraryFile: this.paths.db,
+      backend: await this.chooseBackend(),
+    }
+  }
+
+  /** The backend, chosen once (COHORT_BACKEND forces one); tfjs loads only when first asked. */
+  private backendInfo: Promise<SystemInfo['backend']> | null = null
+  private chooseBackend(): Promise<SystemInfo['backend']> {
+    this.backendInfo ??= import('../engine/backend')
+      .then((engine) => engine.initBackend())
+      .then(
+        (info) => ({ name: info.name, kernels: info.kernels }),
+        (err: Error) => ({ name: null, error: err.message }),
+      )
+    return this.backendInfo
   }
 
   async 'datasets.list'() {
@@ -73,6 +120,20 @@ class Service implements CohortService {
   }
   async 'datasets.remove'(datasetId: number) {
     deleteDataset(this.db, datasetId)
+  }
+  async 'datasets.importSample'(): Promise<ImportReport> {
+    // from source the sample sits at the repository root; bundled shells pass its path
+    const folder =
+      this.sampleFolder ?? fileURLToPath(new URL('../../../resources/sample/fashion-mnist', import.meta.url))
+    if (!existsSync(folder))
+      throw new Error(`The sample dataset is missing from this installation (${folder}).`)
+    const report = await this['imports.folder']({ folder, dataset: SAMPLE_DATASET })
+    const dataset = listDatasets(this.db).find((d) => d.name === SAMPLE_DATASET)!
+    // split once, so a person's own re-split or overrides survive a second click
+    if (dataset.splits.unassigned === dataset.imageCount) {
+      splitDataset(this.db, { datasetId: dataset.id, validation: 0.2, test: 0, seed: 1 })
+    }
+    return report
   }
   async 'datasets.exportCsv'(datasetId: number) {
     return exportCsv(this.db, datasetId)
@@ -164,6 +225,81 @@ class Service implements CohortService {
     } finally {
       this.currentImport = null
     }
+  }
+
+  async 'recognize.files'(model: number | string, files: string[], options: RecognizeRequest = {}) {
+    const { recognizeFiles } = await import('../recognition/recognize')
+    return this.withModel(model, (bundle) => recognizeFiles(bundle, files, options))
+  }
+  async 'runs.evaluate'(model: number | string, folder: string) {
+    const { evaluateFolder } = await import('../recognition/evaluate')
+    return this.withModel(model, (bundle) => evaluateFolder(bundle, folder))
+  }
+  async 'models.export'(runId: number, outDir: string) {
+    const { exportBundle } = await this.engine()
+    return exportBundle(await this.runModelDir(runId), outDir)
+  }
+  async 'models.import'(dir: string) {
+    const { importBundle } = await this.engine()
+    const report = await importBundle(dir, join(this.paths.home, 'models'))
+    recordModel(this.db, { runId: null, networkIndex: null, kind: 'imported', path: report.dir, epoch: null })
+    return report
+  }
+
+  /**
+   * TensorFlow.js and the backend are loaded on first use, so commands that never touch a model (listing
+   * datasets, importing) do not pay for them.
+   */
+  private async engine() {
+    const backend = await this.chooseBackend()
+    if (backend.name === null) throw new Error(`No TensorFlow.js backend could be loaded: ${backend.error}`)
+    return import('../recognition/export')
+  }
+
+  /** `<home>/runs/<id>/final`, where the trainer writes a run's model bundle. */
+  private async runModelDir(runId: number): Promise<string> {
+    const run = requireRun(this.db, runId)
+    const { METADATA_FILE, ModelBundleError } = await import('../engine/model-metadata')
+    const dir = join(this.paths.runs, String(runId), 'final')
+    if (!existsSync(join(dir, METADATA_FILE))) {
+      throw new ModelBundleError(
+        `Run ${runId} has no trained model yet (it is ${run.status}); models are saved when a run completes.`,
+      )
+    }
+    return dir
+  }
+
+  private async withModel<T>(model: number | string, work: (bundle: ModelBundle) => Promise<T>): Promise<T> {
+    await this.engine()
+    const { disposeModelBundle, readModelBundle } = await import('../engine/model-metadata')
+    const bundle = await readModelBundle(typeof model === 'number' ? await this.runModelDir(model) : model)
+    try {
+      return await work(bundle)
+    } finally {
+      disposeModelBundle(bundle)
+    }
+  }
+
+  async 'runs.start'(config: Record<string, unknown>) {
+    return this.runs.start(config)
+  }
+  async 'runs.list'(datasetId?: number) {
+    return this.runs.list(datasetId)
+  }
+  async 'runs.get'(runId: number) {
+    return this.runs.get(runId)
+  }
+  async 'runs.epochs'(runId: number) {
+    return this.runs.epochs(runId)
+  }
+  async 'runs.cancel'(runId: number) {
+    return this.runs.cancel(runId)
+  }
+  async 'runs.resume'(runId: number) {
+    return this.runs.resume(runId)
+  }
+  async 'runs.wait'(runId: number) {
+    return this.runs.wait(runId)
   }
 
   async imageFile(url: string): Promise<ImageFile | null> {

@@ -36,8 +36,10 @@ export function openDatabase(
   }
   let db: Db
   try {
-    // Electron loads a copy of the addon compiled for its own ABI (see scripts/start-electron.mjs).
-    db = new Database(file, { timeout: 5000, ...(nativeBinding ? { nativeBinding } : {}) })
+    // Electron (its main and utility processes) loads a copy of the addon compiled for its own ABI,
+    // named by COHORT_SQLITE_BINDING (see scripts/start-electron.mjs); plain Node uses the installed one.
+    const binding = nativeBinding ?? process.env.COHORT_SQLITE_BINDING
+    db = new Database(file, { timeout: 5000, ...(binding ? { nativeBinding: binding } : {}) })
     db.pragma('journal_mode = WAL')
     db.pragma('foreign_keys = ON')
     db.pragma('synchronous = NORMAL')

@@ -106,7 +106,8 @@ export function markInterruptedRuns(db: Db): number {
 export function recordModel(
   db: Db,
   model: {
-    runId: number
+    /** null for a model imported from outside, which belongs to no run */
+    runId: number | null
     networkIndex: number | null
     kind: 'checkpoint' | 'final' | 'imported'
     path: string
@@ -130,10 +131,10 @@ function summarise(db: Db, row: RunRow): RunSummary {
     .all(row.id)
     .map((n) => ({ index: n.idx, arch: n.arch, params: n.params ?? 0, flops: n.flops ?? 0 }))
   const last = db
-    .prepare<[number], { metrics_json: string; n: number }>(
-      'SELECT metrics_json, (SELECT COUNT(*) FROM epochs WHERE run_id = ?1) AS n FROM epochs WHERE run_id = ?1 ORDER BY epoch DESC LIMIT 1',
+    .prepare<[{ id: number }], { metrics_json: string; n: number }>(
+      'SELECT metrics_json, (SELECT COUNT(*) FROM epochs WHERE run_id = @id) AS n FROM epochs WHERE run_id = @id ORDER BY epoch DESC LIMIT 1',
     )
-    .get(row.id)
+    .get({ id: row.id })
   return {
     id: row.id,
     datasetId: row.dataset_id,

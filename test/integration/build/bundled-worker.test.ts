@@ -62,3 +62,40 @@ describe('the bundled network worker', () => {
     }
   })
 })
+
+// The desktop app starts each run's trainer from out/main/trainer.js (a utility process); under plain Node
+// the same bundled file must train a run end to end, its network workers started from their bundled entry too.
+describe('the bundled trainer', () => {
+  it('trains a run from out/main/trainer.js', async () => {
+    const { tempDir } = await import('../../helpers/temp')
+    const { makeLabelledFolder } = await import('../../helpers/labelled-folder')
+    const { createCohortService } = await import('../../../src/core/service')
+    const { forkTrainer } = await import('../../../src/core/service/runs')
+    const entry = join(__dirname, '..', '..', '..', 'out', 'main', 'trainer.js')
+    expect(existsSync(entry), 'run `npm run build` first').toBe(true)
+    const home = tempDir('cohort-bundled-')
+    const service = await createCohortService({ home: home.path, launchTrainer: () => forkTrainer(entry) })
+    try {
+      await makeLabelledFolder(join(home.path, 'pics'), { a: 8, b: 8 }, 12)
+      await service['imports.folder']({ folder: join(home.path, 'pics'), dataset: 'pics' })
+      await service['splits.apply']({ datasetId: 1, validation: 0.25, test: 0, seed: 1 })
+      const run = await service['runs.start']({
+        dataset: 'pics',
+        imageSize: 12,
+        channels: 3,
+        networks: [
+          { arch: 'cnn', width: 0.25 },
+          { arch: 'cnn', width: 0.25 },
+        ],
+        batchSize: 4,
+        epochs: 1,
+      })
+      const done = await service['runs.wait'](run.id)
+      expect(done.status, done.message ?? '').toBe('completed')
+      expect(done.epochsDone).toBe(1)
+    } finally {
+      service.close()
+      home.cleanup()
+    }
+  })
+})

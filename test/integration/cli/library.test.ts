@@ -114,6 +114,15 @@ describe('cohort CLI on a real library', () => {
     for (const r of [missing, unknown, badVal, usage]) expect(r.stderr).not.toMatch(/\n\s+at /)
   })
 
+  it('reports the backend it trains with, and explains a forced one that cannot load', () => {
+    const info = JSON.parse(runCli(home, ['info', '--json']).stdout)
+    expect(info.backend).toMatchObject({ name: 'wasm' })
+    expect(info.backend.kernels).toContain('Conv2DBackpropFilter')
+    expect(info.libraryFile).toBe(join(home, 'library.sqlite'))
+    const forced = runCli(home, ['--backend', 'gpu', 'info'])
+    expect(forced.stdout).toMatch(/Backend: +none \(unknown backend "gpu"/)
+  })
+
   it('has --help on every command', () => {
     for (const cmd of [
       'import',

@@ -73,3 +73,39 @@ describe('ImportProgressBar', () => {
     expect(wrapper.emitted('cancel')).toHaveLength(1)
   })
 })
+
+describe('the sample offered on first start', () => {
+  const dir = tempDir()
+  let service: CohortService
+  beforeAll(async () => {
+    // under happy-dom module URLs are not file URLs, so the test names the sample folder as a shell would
+    const sampleFolder = join(__dirname, '..', '..', '..', 'resources', 'sample', 'fashion-mnist')
+    service = await createCohortService({ home: join(dir.path, 'home'), sampleFolder })
+    useBridge(serviceBridge(service))
+  })
+  afterAll(() => {
+    service.close()
+    dir.cleanup()
+  })
+
+  it('imports the bundled Fashion-MNIST sample, labelled and split, in one click', async () => {
+    setActivePinia(createPinia())
+    const wrapper = mount(LibraryView)
+    await useLibraryStore().refresh()
+    await flushPromises()
+    await wrapper.find('[data-test=import-sample]').trigger('click')
+    await expect
+      .poll(async () => (await flushPromises(), wrapper.findAll('[data-test=dataset-row]').length), {
+        timeout: 30_000,
+      })
+      .toBe(1)
+    const [sample] = await service['datasets.list']()
+    expect(sample).toMatchObject({ name: 'fashion-mnist-sample', imageCount: 500, labeledCount: 500 })
+    expect(sample!.labels).toHaveLength(10)
+    expect(sample!.splits.validation).toBe(100)
+    expect(sample!.splits.train).toBe(400)
+    // a second click adds nothing and keeps the split
+    await service['datasets.importSample']()
+    expect((await service['datasets.list']())[0]!.splits.validation).toBe(100)
+  })
+})

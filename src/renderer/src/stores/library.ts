@@ -21,13 +21,14 @@ export const useLibraryStore = defineStore('library', () => {
     }
   }
 
-  async function importFolder(folder: string, dataset: string): Promise<void> {
+  /** Runs one import with progress; its report or its error is kept for the view. */
+  async function runImport(start: () => Promise<ImportReport>): Promise<void> {
     importing.value = true
     importError.value = null
     progress.value = null
     const stop = on('import.progress', (p) => (progress.value = p))
     try {
-      lastReport.value = await call('imports.folder', { folder, dataset })
+      lastReport.value = await start()
     } catch (err) {
       lastReport.value = null
       importError.value = (err as Error).message
@@ -36,6 +37,15 @@ export const useLibraryStore = defineStore('library', () => {
       importing.value = false
       await refresh()
     }
+  }
+
+  function importFolder(folder: string, dataset: string): Promise<void> {
+    return runImport(() => call('imports.folder', { folder, dataset }))
+  }
+
+  /** The bundled Fashion-MNIST sample, offered when the library is empty. */
+  function importSample(): Promise<void> {
+    return runImport(() => call('datasets.importSample'))
   }
 
   async function cancelImport(): Promise<void> {
@@ -51,6 +61,7 @@ export const useLibraryStore = defineStore('library', () => {
     importing,
     refresh,
     importFolder,
+    importSample,
     cancelImport,
   }
 })

@@ -1,0 +1,292 @@
+/**
+ * Recognising new pictures with a trained model bundle: each file is decoded exactly as the training images
+ * were (so the networks see the same pixels), normalised with the training statistics and predicted in
+ * batches by one network or by the validation-weighted ensemble of all of them.
+ */
+import { readFile, stat } from 'node:fs/promises'
+import * as tf from '@tensorflow/tfjs'
+import { stringify } from 'csv-stringify/sync'
+import type {
+  NetworkChoice,
+  Prediction,
+  RecognitionReport,
+  RecognitionResult,
+  RecognizeRequest,
+  RejectedFile,
+} from '../../shared/types'
+import { REJECT_MESSAGES } from '../../shared/types'
+import { decodeImage, ImageRejectedError } from '../dataset/decode'
+import { scanFolder } from '../dataset/scan'
+import { renderTrainingPixels } from '../dataset/tensor-cache'
+import { normaliseBatch } from '../training/augment'
+import type { ModelBundle, ModelMetadata } from '../engine/model-metadata'
+
+export const DEFAULT_TOP_K = 3
+export const DEFAULT_BATCH_SIZE = 64
+/** sharp decodes on its own threads; a few files at a time keeps them busy without holding many big images */
+const DECODE_CONCURRENCY = 4
+
+export class RecognitionError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'RecognitionError'
+  }
+}
+
+export interface RecognizeOptions extends RecognizeRequest {
+  /** images per forward pass; default 64 */
+  batchSize?: number
+  signal?: AbortSignal
+  onProgress?: (progress: { done: number; total: number }) => void
+}
+
+/** The networks' input pixels (imageSize² × channels, uint8) of one file, or the reason it has none. */
+export async function readInputPixels(path: string, metadata: ModelMetadata): Promise<Uint8Array | string> {
+  let bytes: Buffer
+  try {
+    bytes = await readFile(path)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return 'the file does not exist'
+    if (code === 'EISDIR') return 'it is a folder, not an image file'
+    return `${REJECT_MESSAGES.unreadable} (${code ?? (err as Error).message})`
+  }
+  try {
+    const { output } = await decodeImage(bytes, (upright) =>
+      renderTrainingPixels(upright, metadata.imageSize, metadata.channels),
+    )
+    return output
+  } catch (err) {
+    if (err instanceof ImageRejectedError) return err.message
+    throw err
+  }
+}
+
+/**
+ * Logits of the chosen networks for `count` images of uint8 NHWC pixels: one Float32Array [count × classes]
+ * per network, in `networks` order. Inference mode (BatchNorm uses its moving statistics).
+ */
+export function networkLogits(
+  bundle: ModelBundle,
+  pixels: Uint8Array,
+  count: number,
+  networks: readonly number[],
+  batchSize = DEFAULT_BATCH_SIZE,
+): Float32Array[] {
+  const { imageSize: s, channels: c, classNames, normalisation } = bundle.metadata
+  const frame = s * s * c
+  if (pixels.length !== count * frame) {
+    throw new RecognitionError(
+      `${pixels.length} bytes of pixels do not hold ${count} images of ${s}×${s}×${c}.`,
+    )
+  }
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new RecognitionError(`The batch size must be a positive whole number, not ${batchSize}.`)
+  }
+  const out = networks.map(() => new Float32Array(count * classNames.length))
+  for (let start = 0; start < count; start += batchSize) {
+    const n = Math.min(batchSize, count - start)
+    const batch = {
+      pixels: pixels.subarray(start * frame, (start + n) * frame),
+      shape: [n, s, s, c],
+    } as const
+    tf.tidy(() => {
+      const x = normaliseBatch({ pixels: batch.pixels, shape: [...batch.shape] }, normalisation)
+      networks.forEach((index, k) => {
+        const logits = bundle.models[index]!.predict(x) as tf.Tensor
+        out[k]!.set(logits.dataSync(), start * classNames.length)
+      })
+    })
+  }
+  return out
+}
+
+/** Σ wᵢ zᵢ over the networks' logits (the weights sum to 1), row by row. */
+export function ensembleLogits(logits: readonly Float32Array[], weights: readonly number[]): Float32Array {
+  if (logits.length !== weights.length || logits.length === 0) {
+    throw new RecognitionError(`${weights.length} ensemble weights for ${logits.length} networks.`)
+  }
+  const out = new Float32Array(logits[0]!.length)
+  logits.forEach((z, i) => {
+    const w = weights[i]!
+    for (let j = 0; j < out.length; j++) out[j]! += w * z[j]!
+  })
+  return out
+}
+
+/** Softmax of each row of `classes` logits (shifted by the row maximum, so large logits cannot overflow). */
+export function softmaxRows(logits: Float32Array, classes: number): Float32Array {
+  const out = new Float32Array(logits.length)
+  for (let r = 0; r < logits.length; r += classes) {
+    let max = -Infinity
+    for (let j = 0; j < classes; j++) max = Math.max(max, logits[r + j]!)
+    let sum = 0
+    for (let j = 0; j < classes; j++) sum += out[r + j] = Math.exp(logits[r + j]! - max)
+    for (let j = 0; j < classes; j++) out[r + j]! /= sum
+  }
+  return out
+}
+
+/** The k most probable labels of one image's probabilities, most probable first (ties: lower class first). */
+export function topPredictions(probabilities: ArrayLike<number>, classNames: readonly string[], k: number) {
+  const order = classNames.map((_, j) => j)
+  order.sort((a, b) => probabilities[b]! - probabilities[a]! || a - b)
+  return order.slice(0, k).map((j): Prediction => ({ label: classNames[j]!, probability: probabilities[j]! }))
+}
+
+/** Index of the largest value in each row (the predicted class). */
+export function argmaxRows(values: Float32Array, classes: number): Int32Array {
+  const out = new Int32Array(values.length / classes)
+  for (let i = 0; i < out.length; i++) {
+    let best = 0
+    for (let j = 1; j < classes; j++) if (values[i * classes + j]! > values[i * classes + best]!) best = j
+    out[i] = best
+  }
+  return out
+}
+
+/** The networks a choice needs, checked against the bundle. */
+export function networksFor(metadata: ModelMetadata, choice: NetworkChoice): number[] {
+  if (choice === 'ensemble') return metadata.networks.map((n) => n.index)
+  if (!Number.isInteger(choice) || choice < 0 || choice >= metadata.networks.length) {
+    const last = metadata.networks.length - 1
+    throw new RecognitionError(
+      `This model has networks 0 to ${last} (${metadata.networks.map((n) => n.arch).join(', ')}); there is no network ${choice}.`,
+    )
+  }
+  return [choice]
+}
+
+/** Why the folder scan left a file out, as one sentence (as import words it). */
+export function rejectionText(r: RejectedFile): string {
+  return `${REJECT_MESSAGES[r.reason]}${r.detail ? `: ${r.detail}` : ''}`
+}
+
+/** Files to recognise: files as given, folders expanded to every file under them (system files left out). */
+export async function collectImageFiles(
+  paths: readonly string[],
+  signal?: AbortSignal,
+): Promise<{ files: string[]; skipped: number; unreadable: { path: string; error: string }[] }> {
+  const files: string[] = []
+  const unreadable: { path: string; error: string }[] = []
+  let skipped = 0
+  for (const path of paths) {
+    const isFolder = await stat(path).then(
+      (s) => s.isDirectory(),
+      () => false, // a missing file is reported by its own result
+    )
+    if (!isFolder) {
+      files.push(path)
+      continue
+    }
+    const scan = await scanFolder(path, signal)
+    files.push(...scan.files.map((f) => f.path))
+    skipped += scan.skipped
+    for (const r of scan.rejected) unreadable.push({ path: r.path, error: rejectionText(r) })
+  }
+  return { files, skipped, unreadable }
+}
+
+/** Runs `work` on every item with at most `width` in flight; results keep the items' order. */
+export async function mapPool<T, R>(items: readonly T[], width: number, work: (item: T) => Promise<R>) {
+  const results = new Array<R>(items.length)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++
+      results[i] = await work(items[i]!)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(width, items.length)) }, worker))
+  return results
+}
+
+function checkTopK(topK: number, classes: number): number {
+  if (!Number.isInteger(topK) || topK < 1) {
+    throw new RecognitionError(
+      `The number of labels to report must be a whole number of 1 or more, not ${topK}.`,
+    )
+  }
+  return Math.min(topK, classes)
+}
+
+/**
+ * Recognises image files (folders are expanded). Each result has the top-k labels with probabilities, or
+ * the reason the file could not be read — the same reasons import gives. Results keep the input order.
+ */
+export async function recognizeFiles(
+  bundle: ModelBundle,
+  paths: readonly string[],
+  options: RecognizeOptions = {},
+): Promise<RecognitionReport> {
+  const { metadata } = bundle
+  const choice = options.network ?? 'ensemble'
+  const networks = networksFor(metadata, choice)
+  const classes = metadata.classNames.length
+  const topK = checkTopK(options.topK ?? DEFAULT_TOP_K, classes)
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE
+  const withPerNetwork = options.perNetwork === true && choice === 'ensemble'
+  const { signal, onProgress } = options
+
+  const { files, skipped, unreadable } = await collectImageFiles(paths, signal)
+  const results: RecognitionResult[] = []
+  const frame = metadata.imageSize ** 2 * metadata.channels
+  onProgress?.({ done: 0, total: files.length })
+  for (let start = 0; start < files.length; start += batchSize) {
+    if (signal?.aborted) throw new RecognitionError('Recognition was cancelled.')
+    const chunk = files.slice(start, start + batchSize)
+    const decoded = await mapPool(chunk, DECODE_CONCURRENCY, (f) => readInputPixels(f, metadata))
+    const readable = decoded.filter((d): d is Uint8Array => typeof d !== 'string')
+    const pixels = new Uint8Array(readable.length * frame)
+    readable.forEach((p, i) => pixels.set(p, i * frame))
+    const logits = networkLogits(bundle, pixels, readable.length, networks, batchSize)
+    const probabilities =
+      choice === 'ensemble'
+        ? softmaxRows(ensembleLogits(logits, metadata.ensemble.weights), classes)
+        : softmaxRows(logits[0]!, classes)
+    const perNetwork = withPerNetwork ? logits.map((z) => softmaxRows(z, classes)) : []
+    let row = 0
+    decoded.forEach((d, i) => {
+      const path = chunk[i]!
+      if (typeof d === 'string') {
+        results.push({ path, error: d })
+        return
+      }
+      const at = (p: Float32Array) => p.subarray(row * classes, (row + 1) * classes)
+      const result: RecognitionResult = {
+        path,
+        predictions: topPredictions(at(probabilities), metadata.classNames, topK),
+      }
+      if (withPerNetwork) {
+        result.perNetwork = perNetwork.map((p, k) => ({
+          index: networks[k]!,
+          arch: metadata.networks[networks[k]!]!.arch,
+          predictions: topPredictions(at(p), metadata.classNames, topK),
+        }))
+      }
+      results.push(result)
+      row++
+    })
+    onProgress?.({ done: Math.min(files.length, start + batchSize), total: files.length })
+  }
+  results.push(...unreadable)
+  return { network: choice, results, skipped }
+}
+
+/** `path,label,probability,label_2,probability_2,…,error`: one row per file, top-k columns. */
+export function recognitionCsv(report: RecognitionReport): string {
+  const k = Math.max(1, ...report.results.map((r) => ('predictions' in r ? r.predictions.length : 0)))
+  const header = ['path', 'label', 'probability']
+  for (let i = 2; i <= k; i++) header.push(`label_${i}`, `probability_${i}`)
+  header.push('error')
+  const rows = report.results.map((r) => {
+    const cells: (string | number)[] = [r.path]
+    for (let i = 0; i < k; i++) {
+      const p = 'predictions' in r ? r.predictions[i] : undefined
+      cells.push(p?.label ?? '', p === undefined ? '' : p.probability)
+    }
+    cells.push('error' in r ? r.error : '')
+    return cells
+  })
+  return stringify([header, ...rows])
+}

@@ -1,0 +1,325 @@
+/**
+ * The run supervisor: creates runs, starts each in its own trainer process, forwards the trainer's messages
+ * as service events, cancels (with a grace period, then a kill) and notices a trainer that died without
+ * saying so — marking its run instead of leaving anyone waiting.
+ */
+import { fork } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { ServiceEvents } from './events'
+import type { LibraryPaths } from '../paths'
+import type { Db } from '../store/db'
+import { requireDataset } from '../store/datasets'
+import { createRun, getRun, listEpochs, listRuns, requireRun, setRunStatus } from '../store/runs'
+import { parseTrainingConfig } from '../training/config'
+import { TRAINER_PID_FILE } from '../training/checkpoint'
+import type { EpochMetrics, RunSummary } from '../../shared/types'
+import { isTrainerMessage, type ParentMessage, type TrainerMessage } from '../../shared/trainer-protocol'
+
+/** A running trainer process, whatever started it (a Node fork here; Electron's utilityProcess later). */
+export interface TrainerChild {
+  readonly pid: number | undefined
+  send(message: ParentMessage): void
+  onMessage(handler: (message: TrainerMessage) => void): void
+  onExit(handler: (code: number | null, signal: string | null) => void): void
+  kill(): void
+  /** the end of what the process wrote to stderr, to explain a crash */
+  stderrTail(): string
+}
+
+export type TrainerLauncher = () => TrainerChild
+
+/** How long a cancelled trainer may take to stop on its own before it is killed. */
+const CANCEL_GRACE_MS = 5000
+
+export class RunError extends Error {
+  override name = 'RunError'
+}
+
+/** The trainer entry: the TypeScript source under tsx, the built file in a bundle, or COHORT_TRAINER_ENTRY. */
+export function trainerEntry(): string {
+  if (process.env.COHORT_TRAINER_ENTRY) return process.env.COHORT_TRAINER_ENTRY
+  const fromSource = import.meta.url.endsWith('.ts')
+  return fileURLToPath(new URL(fromSource ? '../../trainer/main.ts' : './trainer.js', import.meta.url))
+}
+
+/** Starts the trainer with `child_process.fork`; from source through tsx. */
+export function forkTrainer(entry = trainerEntry()): TrainerChild {
+  const child = fork(entry, [], {
+    execArgv: entry.endsWith('.ts') ? ['--import', 'tsx'] : [],
+    // stdout is tfjs chatter; stderr is kept to explain a crash
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  })
+  let tail = ''
+  child.stderr?.setEncoding('utf8')
+  child.stderr?.on('data', (text: string) => {
+    tail = (tail + text).slice(-4000)
+  })
+  return {
+    pid: child.pid,
+    send: (message) => {
+      if (child.connected) child.send(message)
+    },
+    onMessage: (handler) =>
+      child.on('message', (message: unknown) => {
+        if (isTrainerMessage(message)) handler(message)
+      }),
+    onExit: (handler) => {
+      // a process that cannot start at all reports 'error' and may never report 'exit'
+      let ended = false
+      const once = (code: number | null, signal: string | null) => {
+        if (ended) return
+        ended = true
+        handler(code, signal)
+      }
+      child.on('exit', once)
+      child.on('error', (error) => {
+        tail += `\n${error.message}`
+        once(child.exitCode ?? 1, null)
+      })
+    },
+    kill: () => void child.kill('SIGKILL'),
+    stderrTail: () => tail,
+  }
+}
+
+interface ActiveRun {
+  child: TrainerChild
+  finished: TrainerMessage | null
+  cancelTimer: NodeJS.Timeout | null
+  ended: Promise<RunSummary>
+}
+
+/** Whether the pid in this file is a running process (signal 0 only checks). */
+function trainerAlive(pidFile: string): boolean {
+  let pid: number
+  try {
+    pid = Number(readFileSync(pidFile, 'utf8').trim())
+  } catch {
+    return false
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return false
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** The last meaningful line a crashed process wrote. */
+function lastLine(text: string): string {
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('at '))
+  return lines.at(-1) ?? ''
+}
+
+export class RunSupervisor {
+  private readonly active = new Map<number, ActiveRun>()
+
+  constructor(
+    private readonly db: Db,
+    private readonly paths: LibraryPaths,
+    private readonly events: ServiceEvents,
+    private readonly launch: TrainerLauncher = forkTrainer,
+  ) {}
+
+  /** Validates the settings, freezes the class names, creates the run and starts its trainer. */
+  async start(input: Record<string, unknown>): Promise<RunSummary> {
+    const config = parseTrainingConfig(input)
+    const datasetId = requireDataset(this.db, config.dataset).id
+    const classNames = this.classNames(datasetId)
+    // params and flops are shown before training starts; the zoo is loaded only when a run is started
+    const [{ describeNetwork }, { groupNetworks }] = await Promise.all([
+      import('../engine/zoo'),
+      import('../training/run-job'),
+    ])
+    const networks = groupNetworks(config, classNames.length).map((n, index) => {
+      const d = describeNetwork(n.spec)
+      return { index, arch: n.spec.arch, params: d.params, flops: d.flops }
+    })
+    const runId = createRun(this.db, {
+      datasetId,
+      config: { ...config, dataset: datasetId },
+      classNames,
+      networks,
+    })
+    this.spawn(runId)
+    return requireRun(this.db, runId)
+  }
+
+  /** Continues a run that stopped (cancelled, interrupted, failed) from its last checkpoint. */
+  async resume(runId: number): Promise<RunSummary> {
+    const run = requireRun(this.db, runId)
+    if (this.active.has(runId) || run.status === 'running') {
+      throw new RunError(`Run ${runId} is already training.`)
+    }
+    if (run.status === 'completed') throw new RunError(`Run ${runId} has already completed.`)
+    setRunStatus(this.db, runId, 'queued', null)
+    this.spawn(runId)
+    return requireRun(this.db, runId)
+  }
+
+  /** Asks the trainer to stop before its next step; kills it if it has not stopped after a grace period. */
+  async cancel(runId: number): Promise<void> {
+    const run = requireRun(this.db, runId)
+    const active = this.active.get(runId)
+    if (!active) {
+      if (run.status === 'queued' || run.status === 'running') {
+        setRunStatus(this.db, runId, 'cancelled', 'Cancelled; resume to continue.')
+      }
+      return
+    }
+    active.child.send({ type: 'cancel' })
+    active.cancelTimer ??= setTimeout(() => active.child.kill(), CANCEL_GRACE_MS)
+    active.cancelTimer.unref()
+  }
+
+  /** Resolves with the run once its trainer has ended (at once if it is not training). */
+  async wait(runId: number): Promise<RunSummary> {
+    const active = this.active.get(runId)
+    return active ? active.ended : requireRun(this.db, runId)
+  }
+
+  list(datasetId?: number): RunSummary[] {
+    return listRuns(this.db, datasetId)
+  }
+
+  get(runId: number): RunSummary {
+    return requireRun(this.db, runId)
+  }
+
+  epochs(runId: number): EpochMetrics[] {
+    requireRun(this.db, runId)
+    return listEpochs(this.db, runId)
+  }
+
+  /** The trainer process of a run that is training (for diagnostics and tests). */
+  trainerPid(runId: number): number | undefined {
+    return this.active.get(runId)?.child.pid
+  }
+
+  /**
+   * Runs left 'running' whose trainer process is gone (the app or the machine stopped) become 'interrupted'.
+   * A run another process is training right now (the desktop app and the CLI share a library) is left alone:
+   * its trainer's pid file names a live process.
+   */
+  markInterrupted(): number {
+    let marked = 0
+    for (const run of listRuns(this.db)) {
+      if (run.status !== 'running' || this.active.has(run.id)) continue
+      if (trainerAlive(join(this.paths.runs, String(run.id), TRAINER_PID_FILE))) continue
+      setRunStatus(this.db, run.id, 'interrupted', 'The trainer stopped unexpectedly; resume to continue.')
+      marked++
+    }
+    return marked
+  }
+
+  /** The app is closing: every trainer stops at its next step (the run stays resumable). */
+  close(): void {
+    for (const [runId] of this.active) void this.cancel(runId)
+  }
+
+  /** The labels the run will predict: those with labelled images in a split, in code-point order. */
+  private classNames(datasetId: number): string[] {
+    const rows = this.db
+      .prepare<[number], { label: string; split: string; n: number }>(
+        `SELECT l.name AS label, i.split AS split, COUNT(*) AS n
+           FROM images i JOIN labels l ON l.id = i.label_id
+          WHERE i.dataset_id = ? AND i.status = 'ok' AND i.split IN ('train', 'validation', 'test')
+          GROUP BY l.name, i.split`,
+      )
+      .all(datasetId)
+    const count = (split: string) => rows.filter((r) => r.split === split).reduce((s, r) => s + r.n, 0)
+    if (count('train') === 0) {
+      throw new RunError(
+        'The dataset has no labelled images in the train split: label images and split the dataset first (cohort split).',
+      )
+    }
+    if (count('validation') === 0) {
+      throw new RunError(
+        'The dataset has no labelled validation images: split it with a validation share (cohort split --val 0.2).',
+      )
+    }
+    const names = [...new Set(rows.map((r) => r.label))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    if (names.length < 2) throw new RunError('Training needs at least 2 labels with images.')
+    return names
+  }
+
+  private spawn(runId: number): void {
+    const child = this.launch()
+    let resolveEnded!: (run: RunSummary) => void
+    const active: ActiveRun = {
+      child,
+      finished: null,
+      cancelTimer: null,
+      ended: new Promise((resolve) => (resolveEnded = resolve)),
+    }
+    this.active.set(runId, active)
+    child.onMessage((message) => this.receive(runId, active, message))
+    child.onExit((code, signal) => {
+      if (active.cancelTimer) clearTimeout(active.cancelTimer)
+      this.active.delete(runId)
+      if (!active.finished) this.markDead(runId, active, code, signal)
+      resolveEnded(requireRun(this.db, runId))
+    })
+    child.send({
+      type: 'start',
+      runId,
+      library: { home: this.paths.home, dbFile: this.paths.db },
+    })
+  }
+
+  private receive(runId: number, active: ActiveRun, message: TrainerMessage): void {
+    switch (message.type) {
+      case 'started':
+        this.events.emit('run.status', { runId, status: 'running', message: null, backend: message.backend })
+        return
+      case 'progress':
+        this.events.emit('run.progress', {
+          runId,
+          epoch: message.epoch,
+          step: message.step,
+          steps: message.steps,
+        })
+        return
+      case 'epoch':
+        this.events.emit('run.epoch', { runId, metrics: message.metrics })
+        return
+      case 'finished':
+        active.finished = message
+        this.events.emit('run.status', { runId, status: message.status, message: message.message ?? null })
+        return
+    }
+  }
+
+  /** The trainer ended without a 'finished' message: say what happened, in the run itself. */
+  private markDead(runId: number, active: ActiveRun, code: number | null, signal: string | null): void {
+    const run = getRun(this.db, runId)
+    if (!run) return
+    if (code === 0 && run.status !== 'running' && run.status !== 'queued') {
+      // the trainer recorded how the run ended but its last message was lost on the way out
+      this.events.emit('run.status', { runId, status: run.status, message: run.message })
+      return
+    }
+    let status: 'cancelled' | 'interrupted' | 'failed'
+    let text: string
+    if (active.cancelTimer && signal) {
+      status = 'cancelled'
+      text = 'Cancelled (the trainer did not stop in time and was ended); resume to continue.'
+    } else if (signal) {
+      status = 'interrupted'
+      text = `The trainer stopped unexpectedly (${signal}); resume to continue from the last completed epoch.`
+    } else {
+      status = 'failed'
+      const detail = lastLine(active.child.stderrTail())
+      text = `The trainer crashed (exit code ${code})${detail ? `: ${detail}` : ''}; resume to continue from the last completed epoch.`
+    }
+    setRunStatus(this.db, runId, status, text)
+    this.events.emit('run.status', { runId, status, message: text })
+  }
+}

@@ -1,0 +1,406 @@
+/**
+ * The collaborative loop (DESIGN.md §1): every epoch a seeded shuffle of the training split; for each batch
+ * every network gets its own augmented view, the group takes one step against the teacher fused from all
+ * their logits, with the learning rate of that step; after the epoch a validation pass in inference mode
+ * measures each network, the teacher and the validation-weighted ensemble. No IO here: the caller restores
+ * a checkpoint into the group before, and writes one in `onEpoch`, which is awaited before the next epoch.
+ */
+import type { NetworkGroup } from '../engine/network-group'
+import type { EpochMetrics, NetworkEpochMetrics } from '../../shared/types'
+import { AUGMENT_PRESETS, augmentPixels, resolvePolicy, type Normalisation } from './augment'
+import type { TrainingConfig } from './config'
+import { Random, type RandomState } from './random'
+import { learningRateAt, planFor } from './schedule'
+import { effectiveLambda, fuse } from './teachers'
+import { validationWeights } from './validation-weights'
+
+/** Labelled uint8 NHWC images of one split. */
+export interface LabelledImages {
+  pixels: Uint8Array
+  labels: Int32Array
+}
+
+export interface TrainingData {
+  classNames: string[]
+  imageSize: number
+  channels: 1 | 3
+  train: LabelledImages
+  validation: LabelledImages
+}
+
+/** What the validation pass measured; carried into epochs that do not validate (validateEvery > 1). */
+export interface ValidationResult {
+  networks: { valLoss: number; valAcc: number }[]
+  teacher: EpochMetrics['teacher']
+  ensemble: EpochMetrics['ensemble']
+}
+
+/** Everything besides the networks that a resumed run needs to continue exactly. */
+export interface TrainerState {
+  /** epochs completed */
+  epoch: number
+  streams: { order: RandomState; views: RandomState[]; subsets: RandomState[] }
+  /** the weights the `validation` teacher uses in the next epoch (equal before the first validation) */
+  teacherWeights: number[]
+  lastValidation: ValidationResult | null
+}
+
+export interface EpochReport {
+  metrics: EpochMetrics
+  state: TrainerState
+  validation: ValidationResult
+}
+
+/** One step as the trainer saw it: for tests and diagnostics. */
+export interface StepInspection {
+  epoch: number
+  step: number
+  views: Float32Array[]
+  labels: Int32Array
+  logits: Float32Array[]
+  /** how many times the group called the fuse closure during this step */
+  fuseCalls: number
+  /** the logits that fuse received, per call */
+  fusedLogits: Float32Array[][]
+}
+
+export interface TrainOptions {
+  config: TrainingConfig
+  data: TrainingData
+  group: NetworkGroup
+  normalisation: Normalisation
+  /** continue after a checkpoint (its weights and optimiser state already restored into the group) */
+  resumeFrom?: TrainerState | undefined
+  /** asked between steps; true stops the run before the next step */
+  shouldStop?: () => boolean
+  onProgress?: (p: { epoch: number; step: number; steps: number }) => void
+  onEpoch?: (report: EpochReport) => Promise<void>
+  onStep?: (s: StepInspection) => void
+}
+
+export interface TrainResult {
+  status: 'completed' | 'cancelled'
+  /** epochs completed, including those before a resume */
+  epochs: number
+  last: EpochReport | null
+}
+
+export class TrainingDivergedError extends Error {
+  override name = 'TrainingDivergedError'
+  constructor(
+    readonly epoch: number,
+    readonly step: number,
+    readonly value: number,
+  ) {
+    super(
+      `training diverged at epoch ${epoch} step ${step} (loss ${Number.isNaN(value) ? 'NaN' : value}) — lower the learning rate`,
+    )
+  }
+}
+
+export class TrainingSetupError extends Error {
+  override name = 'TrainingSetupError'
+}
+
+/** Stream numbers under the run's seed: 0 the shuffle, 1+i network i's views, 101+i network i's subset. */
+const VIEW_STREAM = 1
+const SUBSET_STREAM = 101
+
+/** The state of a run that has not trained yet. */
+export function initialTrainerState(config: TrainingConfig): TrainerState {
+  const n = config.networks.length
+  return {
+    epoch: 0,
+    streams: {
+      order: Random.stream(config.seed, 0).state(),
+      views: config.networks.map((_, i) => Random.stream(config.seed, VIEW_STREAM + i).state()),
+      subsets: config.networks.map((_, i) => Random.stream(config.seed, SUBSET_STREAM + i).state()),
+    },
+    teacherWeights: new Array<number>(n).fill(1 / n),
+    lastValidation: null,
+  }
+}
+
+/**
+ * Batches per epoch: full batches only (a last batch of one or two images makes BatchNorm statistics
+ * noisy), one batch of everything when the split is smaller than a batch.
+ */
+export function stepsPerEpoch(images: number, batchSize: number): number {
+  return Math.max(1, Math.floor(images / batchSize))
+}
+
+function checkData(data: TrainingData, config: TrainingConfig): void {
+  const frame = data.imageSize * data.imageSize * data.channels
+  const classes = data.classNames.length
+  if (classes < 2) throw new TrainingSetupError('training needs at least 2 labels with images')
+  for (const [name, split] of [
+    ['training', data.train],
+    ['validation', data.validation],
+  ] as const) {
+    if (split.labels.length === 0) {
+      throw new TrainingSetupError(
+        `there are no labelled ${name} images; split the dataset first (e.g. cohort split --val 0.2)`,
+      )
+    }
+    if (split.pixels.length !== split.labels.length * frame) {
+      throw new TrainingSetupError(
+        `the ${name} pixels (${split.pixels.length} bytes) do not match ${split.labels.length} images of ${data.imageSize}×${data.imageSize}×${data.channels}`,
+      )
+    }
+    if (split.labels.some((y) => y < 0 || y >= classes)) {
+      throw new TrainingSetupError(`a ${name} label is outside the ${classes} classes`)
+    }
+  }
+  if (data.imageSize !== config.imageSize || data.channels !== config.channels) {
+    throw new TrainingSetupError(
+      `the images are ${data.imageSize} px × ${data.channels} channels but the settings ask for ${config.imageSize} px × ${config.channels}`,
+    )
+  }
+}
+
+/** Copies images `indices` of a split into one uint8 batch. */
+function gather(split: LabelledImages, indices: ArrayLike<number>, frame: number) {
+  const pixels = new Uint8Array(indices.length * frame)
+  const labels = new Int32Array(indices.length)
+  for (let k = 0; k < indices.length; k++) {
+    const i = indices[k]!
+    pixels.set(split.pixels.subarray(i * frame, (i + 1) * frame), k * frame)
+    labels[k] = split.labels[i]!
+  }
+  return { pixels, labels }
+}
+
+function argmax(row: Float32Array, offset: number, classes: number): number {
+  let best = 0
+  for (let c = 1; c < classes; c++) if (row[offset + c]! > row[offset + best]!) best = c
+  return best
+}
+
+/** Fraction of rows of `logits` whose argmax is the label. */
+export function accuracy(logits: Float32Array, labels: Int32Array, classes: number): number {
+  let right = 0
+  for (let n = 0; n < labels.length; n++) if (argmax(logits, n * classes, classes) === labels[n]) right++
+  return labels.length === 0 ? 0 : right / labels.length
+}
+
+/** Mean cross-entropy of softmax(logits) against the labels. */
+function crossEntropy(logits: Float32Array, labels: Int32Array, classes: number): number {
+  let total = 0
+  for (let n = 0; n < labels.length; n++) {
+    const o = n * classes
+    let top = -Infinity
+    for (let c = 0; c < classes; c++) top = Math.max(top, logits[o + c]!)
+    let sum = 0
+    for (let c = 0; c < classes; c++) sum += Math.exp(logits[o + c]! - top)
+    total += top + Math.log(sum) - logits[o + labels[n]!]!
+  }
+  return total / labels.length
+}
+
+function weightedLogits(logits: Float32Array[], weights: number[]): Float32Array {
+  const out = new Float32Array(logits[0]!.length)
+  logits.forEach((z, i) => {
+    const w = weights[i]!
+    for (let k = 0; k < z.length; k++) out[k]! += w * z[k]!
+  })
+  return out
+}
+
+/** The validation pass: each network in inference mode, the run's teacher, the weighted ensemble. */
+export async function validate(
+  group: NetworkGroup,
+  images: Float32Array,
+  labels: Int32Array,
+  classes: number,
+  config: TrainingConfig,
+  teacherWeights: number[],
+): Promise<ValidationResult> {
+  const logits = await group.predict(images)
+  const networks = logits.map((z) => ({
+    valLoss: crossEntropy(z, labels, classes),
+    valAcc: accuracy(z, labels, classes),
+  }))
+  let teacher: EpochMetrics['teacher'] = null
+  if (config.teacher !== 'none') {
+    // the teacher uses the labels, as during training: its accuracy shows what it teaches, not what it predicts
+    const fused = fuse(logits, labels, classes, config.teacher, {
+      minLoss: config.teacherOptions.minLoss,
+      weights: teacherWeights,
+    })
+    teacher = {
+      valAcc: fused.teacher ? accuracy(fused.teacher, labels, classes) : 0,
+      weights: fused.weights ?? null,
+    }
+  }
+  const errors = logits.map((z) =>
+    Float64Array.from(labels, (y, n) => (argmax(z, n * classes, classes) === y ? 0 : 1)),
+  )
+  const accuracies = networks.map((n) => n.valAcc)
+  const weights = validationWeights(
+    config.teacherOptions.validationRule,
+    { accuracies, errors },
+    config.teacherOptions.tau,
+  )
+  const ensemble = { valAcc: accuracy(weightedLogits(logits, weights), labels, classes), weights }
+  return { networks, teacher, ensemble }
+}
+
+/** Each network's training images: everything, or its own seeded subset (bagging style) when dataFraction < 1. */
+function subsets(config: TrainingConfig, images: number, streams: Random[]): (Int32Array | null)[] {
+  return config.networks.map((net, i) => {
+    if (net.dataFraction >= 1) return null
+    const all = streams[i]!.shuffle(Array.from({ length: images }, (_, k) => k))
+    const keep = Math.max(1, Math.round(images * net.dataFraction))
+    return Int32Array.from(all.slice(0, keep)).sort()
+  })
+}
+
+/**
+ * Per-sample membership of a batch in each network's subset, as loss weights (1 in, 0 out), or null when the
+ * network sees every image. The networks still see the same images, so the teacher stays meaningful; a
+ * network just learns nothing from the images outside its subset.
+ */
+function masksFor(batch: ArrayLike<number>, members: (Int32Array | null)[]): (Float32Array | null)[] {
+  return members.map((m) => {
+    if (!m) return null
+    const set = new Set(m)
+    return Float32Array.from({ length: batch.length }, (_, k) => (set.has(batch[k]!) ? 1 : 0))
+  })
+}
+
+export async function trainGroup(options: TrainOptions): Promise<TrainResult> {
+  const { config, data, group, normalisation } = options
+  checkData(data, config)
+  const n = config.networks.length
+  if (group.size !== n) {
+    throw new TrainingSetupError(`the group has ${group.size} networks but the settings ask for ${n}`)
+  }
+  const classes = data.classNames.length
+  const frame = data.imageSize * data.imageSize * data.channels
+  const shape = (b: number): [number, number, number, number] => [
+    b,
+    data.imageSize,
+    data.imageSize,
+    data.channels,
+  ]
+  const trainCount = data.train.labels.length
+  const batchSize = Math.min(config.batchSize, trainCount)
+  const steps = stepsPerEpoch(trainCount, batchSize)
+  const plan = planFor(config, steps)
+  const lambda = effectiveLambda(config.teacher, config.lambda)
+  const policies = config.networks.map((net) => resolvePolicy(net.augment))
+
+  const state = options.resumeFrom ?? initialTrainerState(config)
+  const order = Random.restore(state.streams.order)
+  const views = state.streams.views.map((s) => Random.restore(s))
+  const members = subsets(
+    config,
+    trainCount,
+    state.streams.subsets.map((s) => Random.restore(s)),
+  )
+  // the subsets are drawn once per run from fixed streams, so the saved streams stay the initial ones
+  const subsetStates = state.streams.subsets
+  let teacherWeights = state.teacherWeights.slice()
+  let lastValidation = state.lastValidation
+  let last: EpochReport | null = null
+
+  const valImages = augmentPixels(
+    { pixels: data.validation.pixels, shape: shape(data.validation.labels.length) },
+    AUGMENT_PRESETS.none,
+    Random.fromSeed(0),
+    normalisation,
+  )
+
+  for (let epoch = state.epoch + 1; epoch <= config.epochs; epoch++) {
+    const started = Date.now()
+    const permutation = order.shuffle(Array.from({ length: trainCount }, (_, k) => k))
+    const sums = Array.from({ length: n }, () => ({ loss: 0, ce: 0, kd: 0, right: 0, seen: 0 }))
+    let lr = 0
+    for (let s = 0; s < steps; s++) {
+      if (options.shouldStop?.()) return { status: 'cancelled', epochs: epoch - 1, last }
+      const indices = permutation.slice(s * batchSize, (s + 1) * batchSize)
+      const batch = gather(data.train, indices, frame)
+      const networkViews = policies.map((policy, i) =>
+        augmentPixels(
+          { pixels: batch.pixels, shape: shape(indices.length) },
+          policy,
+          views[i]!,
+          normalisation,
+        ),
+      )
+      lr = learningRateAt((epoch - 1) * steps + s, plan)
+      await group.setLearningRate(lr)
+      const fusedLogits: Float32Array[][] = []
+      const fuseStep = (logits: Float32Array[], labels: Int32Array): Float32Array => {
+        fusedLogits.push(logits)
+        // independent training: λ = 0, so the teacher is never used; skip fusing
+        if (lambda === 0) return new Float32Array(labels.length * classes)
+        const fused = fuse(logits, labels, classes, config.teacher, {
+          minLoss: config.teacherOptions.minLoss,
+          weights: teacherWeights,
+        })
+        return fused.teacher ?? new Float32Array(labels.length * classes)
+      }
+      const masks = masksFor(indices, members)
+      const result = await group.step(networkViews, batch.labels, fuseStep, lambda, config.T, masks)
+      result.losses.forEach((l, i) => {
+        const total = l.ce + lambda * l.kd
+        if (!Number.isFinite(total)) throw new TrainingDivergedError(epoch, s + 1, total)
+        const sum = sums[i]!
+        sum.loss += total
+        sum.ce += l.ce
+        sum.kd += lambda === 0 ? 0 : l.kd
+        sum.right += accuracy(result.logits[i]!, batch.labels, classes) * indices.length
+        sum.seen += indices.length
+      })
+      options.onStep?.({
+        epoch,
+        step: s + 1,
+        views: networkViews,
+        labels: batch.labels,
+        logits: result.logits,
+        fuseCalls: fusedLogits.length,
+        fusedLogits,
+      })
+      options.onProgress?.({ epoch, step: s + 1, steps })
+    }
+
+    const validates = epoch % config.validateEvery === 0 || epoch === config.epochs
+    let validation = lastValidation
+    if (validates || !validation) {
+      validation = await validate(group, valImages, data.validation.labels, classes, config, teacherWeights)
+      const bad = validation.networks.findIndex((v) => !Number.isFinite(v.valLoss))
+      if (bad >= 0) throw new TrainingDivergedError(epoch, steps, validation.networks[bad]!.valLoss)
+      if (config.teacher === 'validation') teacherWeights = validation.ensemble.weights.slice()
+    }
+    lastValidation = validation
+    const networks: NetworkEpochMetrics[] = sums.map((sum, i) => ({
+      index: i,
+      arch: config.networks[i]!.arch,
+      trainLoss: sum.loss / steps,
+      trainCe: sum.ce / steps,
+      trainKd: sum.kd / steps,
+      trainAcc: sum.seen === 0 ? 0 : sum.right / sum.seen,
+      valLoss: validation.networks[i]!.valLoss,
+      valAcc: validation.networks[i]!.valAcc,
+    }))
+    const metrics: EpochMetrics = {
+      epoch,
+      networks,
+      teacher: validation.teacher,
+      ensemble: validation.ensemble,
+      lr,
+      seconds: (Date.now() - started) / 1000,
+      validated: validates,
+    }
+    const nextState: TrainerState = {
+      epoch,
+      streams: { order: order.state(), views: views.map((v) => v.state()), subsets: subsetStates },
+      teacherWeights: teacherWeights.slice(),
+      lastValidation,
+    }
+    last = { metrics, state: nextState, validation }
+    await options.onEpoch?.(last)
+  }
+  return { status: 'completed', epochs: config.epochs, last }
+}

@@ -1,0 +1,77 @@
+import { defineStore } from 'pinia'
+import { computed } from 'vue'
+import { call } from '../api'
+import type { LabelSummary } from '../../../shared/types'
+import { labelColor } from '../logic/colors'
+import { useDatasetStore } from './dataset'
+import { useNoticesStore } from './notices'
+
+export interface LabelEntry extends LabelSummary {
+  /** 1–9 for the first nine labels (their shortcut key), else null */
+  key: number | null
+  color: string
+}
+
+/** The open dataset's labels with their keys and colours, and managing them. */
+export const useLabelsStore = defineStore('labels', () => {
+  const dataset = useDatasetStore()
+  const notices = useNoticesStore()
+
+  const entries = computed<LabelEntry[]>(() =>
+    // keys follow the (name-sorted) list; colours follow the label, so adding one recolours nothing
+    dataset.labels.map((l, i) => ({ ...l, key: i < 9 ? i + 1 : null, color: labelColor(l.id) })),
+  )
+
+  function atKey(key: number): LabelEntry | undefined {
+    return entries.value.find((l) => l.key === key)
+  }
+
+  function byId(id: number | null): LabelEntry | undefined {
+    return id === null ? undefined : entries.value.find((l) => l.id === id)
+  }
+
+  /** Creates a label; returns it, or null when the service refused (the reason is shown). */
+  async function create(name: string): Promise<LabelSummary | null> {
+    const id = dataset.datasetId
+    if (id === null) return null
+    let created: LabelSummary | null = null
+    await notices.attempt(async () => {
+      created = await call('labels.create', id, name)
+    })
+    await dataset.reload()
+    return created
+  }
+
+  async function rename(labelId: number, name: string): Promise<boolean> {
+    const ok = await notices.attempt(() => call('labels.rename', labelId, name))
+    await dataset.reload()
+    return ok
+  }
+
+  /** Moves every image of `fromId` to `intoId` and removes `fromId` (clears the undo history). */
+  async function merge(fromId: number, intoId: number): Promise<boolean> {
+    const from = byId(fromId)?.name
+    const into = byId(intoId)?.name
+    const ok = await notices.attempt(() => call('labels.merge', fromId, intoId))
+    if (ok) notices.say(`Merged '${from}' into '${into}'`)
+    await afterLabelGone(fromId)
+    return ok
+  }
+
+  /** Deletes the label; its images become unlabelled (clears the undo history). */
+  async function remove(labelId: number): Promise<boolean> {
+    const name = byId(labelId)?.name
+    const ok = await notices.attempt(() => call('labels.remove', labelId))
+    if (ok) notices.say(`Deleted label '${name}'; its images are unlabelled`)
+    await afterLabelGone(labelId)
+    return ok
+  }
+
+  async function afterLabelGone(labelId: number): Promise<void> {
+    const f = dataset.filter
+    if (f.kind === 'label' && f.labelId === labelId) await dataset.setFilter({ kind: 'all' })
+    else await dataset.reload()
+  }
+
+  return { entries, atKey, byId, create, rename, merge, remove }
+})

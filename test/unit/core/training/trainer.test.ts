@@ -1,0 +1,263 @@
+import * as tf from '@tensorflow/tfjs'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { initBackend } from '../../../../src/core/engine/backend'
+import { NetworkGroup } from '../../../../src/core/engine/network-group'
+import { datasetStatistics } from '../../../../src/core/dataset/tensor-cache'
+import { readCheckpoint, writeCheckpoint } from '../../../../src/core/training/checkpoint'
+import { parseTrainingConfig, type TrainingConfigInput } from '../../../../src/core/training/config'
+import { groupNetworks } from '../../../../src/core/training/run-job'
+import {
+  trainGroup,
+  TrainingDivergedError,
+  type EpochReport,
+  type StepInspection,
+  type TrainingData,
+} from '../../../../src/core/training/trainer'
+import type { EpochMetrics } from '../../../../src/shared/types'
+import { tempDir } from '../../../helpers/temp'
+
+const SIZE = 12
+
+/**
+ * Three learnable classes of 12×12 colour images: a red block on the left, a green block on the right, blue
+ * horizontal stripes; each image with its own noise and brightness.
+ */
+function synthetic(count: number, seed: number): { pixels: Uint8Array; labels: Int32Array } {
+  const frame = SIZE * SIZE * 3
+  const pixels = new Uint8Array(count * frame)
+  const labels = new Int32Array(count)
+  let s = seed * 7919 + 1
+  const noise = () => {
+    s = (s * 1103515245 + 12345) & 0x7fffffff
+    return (s % 60) - 30
+  }
+  for (let n = 0; n < count; n++) {
+    const label = n % 3
+    labels[n] = label
+    const base = 60 + ((n * 37) % 80)
+    for (let y = 0; y < SIZE; y++) {
+      for (let x = 0; x < SIZE; x++) {
+        const o = n * frame + (y * SIZE + x) * 3
+        const on = label === 0 ? x < SIZE / 2 : label === 1 ? x >= SIZE / 2 : y % 4 < 2
+        const channel = label
+        for (let c = 0; c < 3; c++) {
+          const v = base + noise() + (on && c === channel ? 120 : 0)
+          pixels[o + c] = Math.max(0, Math.min(255, v))
+        }
+      }
+    }
+  }
+  return { pixels, labels }
+}
+
+const data: TrainingData = {
+  classNames: ['blue', 'green', 'red'],
+  imageSize: SIZE,
+  channels: 3,
+  train: synthetic(72, 1),
+  validation: synthetic(36, 2),
+}
+const normalisation = datasetStatistics(data.train.pixels, 3)
+
+function config(overrides: Partial<TrainingConfigInput> = {}) {
+  return parseTrainingConfig({
+    dataset: 1,
+    imageSize: SIZE,
+    channels: 3,
+    networks: [
+      { arch: 'cnn', width: 0.5, augment: 'light' },
+      { arch: 'resnet-8', width: 0.5, augment: 'light' },
+    ],
+    epochs: 4,
+    batchSize: 12,
+    optimiser: 'adam',
+    lr: 0.01,
+    weightDecay: 0,
+    seed: 3,
+    ...overrides,
+  })
+}
+
+const groups: NetworkGroup[] = []
+function groupFor(c: ReturnType<typeof config>): NetworkGroup {
+  const g = new NetworkGroup(groupNetworks(c, 3), { parallel: false, backend: 'wasm' })
+  groups.push(g)
+  return g
+}
+
+async function train(c: ReturnType<typeof config>, extra: { onStep?: (s: StepInspection) => void } = {}) {
+  const reports: EpochReport[] = []
+  const tensors: number[] = []
+  const result = await trainGroup({
+    config: c,
+    data,
+    group: groupFor(c),
+    normalisation,
+    onEpoch: async (r) => {
+      reports.push(r)
+      tensors.push(tf.memory().numTensors)
+    },
+    ...extra,
+  })
+  return { result, reports, tensors }
+}
+
+const withoutTime = (m: EpochMetrics) => ({ ...m, seconds: 0 })
+
+beforeAll(async () => {
+  await initBackend('wasm')
+})
+
+afterEach(async () => {
+  await Promise.all(groups.splice(0).map((g) => g.dispose()))
+})
+
+describe('trainGroup', () => {
+  it.each(['none', 'validation'] as const)('learns a small problem with the %s teacher', async (teacher) => {
+    const { result, reports } = await train(config({ teacher }))
+    expect(result.status).toBe('completed')
+    expect(reports.map((r) => r.metrics.epoch)).toEqual([1, 2, 3, 4])
+    const last = reports.at(-1)!.metrics
+    for (const n of last.networks) expect(n.valAcc).toBeGreaterThan(0.75)
+    expect(last.ensemble.valAcc).toBeGreaterThan(0.75)
+    if (teacher === 'none') {
+      expect(last.teacher).toBeNull()
+      expect(last.networks.every((n) => n.trainKd === 0)).toBe(true)
+    } else {
+      expect(last.teacher!.valAcc).toBeGreaterThan(0.75)
+      expect(last.networks.some((n) => n.trainKd > 0)).toBe(true)
+    }
+    for (const r of reports) {
+      const sum = (w: number[]) => w.reduce((s, v) => s + v, 0)
+      expect(sum(r.metrics.ensemble.weights)).toBeCloseTo(1, 6)
+      if (teacher === 'validation') expect(sum(r.metrics.teacher!.weights!)).toBeCloseTo(1, 6)
+    }
+    // the validation teacher of the next epoch uses this epoch's validation weights
+    if (teacher === 'validation')
+      expect(reports[0]!.state.teacherWeights).toEqual(reports[0]!.metrics.ensemble.weights)
+  })
+
+  it('gives every network its own view and calls fuse once per step with every network’s logits', async () => {
+    const steps: StepInspection[] = []
+    await train(config({ epochs: 1, teacher: 'mean' }), { onStep: (s) => steps.push(s) })
+    expect(steps).toHaveLength(6) // 72 images / 12
+    for (const s of steps) {
+      expect(s.fuseCalls).toBe(1)
+      expect(s.fusedLogits[0]).toHaveLength(2)
+      expect(s.fusedLogits[0]![0]).toEqual(s.logits[0])
+      expect(s.fusedLogits[0]![1]).toEqual(s.logits[1])
+      expect(s.views[0]).toHaveLength(12 * SIZE * SIZE * 3)
+      expect(s.views[0]).not.toEqual(s.views[1])
+    }
+  })
+
+  it('is deterministic for a seed, different for another, and leaks no tensors across epochs', async () => {
+    const a = await train(config({ epochs: 3, teacher: 'validation' }))
+    const b = await train(config({ epochs: 3, teacher: 'validation' }))
+    const c = await train(config({ epochs: 3, teacher: 'validation', seed: 4 }))
+    expect(b.reports.map((r) => withoutTime(r.metrics))).toEqual(a.reports.map((r) => withoutTime(r.metrics)))
+    expect(c.reports[0]!.metrics.networks[0]!.trainLoss).not.toBe(
+      a.reports[0]!.metrics.networks[0]!.trainLoss,
+    )
+    expect(a.tensors[2]).toBe(a.tensors[1])
+  })
+
+  it('continues exactly from a checkpoint written to disk', async () => {
+    const c = config({ epochs: 3, teacher: 'validation', optimiser: 'sgd', lr: 0.05, weightDecay: 5e-4 })
+    const straight = await train(c)
+    const dir = tempDir()
+    try {
+      const first = groupFor(c)
+      const stopped = await trainGroup({
+        config: c,
+        data,
+        group: first,
+        normalisation,
+        shouldStop: () => false,
+        onEpoch: async (r) => {
+          const [weights, optimizers] = await Promise.all([first.getWeights(), first.getOptimizerStates()])
+          await writeCheckpoint(dir.path, {
+            runId: 1,
+            epoch: r.metrics.epoch,
+            trainer: r.state,
+            normalisation,
+            classNames: data.classNames,
+            metrics: r.metrics,
+            networks: weights.map((w, i) => ({ arch: 'x', weights: w, optimizer: optimizers[i]! })),
+          })
+          if (r.metrics.epoch === 2) throw new Error('killed')
+        },
+      }).catch((e: Error) => e.message)
+      expect(stopped).toBe('killed')
+      const saved = (await readCheckpoint(dir.path))!
+      expect(saved.epoch).toBe(2)
+      const second = groupFor(c)
+      await second.setWeights(saved.networks.map((n) => n.weights))
+      await second.setOptimizerStates(saved.networks.map((n) => n.optimizer))
+      const resumed: EpochReport[] = []
+      await trainGroup({
+        config: c,
+        data,
+        group: second,
+        normalisation: saved.normalisation,
+        resumeFrom: saved.trainer,
+        onEpoch: async (r) => void resumed.push(r),
+      })
+      expect(resumed.map((r) => r.metrics.epoch)).toEqual([3])
+      const want = straight.reports[2]!.metrics
+      const got = resumed[0]!.metrics
+      got.networks.forEach((n, i) => {
+        expect(n.trainLoss).toBeCloseTo(want.networks[i]!.trainLoss, 5)
+        expect(n.valLoss).toBeCloseTo(want.networks[i]!.valLoss, 5)
+      })
+      expect(got.lr).toBe(want.lr)
+    } finally {
+      dir.cleanup()
+    }
+  })
+
+  it('trains a network on its own data subset', async () => {
+    const c = config({
+      epochs: 2,
+      networks: [
+        { arch: 'cnn', width: 0.5, dataFraction: 0.5 },
+        { arch: 'cnn', width: 0.5 },
+      ],
+    })
+    const { reports } = await train(c)
+    expect(reports).toHaveLength(2)
+    expect(reports[1]!.metrics.networks.every((n) => Number.isFinite(n.trainLoss))).toBe(true)
+  })
+
+  it('stops with a clear message when the loss diverges', async () => {
+    const c = config({
+      epochs: 2,
+      optimiser: 'sgd',
+      lr: 10,
+      momentum: 0.999,
+      nesterov: false,
+      weightDecay: 0.1,
+      schedule: 'constant',
+    })
+    const error = await train(c).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(TrainingDivergedError)
+    expect((error as Error).message).toMatch(
+      /^training diverged at epoch \d+ step \d+ \(loss .*\) — lower the learning rate$/,
+    )
+  })
+
+  it('stops between steps when asked', async () => {
+    let steps = 0
+    const c = config({ epochs: 2 })
+    const result = await trainGroup({
+      config: c,
+      data,
+      group: groupFor(c),
+      normalisation,
+      shouldStop: () => steps >= 3,
+      onStep: () => steps++,
+    })
+    expect(result).toEqual({ status: 'cancelled', epochs: 0, last: null })
+    expect(steps).toBe(3)
+  })
+})

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest'
+import {
+  describeFilter,
+  filterQuery,
+  stillMatchesAfterLabel,
+} from '../../../../src/renderer/src/logic/filter'
+
+describe('filters', () => {
+  it('become image queries', () => {
+    expect(filterQuery(3, { kind: 'all' })).toEqual({ datasetId: 3 })
+    expect(filterQuery(3, { kind: 'unlabelled' })).toEqual({ datasetId: 3, labelId: null })
+    expect(filterQuery(3, { kind: 'label', labelId: 7 })).toEqual({ datasetId: 3, labelId: 7 })
+    expect(filterQuery(3, { kind: 'split', split: 'test' })).toEqual({ datasetId: 3, split: 'test' })
+    expect(filterQuery(3, { kind: 'missing' })).toEqual({ datasetId: 3, status: 'missing' })
+  })
+
+  it('know which labelled image leaves them', () => {
+    expect(stillMatchesAfterLabel({ kind: 'unlabelled' }, 4)).toBe(false)
+    expect(stillMatchesAfterLabel({ kind: 'unlabelled' }, null)).toBe(true)
+    expect(stillMatchesAfterLabel({ kind: 'label', labelId: 4 }, 5)).toBe(false)
+    expect(stillMatchesAfterLabel({ kind: 'label', labelId: 4 }, 4)).toBe(true)
+    expect(stillMatchesAfterLabel({ kind: 'split', split: 'train' }, 5)).toBe(true)
+  })
+
+  it('describe themselves with label names', () => {
+    expect(describeFilter({ kind: 'label', labelId: 2 }, [{ id: 2, name: 'cat', count: 1 }])).toBe(
+      "Label 'cat'",
+    )
+  })
+})
