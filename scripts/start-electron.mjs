@@ -42,10 +42,19 @@ if (!existsSync(binding)) {
   }
 }
 
-run('npx', ['electron-vite', 'build'], root)
-const electron = require('electron') // the path of the Electron binary (downloaded on first launch)
-const child = spawn(electron, [root], {
-  stdio: 'inherit',
-  env: { ...process.env, COHORT_SQLITE_BINDING: binding },
-})
-child.on('exit', (code) => process.exit(code ?? 0))
+const env = { ...process.env, COHORT_SQLITE_BINDING: binding }
+if (process.argv.includes('--dev')) {
+  // `npm run dev`: electron-vite's dev server with hot reload launches Electron itself
+  const dev = spawn('npx', ['electron-vite', 'dev'], {
+    cwd: root,
+    stdio: 'inherit',
+    env,
+    shell: process.platform === 'win32',
+  })
+  dev.on('exit', (code) => process.exit(code ?? 0))
+} else {
+  run('npx', ['electron-vite', 'build'], root)
+  const electron = require('electron') // the path of the Electron binary (downloaded on first launch)
+  const child = spawn(electron, [root], { stdio: 'inherit', env })
+  child.on('exit', (code) => process.exit(code ?? 0))
+}

@@ -310,3 +310,33 @@ export interface ModelCopyReport {
   bytes: number
   metadata: ModelBundleInfo
 }
+
+/* ---------- the Train view's network picker and the Results view (src/core/service/zoo.ts, run-evaluation.ts) ---------- */
+
+/** What the network picker shows: every zoo network at one input size, and every teacher. */
+export interface ZooCatalogue {
+  networks: { name: NetworkArch; description: string; params: number; flops: number }[]
+  teachers: { name: string; description: string }[]
+}
+
+/** One image of a run's split as the run's final model sees it; classes are indices into `classNames`. */
+export interface SplitImageResult {
+  imageId: number
+  label: number
+  /** the ensemble's answer */
+  predicted: number
+  /** the ensemble's probability for `predicted` */
+  confidence: number
+  /** each network's own answer, in network order */
+  perNetwork: number[]
+}
+
+/** A run's final model evaluated on its dataset's validation or test split, image by image. */
+export interface SplitEvaluation extends Pick<
+  EvaluationReport,
+  'classNames' | 'networks' | 'ensemble' | 'perClass' | 'confusion' | 'unknownLabels'
+> {
+  runId: number
+  split: 'validation' | 'test'
+  images: SplitImageResult[]
+}
