@@ -8,6 +8,7 @@ import { bindIpc } from './ipc'
 import { handleImageProtocol, registerImageScheme } from './image-protocol'
 import { buildMenu } from './menu'
 import { launchUtilityTrainer } from './trainer-process'
+import { guardQuitDuringTraining } from './quit-guard'
 
 // One library, one writer: a second launch focuses the first window instead.
 if (!app.requestSingleInstanceLock()) {
@@ -47,6 +48,7 @@ if (!app.requestSingleInstanceLock()) {
     })
     buildMenu()
     window = createMainWindow()
+    guardQuitDuringTraining(window, service)
     window.on('closed', () => (window = null))
   })
 

@@ -5,6 +5,10 @@
 import * as tf from '@tensorflow/tfjs'
 import type { NetworkArch, NetworkSpec } from '../../shared/types'
 
+// Describing a network (parameters, FLOPs) may run before any backend is chosen; keep tfjs's console
+// advice ("install tfjs-node") out of the user's terminal either way.
+tf.env().set('PROD', true)
+
 export type { NetworkArch, NetworkSpec }
 
 export interface NetworkDescription {

@@ -198,6 +198,11 @@ export class RunSupervisor {
     return listEpochs(this.db, runId)
   }
 
+  /** Runs this service is training right now (the desktop app asks before quitting while any are). */
+  activeRunIds(): number[] {
+    return [...this.active.keys()]
+  }
+
   /** The trainer process of a run that is training (for diagnostics and tests). */
   trainerPid(runId: number): number | undefined {
     return this.active.get(runId)?.child.pid
