@@ -11,6 +11,8 @@ export function createMainWindow(): BrowserWindow {
     minHeight: 600,
     show: false,
     title: 'Cohort',
+    // three overlapping rings: networks that learn together (build/icon.svg)
+    icon: join(__dirname, '../../build/icon.png'),
     webPreferences: {
       ...SECURE_WEB_PREFERENCES,
       preload: join(__dirname, '../preload/index.cjs'),

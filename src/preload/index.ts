@@ -1,4 +1,4 @@
-import { contextBridge, ipcRenderer } from 'electron'
+import { contextBridge, ipcRenderer, webUtils } from 'electron'
 import { API_CHANNELS, API_EVENTS, IPC_PREFIX } from '../shared/api'
 
 const channels = new Set<string>(API_CHANNELS)
@@ -21,5 +21,9 @@ contextBridge.exposeInMainWorld('cohort', {
   },
   pickFolder(): Promise<string | null> {
     return ipcRenderer.invoke(`${IPC_PREFIX}shell.pickFolder`)
+  },
+  /** A dropped or picked file's path (a sandboxed renderer cannot see it); '' for bytes with no file. */
+  pathForFile(file: File): string {
+    return webUtils.getPathForFile(file)
   },
 })

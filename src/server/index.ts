@@ -40,7 +40,8 @@ const MIME: Record<string, string> = {
   '.woff2': 'font/woff2',
   '.json': 'application/json',
 }
-const MAX_BODY = 8 * 1024 * 1024
+// pictures from the browser travel as base64 (recognize.images allows 20 MB a picture)
+const MAX_BODY = 32 * 1024 * 1024
 
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1'
@@ -78,6 +79,16 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       if (channel === 'events' && req.method === 'GET') return events(req, res)
       if (req.method !== 'POST') return send(res, 405, 'text/plain', 'Use POST')
       const body = await readBody(req)
+      if (body === null) {
+        const message = `The request is larger than ${MAX_BODY / 1024 / 1024} MB: send fewer or smaller pictures at a time.`
+        res.setHeader('connection', 'close')
+        return send(
+          res,
+          413,
+          'application/json',
+          JSON.stringify({ ok: false, error: { name: 'TooLarge', message } }),
+        )
+      }
       let args: unknown
       try {
         args = body.length ? JSON.parse(body) : []
@@ -161,15 +172,16 @@ function allowedHost(header: string | undefined, boundHost: string, port: number
   return ['127.0.0.1', 'localhost', '[::1]'].some((name) => header === `${name}:${port}`)
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+/** The body, or null when it is larger than MAX_BODY (the rest is not read). */
+function readBody(req: IncomingMessage): Promise<string | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
     req.on('data', (c: Buffer) => {
       size += c.length
       if (size > MAX_BODY) {
-        reject(new Error('Request body too large'))
-        req.destroy()
+        resolve(null)
+        req.pause()
       } else chunks.push(c)
     })
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))

@@ -12,6 +12,20 @@ const path = z.string().min(1).max(4096)
 /** a run id (its final model) or the folder of a model bundle */
 const model = z.union([id, path])
 
+// must match MAX_UPLOAD_BYTES and MAX_UPLOADS of src/core/recognition/uploads.ts (a test checks)
+const MAX_UPLOAD_BASE64 = Math.ceil((20 * 1024 * 1024) / 3) * 4
+const imageUpload = z
+  .object({ name: z.string().min(1).max(1000), data: z.string().min(1).max(MAX_UPLOAD_BASE64) })
+  .strict()
+const recognizeOptions = z
+  .object({
+    network: z.union([z.number().int().min(0), z.literal('ensemble')]).optional(),
+    topK: z.number().int().min(1).max(1000).optional(),
+    perNetwork: z.boolean().optional(),
+  })
+  .strict()
+  .optional()
+
 const imageQuery = z
   .object({
     datasetId: id,
@@ -44,6 +58,7 @@ export const API_SCHEMAS = {
   'images.undo': z.tuple([id]),
   'images.redo': z.tuple([id]),
   'images.refresh': z.tuple([id]),
+  'images.addRecognised': z.tuple([id, z.union([imageUpload, z.object({ path }).strict()]), name]),
   'splits.apply': z.tuple([
     z
       .object({
@@ -78,20 +93,17 @@ export const API_SCHEMAS = {
   'runs.resume': z.tuple([id]),
   'runs.wait': z.tuple([id]),
   // the options are a last optional element (not a rest), so a stray extra argument is still refused
-  'recognize.files': z.tuple([
-    model,
-    z.array(path).min(1).max(1_000_000),
-    z
-      .object({
-        network: z.union([z.number().int().min(0), z.literal('ensemble')]).optional(),
-        topK: z.number().int().min(1).max(1000).optional(),
-        perNetwork: z.boolean().optional(),
-      })
-      .strict()
-      .optional(),
-  ]),
+  'recognize.files': z.tuple([model, z.array(path).min(1).max(1_000_000), recognizeOptions]),
+  'recognize.images': z.tuple([model, z.array(imageUpload).min(1).max(200), recognizeOptions]),
   'runs.evaluate': z.tuple([model, path]),
+  'runs.evaluateSplit': z.tuple([id, z.enum(['validation', 'test'])]),
+  'models.zoo': z.tuple([
+    z.number().int().min(8).max(256),
+    z.union([z.literal(1), z.literal(3)]),
+    z.number().int().min(2).max(10_000),
+  ]),
   'models.export': z.tuple([id, path]),
+  'models.list': z.tuple([]),
   'models.import': z.tuple([path]),
 } satisfies Record<ApiChannel, z.ZodTuple>
 

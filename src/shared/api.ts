@@ -5,6 +5,7 @@
  * validated by the schemas in `src/shared/api-schema.ts` before they reach the service.
  */
 import type {
+  AddedImage,
   CsvApplyResult,
   DatasetSummary,
   EpochMetrics,
@@ -12,10 +13,13 @@ import type {
   FolderExportReport,
   ImageQuery,
   ImageRecord,
+  ImageUpload,
   ImportProgress,
   ImportReport,
   LabelSummary,
+  ImportedModel,
   ModelCopyReport,
+  RecognisedImageSource,
   RecognitionReport,
   RecognizeRequest,
   RefreshReport,
@@ -23,7 +27,9 @@ import type {
   RunSummary,
   Split,
   SplitReport,
+  SplitEvaluation,
   SplitRequest,
+  ZooCatalogue,
 } from './types'
 
 export interface SystemInfo {
@@ -77,6 +83,11 @@ export interface CohortApi {
   'images.setSplit'(datasetId: number, imageIds: number[], split: Split): Promise<void>
   'images.undo'(datasetId: number): Promise<HistoryResult>
   'images.redo'(datasetId: number): Promise<HistoryResult>
+  /**
+   * Keeps a recognised picture in a dataset with the confirmed or corrected label: uploaded bytes are saved
+   * in the library (`<home>/added/<sha256>.<ext>`), a path is imported where it is. Says when it was there.
+   */
+  'images.addRecognised'(datasetId: number, source: RecognisedImageSource, label: string): Promise<AddedImage>
   /** Marks images whose source file disappeared as missing (and returned ones as ok again). */
   'images.refresh'(datasetId: number): Promise<RefreshReport>
 
@@ -112,12 +123,27 @@ export interface CohortApi {
     files: string[],
     options?: RecognizeRequest,
   ): Promise<RecognitionReport>
+  /**
+   * Recognises pictures sent as bytes (dropped, pasted or captured in a browser, where no path exists):
+   * at most 200 per call, 20 MB each. Each result's `path` is the picture's name.
+   */
+  'recognize.images'(
+    model: number | string,
+    images: ImageUpload[],
+    options?: RecognizeRequest,
+  ): Promise<RecognitionReport>
   /** Accuracy of each network and the ensemble on a labelled folder (sub-folders are labels). */
   'runs.evaluate'(model: number | string, folder: string): Promise<EvaluationReport>
+  /** A run's final model on its dataset's validation or test split, with every image's answer. */
+  'runs.evaluateSplit'(runId: number, split: 'validation' | 'test'): Promise<SplitEvaluation>
+  /** Every network of the zoo with its parameters and FLOPs at this input, and every teacher, for the picker. */
+  'models.zoo'(imageSize: number, channels: 1 | 3, classes: number): Promise<ZooCatalogue>
   /** Copies a run's final model to a new or empty folder. */
   'models.export'(runId: number, outDir: string): Promise<ModelCopyReport>
   /** Validates a model folder and copies it into the library; use the returned `dir` to recognise with it. */
   'models.import'(dir: string): Promise<ModelCopyReport>
+  /** The model folders imported into the library (models.import), each with its metadata. */
+  'models.list'(): Promise<ImportedModel[]>
 }
 
 export type ApiChannel = keyof CohortApi
@@ -156,6 +182,7 @@ export const API_CHANNELS = [
   'images.undo',
   'images.redo',
   'images.refresh',
+  'images.addRecognised',
   'splits.apply',
   'imports.folder',
   'imports.files',
@@ -168,9 +195,13 @@ export const API_CHANNELS = [
   'runs.resume',
   'runs.wait',
   'recognize.files',
+  'recognize.images',
   'runs.evaluate',
+  'runs.evaluateSplit',
+  'models.zoo',
   'models.export',
   'models.import',
+  'models.list',
 ] as const satisfies readonly ApiChannel[]
 
 export const API_EVENTS = [

@@ -303,6 +303,12 @@ export interface EvaluationReport {
   unreadable: { path: string; reason: string }[]
 }
 
+/** A model folder imported into the library, usable for recognition. */
+export interface ImportedModel {
+  dir: string
+  metadata: ModelBundleInfo
+}
+
 export interface ModelCopyReport {
   /** the folder the model now lives in */
   dir: string
@@ -339,4 +345,25 @@ export interface SplitEvaluation extends Pick<
   runId: number
   split: 'validation' | 'test'
   images: SplitImageResult[]
+}
+
+/* ---------- pictures recognised from a browser, and kept (src/core/recognition/uploads.ts) ---------- */
+
+/** Encoded image bytes with no file path (dropped, pasted or captured in a browser), base64 for transport. */
+export interface ImageUpload {
+  /** shown in results only; never used as a file name */
+  name: string
+  /** the encoded file (PNG, JPEG, …) in base64 */
+  data: string
+}
+
+/** A recognised picture to keep: uploaded bytes, or a file that stays where it is. */
+export type RecognisedImageSource = ImageUpload | { path: string }
+
+export interface AddedImage {
+  image: ImageRecord
+  /** 'already-there': the same bytes were in the dataset with this label; 'relabelled': with another one */
+  outcome: 'added' | 'already-there' | 'relabelled'
+  /** what happened, in words */
+  message: string
 }

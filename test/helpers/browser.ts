@@ -6,7 +6,7 @@ export const CHROMIUM = process.env.COHORT_CHROMIUM ?? '/usr/bin/chromium'
 export const RENDERER_DIR = join(__dirname, '..', '..', 'out', 'renderer')
 
 /** Debian's Chromium, headless, with the flags this offline machine needs (no background networking). */
-export async function launchChromium(): Promise<Browser> {
+export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM))
     throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (or set COHORT_CHROMIUM)`)
   if (!existsSync(join(RENDERER_DIR, 'index.html')))
@@ -22,6 +22,7 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-sync',
       '--disable-quic',
       '--no-first-run',
+      ...extraArgs,
     ],
   })
 }

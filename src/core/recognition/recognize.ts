@@ -5,7 +5,6 @@
  */
 import { readFile, stat } from 'node:fs/promises'
 import * as tf from '@tensorflow/tfjs'
-import { stringify } from 'csv-stringify/sync'
 import type {
   NetworkChoice,
   Prediction,
@@ -51,6 +50,14 @@ export async function readInputPixels(path: string, metadata: ModelMetadata): Pr
     if (code === 'EISDIR') return 'it is a folder, not an image file'
     return `${REJECT_MESSAGES.unreadable} (${code ?? (err as Error).message})`
   }
+  return inputPixelsOf(bytes, metadata)
+}
+
+/**
+ * The networks' input pixels of encoded image bytes (a file's or an upload's), or the reason they have
+ * none: the one decode path every recognised picture takes, the training images' recipe.
+ */
+export async function inputPixelsOf(bytes: Buffer, metadata: ModelMetadata): Promise<Uint8Array | string> {
   try {
     const { output } = await decodeImage(bytes, (upright) =>
       renderTrainingPixels(upright, metadata.imageSize, metadata.channels),
@@ -219,6 +226,28 @@ export async function recognizeFiles(
   paths: readonly string[],
   options: RecognizeOptions = {},
 ): Promise<RecognitionReport> {
+  const { files, skipped, unreadable } = await collectImageFiles(paths, options.signal)
+  const sources = files.map((path) => ({ path, pixels: () => readInputPixels(path, bundle.metadata) }))
+  const report = await recognizeSources(bundle, sources, options)
+  report.results.push(...unreadable)
+  return { ...report, skipped }
+}
+
+/** One picture to recognise: its name in the report and how to get its input pixels (or why not). */
+export interface RecognitionSource {
+  path: string
+  pixels: () => Promise<Uint8Array | string>
+}
+
+/**
+ * Recognises pictures from any source (files, uploaded bytes) in batches, decoding a few at a time.
+ * Results keep the sources' order; `skipped` is 0 (only folder scans skip files).
+ */
+export async function recognizeSources(
+  bundle: ModelBundle,
+  sources: readonly RecognitionSource[],
+  options: RecognizeOptions = {},
+): Promise<RecognitionReport> {
   const { metadata } = bundle
   const choice = options.network ?? 'ensemble'
   const networks = networksFor(metadata, choice)
@@ -228,14 +257,13 @@ export async function recognizeFiles(
   const withPerNetwork = options.perNetwork === true && choice === 'ensemble'
   const { signal, onProgress } = options
 
-  const { files, skipped, unreadable } = await collectImageFiles(paths, signal)
   const results: RecognitionResult[] = []
   const frame = metadata.imageSize ** 2 * metadata.channels
-  onProgress?.({ done: 0, total: files.length })
-  for (let start = 0; start < files.length; start += batchSize) {
+  onProgress?.({ done: 0, total: sources.length })
+  for (let start = 0; start < sources.length; start += batchSize) {
     if (signal?.aborted) throw new RecognitionError('Recognition was cancelled.')
-    const chunk = files.slice(start, start + batchSize)
-    const decoded = await mapPool(chunk, DECODE_CONCURRENCY, (f) => readInputPixels(f, metadata))
+    const chunk = sources.slice(start, start + batchSize)
+    const decoded = await mapPool(chunk, DECODE_CONCURRENCY, (s) => s.pixels())
     const readable = decoded.filter((d): d is Uint8Array => typeof d !== 'string')
     const pixels = new Uint8Array(readable.length * frame)
     readable.forEach((p, i) => pixels.set(p, i * frame))
@@ -247,7 +275,7 @@ export async function recognizeFiles(
     const perNetwork = withPerNetwork ? logits.map((z) => softmaxRows(z, classes)) : []
     let row = 0
     decoded.forEach((d, i) => {
-      const path = chunk[i]!
+      const path = chunk[i]!.path
       if (typeof d === 'string') {
         results.push({ path, error: d })
         return
@@ -267,26 +295,9 @@ export async function recognizeFiles(
       results.push(result)
       row++
     })
-    onProgress?.({ done: Math.min(files.length, start + batchSize), total: files.length })
+    onProgress?.({ done: Math.min(sources.length, start + batchSize), total: sources.length })
   }
-  results.push(...unreadable)
-  return { network: choice, results, skipped }
+  return { network: choice, results, skipped: 0 }
 }
 
-/** `path,label,probability,label_2,probability_2,…,error`: one row per file, top-k columns. */
-export function recognitionCsv(report: RecognitionReport): string {
-  const k = Math.max(1, ...report.results.map((r) => ('predictions' in r ? r.predictions.length : 0)))
-  const header = ['path', 'label', 'probability']
-  for (let i = 2; i <= k; i++) header.push(`label_${i}`, `probability_${i}`)
-  header.push('error')
-  const rows = report.results.map((r) => {
-    const cells: (string | number)[] = [r.path]
-    for (let i = 0; i < k; i++) {
-      const p = 'predictions' in r ? r.predictions[i] : undefined
-      cells.push(p?.label ?? '', p === undefined ? '' : p.probability)
-    }
-    cells.push('error' in r ? r.error : '')
-    return cells
-  })
-  return stringify([header, ...rows])
-}
+export { recognitionCsv } from '../../shared/recognition-csv'

@@ -3,7 +3,16 @@
  * HTTP in web mode, the CLI). Plain Node; owns the library database for its lifetime.
  */
 import type { CohortApi, ImportFilesArgs, ImportFolderArgs, SystemInfo } from '../../shared/api'
-import type { ImageQuery, ImportReport, RecognizeRequest, Split, SplitRequest } from '../../shared/types'
+import type {
+  ImportedModel,
+  ImageQuery,
+  ImageUpload,
+  ImportReport,
+  RecognisedImageSource,
+  RecognizeRequest,
+  Split,
+  SplitRequest,
+} from '../../shared/types'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -182,6 +191,12 @@ class Service implements CohortService {
     return refreshMissing({ db: this.db, thumbnailsDir: this.paths.thumbnails }, datasetId)
   }
 
+  async 'images.addRecognised'(datasetId: number, source: RecognisedImageSource, label: string) {
+    const { addRecognisedImage } = await import('../recognition/uploads')
+    const ctx = { db: this.db, thumbnailsDir: this.paths.thumbnails, home: this.paths.home }
+    return addRecognisedImage(ctx, datasetId, source, label)
+  }
+
   async 'splits.apply'(request: SplitRequest) {
     return splitDataset(this.db, request)
   }
@@ -231,9 +246,26 @@ class Service implements CohortService {
     const { recognizeFiles } = await import('../recognition/recognize')
     return this.withModel(model, (bundle) => recognizeFiles(bundle, files, options))
   }
+  async 'recognize.images'(model: number | string, images: ImageUpload[], options: RecognizeRequest = {}) {
+    const { checkUploads, recognizeImages } = await import('../recognition/uploads')
+    const pictures = checkUploads(images) // bad bytes are refused before a model is loaded
+    return this.withModel(model, (bundle) => recognizeImages(bundle, pictures, options))
+  }
   async 'runs.evaluate'(model: number | string, folder: string) {
     const { evaluateFolder } = await import('../recognition/evaluate')
     return this.withModel(model, (bundle) => evaluateFolder(bundle, folder))
+  }
+  async 'runs.evaluateSplit'(runId: number, split: 'validation' | 'test') {
+    const { evaluateRunSplit } = await import('../recognition/run-evaluation')
+    const run = requireRun(this.db, runId)
+    return this.withModel(runId, (bundle) =>
+      evaluateRunSplit({ db: this.db, cacheDir: this.paths.cache }, run, bundle, split),
+    )
+  }
+  async 'models.zoo'(imageSize: number, channels: 1 | 3, classes: number) {
+    await this.engine()
+    const { zooCatalogue } = await import('./zoo')
+    return zooCatalogue(imageSize, channels, classes)
   }
   async 'models.export'(runId: number, outDir: string) {
     const { exportBundle } = await this.engine()
@@ -244,6 +276,23 @@ class Service implements CohortService {
     const report = await importBundle(dir, join(this.paths.home, 'models'))
     recordModel(this.db, { runId: null, networkIndex: null, kind: 'imported', path: report.dir, epoch: null })
     return report
+  }
+
+  async 'models.list'(): Promise<ImportedModel[]> {
+    const { readModelMetadata } = await import('../engine/model-metadata')
+    const rows = this.db
+      .prepare<[], { path: string }>("SELECT path FROM models WHERE kind = 'imported' ORDER BY id")
+      .all()
+    const found: ImportedModel[] = []
+    for (const { path } of rows) {
+      // a folder someone deleted or damaged by hand is left out, not fatal
+      try {
+        found.push({ dir: path, metadata: await readModelMetadata(path) })
+      } catch {
+        continue
+      }
+    }
+    return found
   }
 
   /**

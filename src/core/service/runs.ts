@@ -154,6 +154,9 @@ export class RunSupervisor {
 
   /** Continues a run that stopped (cancelled, interrupted, failed) from its last checkpoint. */
   async resume(runId: number): Promise<RunSummary> {
+    // "Resume" right after "Cancel": wait for the stopping trainer to leave rather than refuse
+    const stopping = this.active.get(runId)
+    if (stopping?.cancelTimer) await stopping.ended
     const run = requireRun(this.db, runId)
     if (this.active.has(runId) || run.status === 'running') {
       throw new RunError(`Run ${runId} is already training.`)
@@ -266,11 +269,15 @@ export class RunSupervisor {
     }
     this.active.set(runId, active)
     child.onMessage((message) => this.receive(runId, active, message))
+    let lastKnown = requireRun(this.db, runId)
     child.onExit((code, signal) => {
       if (active.cancelTimer) clearTimeout(active.cancelTimer)
       this.active.delete(runId)
+      // the service may have closed meanwhile (the app quit): the next start marks the run from its pid file
+      if (!this.db.open) return resolveEnded(lastKnown)
       if (!active.finished) this.markDead(runId, active, code, signal)
-      resolveEnded(requireRun(this.db, runId))
+      lastKnown = requireRun(this.db, runId)
+      resolveEnded(lastKnown)
     })
     child.send({
       type: 'start',

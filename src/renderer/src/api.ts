@@ -11,6 +11,8 @@ export interface Bridge {
   call(channel: string, args: unknown[]): Promise<Envelope>
   on(event: string, listener: (payload: unknown) => void): () => void
   pickFolder?(): Promise<string | null>
+  /** the desktop app only: where a dropped or picked file lives ('' when it has no file) */
+  pathForFile?(file: File): string
 }
 
 declare global {
@@ -58,6 +60,11 @@ export function canPickFolder(): boolean {
 
 export async function pickFolder(): Promise<string | null> {
   return (await current().pickFolder?.()) ?? null
+}
+
+/** The file path of a dropped or picked file in the desktop app; null in a browser (send its bytes). */
+export function filePath(file: File): string | null {
+  return current().pathForFile?.(file) || null
 }
 
 /** Images are named by id only; the shell resolves ids the store knows. */

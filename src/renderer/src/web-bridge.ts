@@ -38,7 +38,19 @@ export function createWebBridge(base = ''): Bridge {
           },
         }
       }
-      return response.json()
+      const text = await response.text()
+      try {
+        return JSON.parse(text)
+      } catch {
+        // not an API reply (a proxy, a crash page): show what the server said, briefly
+        return {
+          ok: false,
+          error: {
+            name: 'ServerError',
+            message: `The Cohort server answered ${response.status}: ${text.slice(0, 200)}`,
+          },
+        }
+      }
     },
     on(event, listener) {
       ensureEvents()

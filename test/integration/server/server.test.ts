@@ -172,3 +172,28 @@ describe('web mode server', () => {
     expect(received).toMatch(/"done":1/)
   })
 })
+
+describe('web mode server limits', () => {
+  it('answers an oversized request with 413 and a readable message, and keeps serving', async () => {
+    const dir = tempDir()
+    const renderer = join(dir.path, 'renderer')
+    mkdirSync(renderer, { recursive: true })
+    writeFileSync(join(renderer, 'index.html'), '<!doctype html>')
+    const service = await createCohortService({ home: join(dir.path, 'home') })
+    const server = await startServer({ service, rendererDir: renderer })
+    const base = new URL(server.url).origin
+    const auth = { authorization: `Bearer ${server.token}` }
+    try {
+      const huge = JSON.stringify([{ folder: 'x'.repeat(33 * 1024 * 1024), dataset: 'd' }])
+      const r = await http(`${base}/api/imports.folder`, { method: 'POST', headers: auth, body: huge })
+      expect(r.status).toBe(413)
+      expect(JSON.parse(r.body.toString()).error.message).toMatch(/larger than 32 MB/)
+      const list = await http(`${base}/api/datasets.list`, { method: 'POST', headers: auth, body: '[]' })
+      expect(list.status).toBe(200)
+    } finally {
+      await server.close()
+      service.close()
+      dir.cleanup()
+    }
+  })
+})

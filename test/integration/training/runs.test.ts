@@ -130,6 +130,18 @@ describe('training runs in the trainer process', () => {
     expect(done.message).toMatch(/resume/)
   })
 
+  it('resumes right after a cancel, once the stopping trainer has left', async () => {
+    const run = await service['runs.start'](settings({ epochs: 50 }))
+    await nextEvent('run.progress', (p) => p.runId === run.id && p.epoch >= 1)
+    await service['runs.cancel'](run.id)
+    // no wait in between: a person clicking Cancel then Resume
+    const resumed = await service['runs.resume'](run.id)
+    expect(resumed.status).toBe('queued')
+    await nextEvent('run.progress', (p) => p.runId === run.id)
+    await service['runs.cancel'](run.id)
+    expect((await service['runs.wait'](run.id)).status).toBe('cancelled')
+  })
+
   it('survives kill -9 of the trainer: interrupted, then resumed to the full number of epochs', async () => {
     const run = await service['runs.start'](settings({ epochs: 3, teacher: 'min-logit' }))
     // kill during epoch 2, after epoch 1 was committed

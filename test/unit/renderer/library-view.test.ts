@@ -109,3 +109,51 @@ describe('the sample offered on first start', () => {
     expect((await service['datasets.list']())[0]!.splits.validation).toBe(100)
   })
 })
+
+describe('dropping folders and files on the import form', () => {
+  const dir = tempDir()
+  let service: CohortService
+  let files: string[] = []
+  beforeAll(async () => {
+    files = await makeLabelledFolder(join(dir.path, 'shells'), { conch: 2, cowrie: 2 })
+    service = await createCohortService({ home: join(dir.path, 'home') })
+  })
+  afterAll(() => {
+    service.close()
+    dir.cleanup()
+  })
+
+  /** The desktop app's bridge knows where a dropped file is (Electron's webUtils); here the name is the path. */
+  function mountWith(paths: boolean) {
+    const bridge = serviceBridge(service)
+    useBridge(paths ? { ...bridge, pathForFile: (file: File) => file.name } : bridge)
+    setActivePinia(createPinia())
+    return mount(LibraryView)
+  }
+  const drop = (names: string[]) => ({ dataTransfer: { files: names.map((n) => new File(['x'], n)) } })
+
+  it('fills the form with a dropped folder', async () => {
+    const wrapper = mountWith(true)
+    await wrapper.find('[data-test=import-form]').trigger('drop', drop([join(dir.path, 'shells')]))
+    expect((wrapper.find('input[name=folder]').element as HTMLInputElement).value).toBe(
+      join(dir.path, 'shells'),
+    )
+    expect((wrapper.find('input[name=dataset]').element as HTMLInputElement).value).toBe('shells')
+  })
+
+  it('imports several dropped files into the named dataset', async () => {
+    const wrapper = mountWith(true)
+    await wrapper.find('input[name=dataset]').setValue('beach')
+    await wrapper.find('[data-test=import-form]').trigger('drop', drop(files))
+    await expect
+      .poll(async () => (await flushPromises(), wrapper.find('[data-test=import-report]').exists()))
+      .toBe(true)
+    expect(wrapper.find('[data-test=import-report]').text()).toMatch(/Imported 4 images into “beach”/)
+  })
+
+  it('explains that a browser cannot import dropped files by path', async () => {
+    const wrapper = mountWith(false)
+    await wrapper.find('[data-test=import-form]').trigger('drop', drop(['a.png']))
+    expect(wrapper.find('[data-test=import-error]').text()).toMatch(/type the folder’s path/)
+  })
+})

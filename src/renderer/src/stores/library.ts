@@ -43,6 +43,10 @@ export const useLibraryStore = defineStore('library', () => {
     return runImport(() => call('imports.folder', { folder, dataset }))
   }
 
+  function importFiles(files: string[], dataset: string): Promise<void> {
+    return runImport(() => call('imports.files', { files, dataset }))
+  }
+
   /** The bundled Fashion-MNIST sample, offered when the library is empty. */
   function importSample(): Promise<void> {
     return runImport(() => call('datasets.importSample'))
@@ -52,7 +56,13 @@ export const useLibraryStore = defineStore('library', () => {
     await call('imports.cancel')
   }
 
+  /** Something the view could not start, said plainly (the same slot as an import's error). */
+  function explain(message: string): void {
+    importError.value = message
+  }
+
   return {
+    explain,
     datasets,
     error,
     importError,
@@ -61,6 +71,7 @@ export const useLibraryStore = defineStore('library', () => {
     importing,
     refresh,
     importFolder,
+    importFiles,
     importSample,
     cancelImport,
   }

@@ -2,7 +2,7 @@ import { defineStore } from 'pinia'
 import { ref } from 'vue'
 
 /** The app's views; Train, Results and Recognise join this list. */
-export type ViewName = 'library' | 'dataset'
+export type ViewName = 'library' | 'dataset' | 'train' | 'results' | 'recognise'
 
 /** Which view the app shows: a plain switch, no router needed. */
 export const useNavigationStore = defineStore('navigation', () => {

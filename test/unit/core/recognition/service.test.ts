@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { createCohortService, type CohortService } from '../../../../src/core/service'
@@ -78,6 +79,21 @@ describe('the recognition channels of the service', () => {
     const report = await call<RecognitionReport>('recognize.files', imported.dir, [join(photos, 'red')])
     const first = report.results[0]!
     expect('predictions' in first && first.predictions[0]!.label).toBe('red')
+  })
+
+  it('lists imported models in later sessions, leaving out folders that were deleted since', async () => {
+    const again = await createCohortService({ home })
+    try {
+      const listed = await dispatch(again, 'models.list', [])
+      expect(listed.ok).toBe(true)
+      const models = (listed as { value: { dir: string; metadata: { classNames: string[] } }[] }).value
+      expect(models).toHaveLength(1)
+      expect(models[0]!.metadata.classNames).toEqual(CLASS_NAMES)
+      rmSync(models[0]!.dir, { recursive: true })
+      expect(await again['models.list']()).toEqual([])
+    } finally {
+      again.close()
+    }
   })
 
   it('says clearly when a run has no model, does not exist, or the arguments are wrong', async () => {

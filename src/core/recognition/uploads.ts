@@ -1,0 +1,197 @@
+/**
+ * Pictures that reach Cohort as bytes rather than files (dropped, pasted or captured in a browser):
+ * recognising them through the same decode path as files, and keeping a recognised picture in a dataset
+ * with its confirmed or corrected label (the "recognise, fix, add" loop).
+ */
+import { createHash } from 'node:crypto'
+import { constants } from 'node:fs'
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type {
+  AddedImage,
+  ImageUpload,
+  RecognisedImageSource,
+  RecognitionReport,
+  RejectedFile,
+} from '../../shared/types'
+import { REJECT_MESSAGES } from '../../shared/types'
+import type { ModelBundle } from '../engine/model-metadata'
+import { sniffFormat } from '../dataset/decode'
+import { importFiles, type ImportContext } from '../dataset/import'
+import { labelImages } from '../dataset/labelling'
+import { getImage } from '../store/image-queries'
+import { nameKey } from '../store/names'
+import { ensureLabel } from '../store/labels'
+import type { Db } from '../store/db'
+import { inputPixelsOf, recognizeSources, rejectionText, type RecognizeOptions } from './recognize'
+
+/** Per picture: a phone photo is a few MB; anything larger is not a picture to recognise. */
+export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+/** Per call: a drop of a whole camera roll is better done as a folder by `recognize.files`. */
+export const MAX_UPLOADS = 200
+/** Per call, all pictures together: keeps one request's memory bounded. */
+export const MAX_UPLOAD_TOTAL_BYTES = 200 * 1024 * 1024
+/** The folder of the library (`<home>/added`) that keeps pictures which came as bytes. */
+export const ADDED_FOLDER = 'added'
+
+/** Bytes that cannot be accepted at all (too many, too large, not base64), said in a sentence. */
+export class UploadError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'UploadError'
+  }
+}
+
+/** The length of the base64 text of `bytes` bytes (the schemas bound uploads by it). */
+export function base64Length(bytes: number): number {
+  return Math.ceil(bytes / 3) * 4
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
+
+function megabytes(bytes: number): string {
+  return `${Math.round((bytes / 2 ** 20) * 10) / 10} MB`
+}
+
+/** The bytes of one upload, checked: real base64, not empty, within the size limit. */
+export function uploadBytes(upload: ImageUpload, maxBytes = MAX_UPLOAD_BYTES): Buffer {
+  const text = upload.data.replace(/\s+/g, '')
+  if (text.length % 4 !== 0 || !BASE64.test(text)) {
+    throw new UploadError(`'${upload.name}' did not arrive as base64 image bytes.`)
+  }
+  const size = (text.length / 4) * 3 - (text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0)
+  if (size === 0) throw new UploadError(`'${upload.name}' is empty (0 bytes).`)
+  if (size > maxBytes) {
+    throw new UploadError(`'${upload.name}' is ${megabytes(size)}; the limit is ${megabytes(maxBytes)}.`)
+  }
+  return Buffer.from(text, 'base64')
+}
+
+/** A picture's name and its checked bytes. */
+export interface UploadedPicture {
+  name: string
+  bytes: Buffer
+}
+
+/** Checks a whole call's uploads before any is decoded (or a model loaded), so a refused call costs nothing. */
+export function checkUploads(
+  uploads: readonly ImageUpload[],
+  maxBytes = MAX_UPLOAD_BYTES,
+): UploadedPicture[] {
+  if (uploads.length === 0) throw new UploadError('No pictures were sent to recognise.')
+  if (uploads.length > MAX_UPLOADS) {
+    throw new UploadError(
+      `${uploads.length} pictures were sent at once; at most ${MAX_UPLOADS} can be, or recognise a folder.`,
+    )
+  }
+  const pictures = uploads.map((u) => ({ name: u.name, bytes: uploadBytes(u, maxBytes) }))
+  const total = pictures.reduce((sum, p) => sum + p.bytes.length, 0)
+  if (total > MAX_UPLOAD_TOTAL_BYTES) {
+    throw new UploadError(
+      `These pictures are ${megabytes(total)} together; at most ${megabytes(MAX_UPLOAD_TOTAL_BYTES)} can be sent at once.`,
+    )
+  }
+  return pictures
+}
+
+/**
+ * Recognises uploaded pictures exactly as files are recognised (same decode, same reasons for a picture
+ * that cannot be read); each result's `path` is the picture's name.
+ */
+export async function recognizeImages(
+  bundle: ModelBundle,
+  pictures: readonly UploadedPicture[],
+  options: RecognizeOptions = {},
+): Promise<RecognitionReport> {
+  const sources = pictures.map((p) => ({
+    path: p.name,
+    pixels: () => inputPixelsOf(p.bytes, bundle.metadata),
+  }))
+  return recognizeSources(bundle, sources, options)
+}
+
+/**
+ * Keeps uploaded bytes as `<home>/added/<sha256>.<format>`: the name comes from the content, never from
+ * the sender, and an existing file is never overwritten (the same name means the same bytes). Bytes
+ * that are no image format Cohort knows are refused before anything is written.
+ * Returns the file and whether this call created it.
+ */
+export async function saveUpload(home: string, bytes: Buffer): Promise<{ path: string; created: boolean }> {
+  const format = sniffFormat(bytes)
+  if (format === null || format === 'svg' || format === 'heic') {
+    throw new UploadError(
+      `The picture was not added: ${REJECT_MESSAGES['not-an-image']}${format ? ` (${format.toUpperCase()})` : ''}.`,
+    )
+  }
+  const folder = join(home, ADDED_FOLDER)
+  await mkdir(folder, { recursive: true })
+  const hash = createHash('sha256').update(bytes).digest('hex')
+  const path = join(folder, `${hash}.${format === 'jpeg' ? 'jpg' : format}`)
+  try {
+    // O_EXCL: a name taken already holds these very bytes
+    await writeFile(path, bytes, { flag: constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY })
+    return { path, created: true }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return { path, created: false }
+    throw err
+  }
+}
+
+export interface AddContext extends ImportContext {
+  /** the library folder; uploaded bytes are kept under `<home>/added` */
+  home: string
+}
+
+/**
+ * Adds a recognised picture to a dataset with `label` (created if new), through the ordinary import: the
+ * same checks, thumbnail and duplicate detection. A picture already in the dataset under another label
+ * is relabelled (one undoable action): the person has just said what it shows.
+ */
+export async function addRecognisedImage(
+  ctx: AddContext,
+  datasetId: number,
+  source: RecognisedImageSource,
+  label: string,
+): Promise<AddedImage> {
+  const dataset = ctx.db
+    .prepare<[number], { name: string }>('SELECT name FROM datasets WHERE id = ?')
+    .get(datasetId)
+  if (!dataset) throw new UploadError(`There is no dataset with id ${datasetId}; it may have been removed.`)
+  let file: string
+  let created = false
+  if ('data' in source) {
+    const saved = await saveUpload(ctx.home, uploadBytes(source))
+    file = saved.path
+    created = saved.created
+  } else file = source.path
+  const report = await importFiles(ctx, { files: [file], dataset: dataset.name, label })
+  const rejected: RejectedFile | undefined = report.rejected[0]
+  if (rejected) {
+    if (created) await rm(file, { force: true }) // nothing in the library refers to it
+    throw new UploadError(`The picture was not added: ${rejectionText(rejected)}.`)
+  }
+  const hash = createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex')
+  const image = findByHash(ctx.db, datasetId, hash)
+  if (!image) throw new UploadError('The picture was not added: it vanished while it was imported.')
+  if (report.imported === 1) return { image, outcome: 'added', message: `Added as ${image.label}` }
+  if (image.label !== null && nameKey(image.label) === nameKey(label)) {
+    return { image, outcome: 'already-there', message: `Already in the dataset as ${image.label}` }
+  }
+  const labelId = ensureLabel(ctx.db, datasetId, label).id
+  labelImages(ctx.db, datasetId, [image.id], labelId)
+  const relabelled = getImage(ctx.db, image.id)!
+  return {
+    image: relabelled,
+    outcome: 'relabelled',
+    message: `Already in the dataset as ${image.label ?? 'unlabelled'}; now labelled ${relabelled.label}`,
+  }
+}
+
+function findByHash(db: Db, datasetId: number, hash: string) {
+  const row = db
+    .prepare<[number, string], { id: number }>('SELECT id FROM images WHERE dataset_id = ? AND hash = ?')
+    .get(datasetId, hash)
+  return row && getImage(db, row.id)
+}

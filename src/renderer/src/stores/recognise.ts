@@ -1,0 +1,346 @@
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import type {
+  DatasetSummary,
+  ImageUpload,
+  ModelBundleInfo,
+  NetworkChoice,
+  Prediction,
+  RecognisedImageSource,
+  RecognitionReport,
+  RecognitionResult,
+  RecognizeRequest,
+} from '../../../shared/types'
+import { call, filePath } from '../api'
+import { useNoticesStore } from './notices'
+
+/** Labels shown as bars per picture; the keys 1–9 still reach every label of the model. */
+export const TOP_K = 5
+/**
+ * Base64 text sent per `recognize.images` call. Web mode refuses request bodies over 8 MiB, so pictures
+ * go in groups under it; a single larger picture still goes alone (and gets the server's answer).
+ */
+export const UPLOAD_BATCH_CHARS = 6 * 1024 * 1024
+const UPLOADS_PER_CALL = 200
+
+/** The model pictures are recognised with: a finished run of the library, or an imported model folder. */
+export interface RecogniseModel {
+  /** what `recognize.*` takes: a run id or the imported model's folder */
+  ref: number | string
+  title: string
+  classNames: string[]
+  networks: { index: number; arch: string }[]
+  /** the run's dataset (where confirmed pictures go); null for an imported model */
+  datasetId: number | null
+}
+
+/** One picture in the Recognise list, from drop, paste, the file picker or the camera. */
+export interface RecogniseItem {
+  key: number
+  name: string
+  /** an object URL of the local bytes, revoked when the item goes */
+  thumbUrl: string
+  source: RecognisedImageSource
+  state: 'recognising' | 'done' | 'error'
+  predictions: Prediction[]
+  perNetwork: { index: number; arch: string; predictions: Prediction[] }[]
+  error: string | null
+  /** the label it was added to the dataset with */
+  added: string | null
+  addedMessage: string | null
+}
+
+/** A probability as people read it, the same everywhere in the view. */
+export function percent(p: number): string {
+  return `${(p * 100).toFixed(1)}%`
+}
+
+/** base64 of a file's bytes, built in chunks (String.fromCharCode cannot take millions of arguments). */
+export async function base64Of(file: Blob): Promise<string> {
+  const bytes = new Uint8Array(await file.arrayBuffer())
+  let text = ''
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    text += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
+  }
+  return btoa(text)
+}
+
+/** Groups uploads into calls under the body budget and the per-call count. */
+export function uploadGroups<T extends { data: string }>(uploads: readonly T[]): T[][] {
+  const groups: T[][] = []
+  let group: T[] = []
+  let chars = 0
+  for (const u of uploads) {
+    if (
+      group.length > 0 &&
+      (chars + u.data.length > UPLOAD_BATCH_CHARS || group.length >= UPLOADS_PER_CALL)
+    ) {
+      groups.push(group)
+      group = []
+      chars = 0
+    }
+    group.push(u)
+    chars += u.data.length
+  }
+  if (group.length > 0) groups.push(group)
+  return groups
+}
+
+/**
+ * The Recognise view's state: the chosen model and network, the pictures and what the networks think,
+ * and the one-key loop that adds a recognised picture to the dataset with its confirmed label.
+ */
+function importedModel(dir: string, m: ModelBundleInfo): RecogniseModel {
+  return {
+    ref: dir,
+    title: `Imported · ${m.classNames.length} labels · ${m.networks.map((n) => n.arch).join(' + ')}`,
+    classNames: m.classNames,
+    networks: m.networks.map((n) => ({ index: n.index, arch: n.arch })),
+    datasetId: null,
+  }
+}
+
+export const useRecogniseStore = defineStore('recognise', () => {
+  const notices = useNoticesStore()
+  const runs = ref<RecogniseModel[]>([])
+  const imported = ref<RecogniseModel[]>([])
+  const datasets = ref<DatasetSummary[]>([])
+  const model = ref<RecogniseModel | null>(null)
+  const network = ref<NetworkChoice>('ensemble')
+  /** where confirmed pictures go: the run's dataset, or the one chosen for an imported model */
+  const targetDatasetId = ref<number | null>(null)
+  const items = ref<RecogniseItem[]>([])
+  const current = ref(0)
+  const batch = ref<{ folder: string; report: RecognitionReport } | null>(null)
+  const batchBusy = ref(false)
+  let nextKey = 1
+
+  const targetDataset = computed(() => datasets.value.find((d) => d.id === targetDatasetId.value) ?? null)
+  const currentItem = computed(() => items.value[current.value] ?? null)
+
+  async function refresh(): Promise<void> {
+    const [allRuns, allDatasets, allImported] = await Promise.all([
+      call('runs.list'),
+      call('datasets.list'),
+      call('models.list'),
+    ])
+    datasets.value = allDatasets
+    imported.value = allImported.map((m) => importedModel(m.dir, m.metadata))
+    const names = new Map(allDatasets.map((d) => [d.id, d.name]))
+    runs.value = allRuns
+      .filter((r) => r.status === 'completed')
+      .map((r) => ({
+        ref: r.id,
+        title: `Run ${r.id} · ${names.get(r.datasetId) ?? 'dataset'} · ${r.networks.map((n) => n.arch).join(' + ')}`,
+        classNames: r.classNames,
+        networks: r.networks.map((n) => ({ index: n.index, arch: n.arch })),
+        datasetId: r.datasetId,
+      }))
+    if (model.value === null && runs.value.length > 0) await choose(runs.value[0]!)
+  }
+
+  async function choose(next: RecogniseModel): Promise<void> {
+    model.value = next
+    network.value = 'ensemble'
+    if (next.datasetId !== null) targetDatasetId.value = next.datasetId
+    else if (!datasets.value.some((d) => d.id === targetDatasetId.value)) {
+      targetDatasetId.value = datasets.value[0]?.id ?? null
+    }
+    batch.value = null
+    await recogniseAgain()
+  }
+
+  async function chooseNetwork(choice: NetworkChoice): Promise<void> {
+    network.value = choice
+    batch.value = null
+    await recogniseAgain()
+  }
+
+  async function importModel(dir: string): Promise<boolean> {
+    return notices.attempt(async () => {
+      const report = await call('models.import', dir)
+      const entry = importedModel(report.dir, report.metadata)
+      imported.value.push(entry)
+      notices.say(`Imported the model into ${report.dir}`)
+      await choose(entry)
+    })
+  }
+
+  async function exportModel(dir: string): Promise<boolean> {
+    const m = model.value
+    if (m === null || typeof m.ref !== 'number') return false
+    const runId = m.ref
+    return notices.attempt(async () => {
+      const report = await call('models.export', runId, dir)
+      notices.say(`Exported ${report.files} files to ${report.dir}`)
+    })
+  }
+
+  function request(): RecognizeRequest {
+    return { network: network.value, topK: TOP_K, perNetwork: network.value === 'ensemble' }
+  }
+
+  /** Turns picked, dropped, pasted or captured files into items, then recognises them. */
+  async function addFiles(files: readonly File[]): Promise<void> {
+    const images = files.filter((f) => f.type === '' || f.type.startsWith('image/'))
+    if (images.length < files.length) {
+      notices.say(`${files.length - images.length} file(s) left out: not images`)
+    }
+    const added: RecogniseItem[] = []
+    for (const file of images) {
+      // the desktop app reads the file where it is; a browser has only the bytes
+      const path = filePath(file)
+      const source: RecognisedImageSource = path
+        ? { path }
+        : { name: file.name || 'picture.png', data: await base64Of(file) }
+      added.push({
+        key: nextKey++,
+        name: file.name || 'pasted picture',
+        thumbUrl: URL.createObjectURL(file),
+        source,
+        state: 'recognising',
+        predictions: [],
+        perNetwork: [],
+        error: null,
+        added: null,
+        addedMessage: null,
+      })
+    }
+    if (added.length === 0) return
+    const first = items.value.length
+    items.value.push(...added)
+    current.value = first
+    await recognise(items.value.slice(first))
+  }
+
+  async function recogniseAgain(): Promise<void> {
+    for (const item of items.value) item.state = 'recognising'
+    await recognise(items.value)
+  }
+
+  /** Recognises the items (paths in one call, bytes in groups), filling each item's result. */
+  async function recognise(targets: RecogniseItem[]): Promise<void> {
+    const m = model.value
+    if (m === null || targets.length === 0) return
+    const byPath = targets.filter((t) => 'path' in t.source)
+    const byBytes = targets.filter((t) => 'data' in t.source)
+    const apply = (group: RecogniseItem[], report: RecognitionReport) =>
+      report.results.forEach((result, i) => group[i] && fill(group[i], result))
+    try {
+      if (byPath.length > 0) {
+        const paths = byPath.map((t) => (t.source as { path: string }).path)
+        apply(byPath, await call('recognize.files', m.ref, paths, request()))
+      }
+      const withUploads = byBytes.map((item) => ({ item, data: (item.source as ImageUpload).data }))
+      for (const group of uploadGroups(withUploads)) {
+        const uploads = group.map((g) => g.item.source as ImageUpload)
+        apply(
+          group.map((g) => g.item),
+          await call('recognize.images', m.ref, uploads, request()),
+        )
+      }
+    } catch (err) {
+      for (const t of targets) {
+        if (t.state === 'recognising') Object.assign(t, { state: 'error', error: (err as Error).message })
+      }
+      notices.fail(err)
+    }
+  }
+
+  function fill(item: RecogniseItem, result: RecognitionResult): void {
+    if ('error' in result) {
+      Object.assign(item, { state: 'error', error: result.error, predictions: [], perNetwork: [] })
+    } else {
+      Object.assign(item, {
+        state: 'done',
+        error: null,
+        predictions: result.predictions,
+        perNetwork: result.perNetwork ?? [],
+      })
+    }
+  }
+
+  /**
+   * Adds the current picture to the dataset: 'top' confirms the top prediction, a number picks the
+   * model's label at that position (1-based). Moves on to the next picture.
+   */
+  async function addCurrent(choice: 'top' | number): Promise<boolean> {
+    const item = currentItem.value
+    const m = model.value
+    if (item === null || m === null || item.state !== 'done') return false
+    const label = choice === 'top' ? item.predictions[0]?.label : m.classNames[choice - 1]
+    if (label === undefined) return false
+    const datasetId = targetDatasetId.value
+    if (datasetId === null) {
+      notices.fail(new Error('Choose a dataset to add the picture to.'))
+      return false
+    }
+    return notices.attempt(async () => {
+      const result = await call('images.addRecognised', datasetId, item.source, label)
+      item.added = result.image.label
+      item.addedMessage = result.message
+      notices.say(result.message)
+      move(1)
+      datasets.value = await call('datasets.list')
+    })
+  }
+
+  function move(step: number): void {
+    if (items.value.length === 0) return
+    current.value = Math.max(0, Math.min(items.value.length - 1, current.value + step))
+  }
+
+  function select(index: number): void {
+    if (index >= 0 && index < items.value.length) current.value = index
+  }
+
+  function clear(): void {
+    for (const item of items.value) URL.revokeObjectURL(item.thumbUrl)
+    items.value = []
+    current.value = 0
+  }
+
+  /** Recognises every picture of a folder on this computer (the service reads it) for the results table. */
+  async function recogniseFolder(folder: string): Promise<boolean> {
+    const m = model.value
+    if (m === null) return false
+    batchBusy.value = true
+    try {
+      return await notices.attempt(async () => {
+        const report = await call('recognize.files', m.ref, [folder], {
+          network: network.value,
+          topK: Math.min(3, m.classNames.length),
+        })
+        batch.value = { folder, report }
+      })
+    } finally {
+      batchBusy.value = false
+    }
+  }
+
+  return {
+    runs,
+    imported,
+    datasets,
+    model,
+    network,
+    targetDatasetId,
+    targetDataset,
+    items,
+    current,
+    currentItem,
+    batch,
+    batchBusy,
+    refresh,
+    choose,
+    chooseNetwork,
+    importModel,
+    exportModel,
+    addFiles,
+    addCurrent,
+    move,
+    select,
+    clear,
+    recogniseFolder,
+  }
+})

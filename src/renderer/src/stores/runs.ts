@@ -1,0 +1,242 @@
+import { defineStore } from 'pinia'
+import { computed, ref, shallowRef } from 'vue'
+import { call, on } from '../api'
+import type { ApiEvents } from '../../../shared/api'
+import type { EpochMetrics, NetworkArch, RunSummary, ZooCatalogue } from '../../../shared/types'
+import { useDatasetStore } from './dataset'
+import { useNoticesStore } from './notices'
+
+export const MIN_NETWORKS = 2
+export const MAX_NETWORKS = 4
+
+/** The teachers shown without opening "Advanced": the headline mode and the baseline. */
+export const BASIC_TEACHERS = ['validation', 'none'] as const
+
+/** The settings a person chooses; the rest keep the service's defaults unless set under Advanced. */
+export interface TrainForm {
+  networks: NetworkArch[]
+  teacher: string
+  epochs: number
+  imageSize: number
+  channels: 1 | 3
+  /** null = the service's default */
+  lr: number | null
+  batchSize: number | null
+  lambda: number | null
+  T: number | null
+}
+
+/** The settings object `runs.start` takes, leaving out what the form left at its default. */
+export function startSettings(datasetId: number, form: TrainForm): Record<string, unknown> {
+  const settings: Record<string, unknown> = {
+    dataset: datasetId,
+    networks: form.networks.map((arch) => ({ arch })),
+    teacher: form.teacher,
+    epochs: form.epochs,
+    imageSize: form.imageSize,
+    channels: form.channels,
+  }
+  for (const key of ['lr', 'batchSize', 'lambda', 'T'] as const) {
+    if (form[key] !== null) settings[key] = form[key]
+  }
+  return settings
+}
+
+export interface Progress {
+  epoch: number
+  step: number
+  steps: number
+  /** seconds left for the whole run, once a rate is known */
+  etaSeconds: number | null
+}
+
+const ACTIVE = new Set(['queued', 'running'])
+
+/**
+ * The Train view's state: the group being chosen, the network catalogue, the dataset's runs, and the run
+ * on screen with its epochs and progress, kept live from the service's run events.
+ */
+export const useRunsStore = defineStore('runs', () => {
+  const dataset = useDatasetStore()
+  const notices = useNoticesStore()
+
+  const form = ref<TrainForm>({
+    networks: ['cnn', 'resnet-8'],
+    teacher: 'validation',
+    epochs: 20,
+    imageSize: 32,
+    channels: 3,
+    lr: null,
+    batchSize: null,
+    lambda: null,
+    T: null,
+  })
+  const catalogue = shallowRef<ZooCatalogue | null>(null)
+  const runs = ref<RunSummary[]>([])
+  const current = ref<RunSummary | null>(null)
+  const epochs = ref<EpochMetrics[]>([])
+  const progress = ref<Progress | null>(null)
+  const starting = ref(false)
+  const cancelling = ref(false)
+  // when the current epoch's first step was seen, for the rate behind the ETA
+  let epochStart: { epoch: number; step: number; at: number } | null = null
+
+  const active = computed(() => current.value !== null && ACTIVE.has(current.value.status))
+  const resumable = computed(
+    () => current.value !== null && ['cancelled', 'interrupted', 'failed'].includes(current.value.status),
+  )
+
+  async function loadCatalogue(): Promise<void> {
+    const classes = Math.max(2, dataset.labels.length)
+    const { imageSize, channels } = form.value
+    try {
+      const next = await call('models.zoo', imageSize, channels, classes)
+      // answers can cross when the size changes quickly: keep the one for the size now chosen
+      if (form.value.imageSize === imageSize && form.value.channels === channels) catalogue.value = next
+    } catch (err) {
+      notices.fail(err)
+    }
+  }
+
+  function toggleNetwork(arch: NetworkArch): void {
+    const chosen = form.value.networks
+    if (chosen.includes(arch)) {
+      if (chosen.length > MIN_NETWORKS) form.value.networks = chosen.filter((a) => a !== arch)
+    } else if (chosen.length < MAX_NETWORKS) form.value.networks = [...chosen, arch]
+  }
+
+  async function loadRuns(): Promise<void> {
+    const id = dataset.datasetId
+    if (id === null) return
+    try {
+      runs.value = (await call('runs.list', id)).sort((a, b) => b.id - a.id)
+    } catch (err) {
+      notices.fail(err)
+    }
+  }
+
+  async function open(runId: number): Promise<void> {
+    await notices.attempt(async () => {
+      const [run, recorded] = await Promise.all([call('runs.get', runId), call('runs.epochs', runId)])
+      current.value = run
+      epochs.value = recorded
+      progress.value = null
+      epochStart = null
+    })
+  }
+
+  async function start(): Promise<boolean> {
+    const id = dataset.datasetId
+    if (id === null) return false
+    starting.value = true
+    try {
+      return await notices.attempt(async () => {
+        const run = await call('runs.start', startSettings(id, form.value))
+        current.value = run
+        epochs.value = []
+        progress.value = null
+        epochStart = null
+        await loadRuns()
+      })
+    } finally {
+      starting.value = false
+    }
+  }
+
+  async function cancel(): Promise<void> {
+    const run = current.value
+    if (!run) return
+    cancelling.value = true
+    try {
+      await notices.attempt(() => call('runs.cancel', run.id))
+    } finally {
+      cancelling.value = false
+    }
+  }
+
+  async function resume(): Promise<void> {
+    const run = current.value
+    if (!run) return
+    await notices.attempt(async () => {
+      // a just-cancelled trainer may still be exiting: the service refuses to resume until it has
+      await call('runs.wait', run.id)
+      current.value = await call('runs.resume', run.id)
+      await loadRuns()
+    })
+  }
+
+  /**
+   * Seconds left in the run: epochs still to go at the measured seconds per epoch (which include validation),
+   * or before the first epoch ends, at the current step rate. Epoch 0 decodes images: no estimate yet.
+   */
+  function eta(p: ApiEvents['run.progress'], perStep: number | null): number | null {
+    if (p.epoch === 0 || p.steps === 0) return null
+    const epochsLeft = 1 - p.step / p.steps + Math.max(0, Number(current.value?.config.epochs ?? 0) - p.epoch)
+    const measured = epochs.value.filter((m) => m.epoch > 0)
+    if (measured.length > 0) {
+      return Math.round((epochsLeft * measured.reduce((sum, m) => sum + m.seconds, 0)) / measured.length)
+    }
+    return perStep === null ? null : Math.round(perStep * epochsLeft * p.steps)
+  }
+
+  function onProgress(p: ApiEvents['run.progress']): void {
+    if (p.runId !== current.value?.id) return
+    const now = Date.now()
+    if (!epochStart || epochStart.epoch !== p.epoch) epochStart = { epoch: p.epoch, step: p.step, at: now }
+    const perStep =
+      p.step > epochStart.step ? (now - epochStart.at) / 1000 / (p.step - epochStart.step) : null
+    if (current.value.status === 'queued') current.value = { ...current.value, status: 'running' }
+    progress.value = { ...p, etaSeconds: eta(p, perStep) }
+  }
+
+  function onEpoch(e: ApiEvents['run.epoch']): void {
+    if (e.runId !== current.value?.id) return
+    epochs.value = [...epochs.value.filter((m) => m.epoch < e.metrics.epoch), e.metrics]
+    // an epoch means the trainer runs, even if its 'running' status came before runs.start answered
+    const status = current.value.status === 'queued' ? 'running' : current.value.status
+    current.value = { ...current.value, status, epochsDone: e.metrics.epoch, last: e.metrics }
+  }
+
+  async function onStatus(s: ApiEvents['run.status']): Promise<void> {
+    if (s.runId === current.value?.id) {
+      current.value = { ...current.value, status: s.status, message: s.message }
+      if (!ACTIVE.has(s.status)) {
+        progress.value = null
+        // the summary gains what the trainer recorded last (final figures, finish time)
+        current.value = await call('runs.get', s.runId).catch(() => current.value)
+      }
+    }
+    await loadRuns()
+  }
+
+  /** Follows the service's run events until the returned function is called. */
+  function listen(): () => void {
+    const stops = [
+      on('run.progress', onProgress),
+      on('run.epoch', onEpoch),
+      on('run.status', (s) => void onStatus(s)),
+    ]
+    return () => stops.forEach((stop) => stop())
+  }
+
+  return {
+    form,
+    catalogue,
+    runs,
+    current,
+    epochs,
+    progress,
+    starting,
+    cancelling,
+    active,
+    resumable,
+    loadCatalogue,
+    toggleNetwork,
+    loadRuns,
+    open,
+    start,
+    cancel,
+    resume,
+    listen,
+  }
+})

@@ -1,0 +1,153 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { parse } from 'csv-parse/sync'
+import { tempDir } from '../helpers/temp'
+import { launchChromium, RENDERER_DIR, SCREENSHOTS } from '../helpers/browser'
+import { recogniseLibrary, type RecogniseLibrary } from '../unit/renderer/recognise-fixture'
+import { startServer, type RunningServer } from '../../src/server'
+
+// The Recognise view of the built renderer in a real Chromium, against web mode with a real model.
+describe('the recognise view in a browser', () => {
+  const dir = tempDir()
+  let lib: RecogniseLibrary
+  let server: RunningServer
+  let browser: Browser
+  let page: Page
+  const problems: string[] = []
+
+  beforeAll(async () => {
+    lib = await recogniseLibrary(dir.path)
+    server = await startServer({ service: lib.service, rendererDir: RENDERER_DIR })
+    browser = await launchChromium()
+    page = await browser.newPage({ viewport: { width: 1100, height: 900 } })
+    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()))
+    page.on('pageerror', (e) => problems.push(e.message))
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await server?.close()
+    lib?.service.close()
+    dir.cleanup()
+  })
+
+  const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true })
+  const cards = () => page.locator('[data-test=recognition]')
+  const count = () => lib.service['images.count']({ datasetId: lib.datasetId })
+
+  it('recognises a dropped picture: ensemble top-k bars and each network’s guess', async () => {
+    await page.goto(server.url)
+    await page.click('[data-test=nav-recognise]')
+    await page.locator('[data-test=drop-zone]').waitFor()
+    // a real drop: a File of real PNG bytes built in the page, in a DataTransfer
+    await page.evaluate((base64) => {
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))
+      const transfer = new DataTransfer()
+      transfer.items.add(new File([bytes], 'dropped-red.png', { type: 'image/png' }))
+      const zone = document.querySelector('[data-test=drop-zone]')!
+      zone.dispatchEvent(
+        new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }),
+      )
+      zone.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }))
+    }, lib.bytes.red!.toString('base64'))
+    const card = cards().first()
+    await card.locator('[data-test=top-k]').waitFor()
+    expect(await card.getAttribute('data-name')).toBe('dropped-red.png')
+    const bars = await card.locator('[data-test=bar]').allInnerTexts()
+    expect(bars).toHaveLength(3)
+    expect(bars[0]).toMatch(/red/)
+    const guesses = await card.locator('[data-test=network-guess]').allInnerTexts()
+    expect(guesses.map((g) => g.replace(/\s+/g, ' '))).toEqual([
+      expect.stringMatching(/^cnn red/),
+      expect.stringMatching(/^resnet-8 red/),
+    ])
+    // the thumbnail is the local bytes, shown (the CSP allows blob: images)
+    await expect
+      .poll(() => card.locator('img').evaluate((i) => (i as HTMLImageElement).naturalWidth))
+      .toBeGreaterThan(0)
+    await shot('recognise-dropped')
+  })
+
+  it('Enter adds the picture to the run’s dataset with its top label', async () => {
+    const before = await count()
+    await page.locator('body').press('Enter')
+    await expect.poll(() => cards().first().locator('[data-test=added]').innerText()).toBe('added as red')
+    expect(await count()).toBe(before + 1)
+    await expect.poll(() => page.locator('[data-test=target-dataset]').innerText()).toMatch(/\(1 image/)
+  })
+
+  it('picks files with the file input and adds one with a number key', async () => {
+    await page.setInputFiles('[data-test=file-input]', [lib.files.green!, lib.files.blue!])
+    await expect.poll(() => page.locator('[data-test=recognition] [data-test=top-k]').count()).toBe(3)
+    expect(await cards().nth(1).getAttribute('aria-current')).toBe('true')
+    expect(await cards().nth(1).locator('[data-test=bar]').first().innerText()).toMatch(/green/)
+    await page.locator('body').press('2') // the model's second label: green
+    await expect.poll(() => cards().nth(1).locator('[data-test=added]').innerText()).toBe('added as green')
+    expect(await count()).toBe(2)
+    await shot('recognise-added')
+  })
+
+  it('recognises a pasted picture, and shows no camera button on a machine without a camera', async () => {
+    await page.evaluate((base64) => {
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))
+      const clipboard = new DataTransfer()
+      clipboard.items.add(new File([bytes], 'image.png', { type: 'image/png' }))
+      document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: clipboard, bubbles: true }))
+    }, lib.bytes.blue!.toString('base64'))
+    await expect.poll(() => page.locator('[data-test=recognition] [data-test=top-k]').count()).toBe(4)
+    expect(await cards().nth(3).locator('[data-test=bar]').first().innerText()).toMatch(/blue/)
+    expect(await page.locator('[data-test=camera-open]').count()).toBe(0)
+  })
+
+  it('recognises a folder and downloads a CSV with every file', async () => {
+    await page.fill('input[name=batch-folder]', join(dir.path, 'photos'))
+    await page.click('[data-test=batch] button[type=submit]')
+    await expect.poll(() => page.locator('[data-test=batch-row]').count()).toBe(3)
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-test=batch-csv]')])
+    const rows = parse(readFileSync(await download.path(), 'utf8'), { columns: true }) as Record<
+      string,
+      string
+    >[]
+    expect(rows.map((r) => r.path).sort()).toEqual(Object.values(lib.files).sort())
+    for (const r of rows) expect(r.path).toContain(r.label!)
+    await shot('recognise-batch')
+    expect(problems).toEqual([])
+  })
+})
+
+// Chromium's fake camera (a moving test pattern) stands for a webcam: open it, capture a frame, recognise it.
+describe('the camera in a browser', () => {
+  const dir = tempDir()
+  let lib: RecogniseLibrary
+  let server: RunningServer
+  let browser: Browser
+
+  beforeAll(async () => {
+    lib = await recogniseLibrary(dir.path)
+    server = await startServer({ service: lib.service, rendererDir: RENDERER_DIR })
+    // the fake camera must be chosen when the browser starts, so this one gets its own browser
+    browser = await launchChromium(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'])
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await server?.close()
+    lib?.service.close()
+    dir.cleanup()
+  })
+
+  it('captures a frame as a PNG and recognises it', async () => {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 700 } })
+    await page.goto(server.url)
+    await page.click('[data-test=nav-recognise]')
+    await page.click('[data-test=camera-open]')
+    await page.click('[data-test=camera-capture]')
+    const card = page.locator('[data-test=recognition]').first()
+    await card.locator('[data-test=top-k]').waitFor()
+    expect(await card.getAttribute('data-name')).toBe('camera-1.png')
+    expect(await card.locator('[data-test=bar]').count()).toBe(3)
+    // Chromium's fake camera shows a green test pattern: the colour networks must say so
+    expect(await card.locator('[data-test=bar]').first().innerText()).toMatch(/green/)
+    await page.screenshot({ path: join(SCREENSHOTS, 'recognise-camera.png') })
+  })
+})

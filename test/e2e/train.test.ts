@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { tempDir } from '../helpers/temp'
+import { makeLabelledFolder } from '../helpers/labelled-folder'
+import { launchChromium, RENDERER_DIR, SCREENSHOTS } from '../helpers/browser'
+import { createCohortService, type CohortService } from '../../src/core/service'
+import { startServer, type RunningServer } from '../../src/server'
+
+// The issue's whole flow in Chromium against web mode: import, split, train two networks, read the results.
+describe('training in a browser', () => {
+  const dir = tempDir('cohort-e2e-train-')
+  let service: CohortService
+  let server: RunningServer
+  let browser: Browser
+  let page: Page
+  const problems: string[] = []
+
+  beforeAll(async () => {
+    await makeLabelledFolder(join(dir.path, 'squares'), { red: 14, green: 14, blue: 14 }, 24)
+    service = await createCohortService({ home: join(dir.path, 'home') })
+    server = await startServer({ service, rendererDir: RENDERER_DIR })
+    browser = await launchChromium()
+    page = await browser.newPage({ viewport: { width: 1280, height: 860 } })
+    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()))
+    page.on('pageerror', (e) => problems.push(e.message))
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await server?.close()
+    // every trainer process has exited before the library closes
+    for (const run of (await service?.['runs.list']()) ?? []) await service['runs.wait'](run.id)
+    service?.close()
+    dir.cleanup()
+  })
+
+  // the view scrolls inside <main>: back to its top, so every picture starts where a person's eye does
+  async function shot(name: string): Promise<void> {
+    await page.locator('main').evaluate((m) => m.scrollTo(0, 0))
+    await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) })
+  }
+  const points = (title: string) =>
+    page.locator(`[data-test=chart][data-title="${title}"]`).getAttribute('data-points').then(Number)
+
+  it('imports a labelled folder and splits it', async () => {
+    await page.goto(server.url)
+    await page.fill('input[name=folder]', join(dir.path, 'squares'))
+    await page.fill('input[name=dataset]', 'squares')
+    await page.click('button[type=submit]')
+    await page.locator('[data-test=import-report]').waitFor()
+    await page.getByRole('button', { name: 'squares' }).click()
+    await page.locator('[data-test=dataset-view]').waitFor()
+    await page.locator('[data-test=split-details] summary').click()
+    await page.click('[data-test=resplit]')
+    await expect.poll(async () => (await service['datasets.list']())[0]!.splits.validation).toBeGreaterThan(0)
+  })
+
+  it('trains two networks for 2 epochs with the validation teacher, charts updating live', async () => {
+    await page.click('[data-test=nav-train]')
+    await page.locator('[data-test=network-card]').first().waitFor()
+    await expect.poll(() => page.locator('[data-test=network-card][aria-pressed=true]').count()).toBe(2)
+    await shot('train-settings')
+    await page.selectOption('select[name=imageSize]', '16')
+    await page.fill('input[name=epochs]', '2')
+    await page.locator('[data-test=advanced] summary').click()
+    await page.fill('input[name=batchSize]', '8')
+    expect(await page.locator('[data-test=teacher]').inputValue()).toBe('validation')
+    await page.click('[data-test=train]')
+
+    await page.locator('[data-test=run-panel]').waitFor()
+    await page.locator('[data-test=epoch-row]').first().waitFor({ timeout: 60_000 })
+    await shot('train-running')
+    expect(await page.locator('[data-test=chart] canvas').count()).toBe(3)
+    // 2 networks and the ensemble, one point each per epoch so far
+    expect(await points('Validation accuracy (%)')).toBeGreaterThanOrEqual(3)
+    await page.locator('[data-test=run-panel][data-status=completed]').waitFor({ timeout: 60_000 })
+    expect(await points('Validation accuracy (%)')).toBe(6)
+    expect(await points('Training loss')).toBe(4)
+    expect(await points('Fusion weights')).toBe(4)
+    const rows = await page.locator('[data-test=epoch-row]').allInnerTexts()
+    expect(rows.map((r) => r.split('\t')[0]?.trim())).toEqual(['1', '2'])
+    expect(rows[1]).toMatch(/\d+\.\d%/)
+    const [run] = await service['runs.list']()
+    expect(run!.config).toMatchObject({ imageSize: 16, epochs: 2, batchSize: 8, teacher: 'validation' })
+    await shot('train-completed')
+  })
+
+  it('shows the results: networks, confusion matrix, a cell’s images, and exports the models', async () => {
+    await page.click('[data-test=show-results]')
+    await page.locator('[data-test=confusion]').waitFor()
+    expect(await page.locator('[data-test=network-row]').count()).toBe(2)
+    expect(await page.locator('[data-test=confusion-cell]').count()).toBe(9)
+    await shot('results')
+
+    const cell = page.locator('[data-test=confusion-cell]:not([disabled])').first()
+    const count = Number(await cell.innerText())
+    await cell.click()
+    const gallery = page.locator('[data-test=cell-gallery] [data-test=gallery-image] img')
+    await expect
+      .poll(() =>
+        gallery.evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).naturalWidth > 0).length),
+      )
+      .toBe(count)
+    await shot('results-cell')
+
+    const out = join(dir.path, 'exported-models')
+    await page.fill('input[name=exportDir]', out)
+    await page.click('[data-test=export]')
+    await page.locator('[data-test=exported]').waitFor()
+    expect(await page.locator('[data-test=exported]').innerText()).toContain('Exported 2 networks')
+    expect(existsSync(join(out, 'metadata.json'))).toBe(true)
+    await shot('results-exported')
+    expect(problems).toEqual([])
+  })
+})

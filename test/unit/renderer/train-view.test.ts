@@ -1,0 +1,205 @@
+// @vitest-environment happy-dom
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
+import { createPinia, setActivePinia } from 'pinia'
+import { join } from 'node:path'
+import TrainView from '../../../src/renderer/src/views/TrainView.vue'
+import { useBridge } from '../../../src/renderer/src/api'
+import { useDatasetStore } from '../../../src/renderer/src/stores/dataset'
+import { useRunsStore } from '../../../src/renderer/src/stores/runs'
+import { createCohortService, type CohortService } from '../../../src/core/service'
+import { makeLabelledFolder } from '../../helpers/labelled-folder'
+import { serviceBridge } from '../../helpers/service-bridge'
+import { tempDir } from '../../helpers/temp'
+
+// The Train view on a real library, training real runs in the real trainer process.
+describe('TrainView on a real library', () => {
+  const dir = tempDir('cohort-train-view-')
+  let service: CohortService
+  let wrapper: VueWrapper
+  let datasetId: number
+
+  beforeAll(async () => {
+    service = await createCohortService({ home: join(dir.path, 'home') })
+    useBridge(serviceBridge(service))
+    const folder = join(dir.path, 'squares')
+    await makeLabelledFolder(folder, { red: 12, green: 12, blue: 12 }, 16)
+    await service['imports.folder']({ folder, dataset: 'squares' })
+    datasetId = (await service['datasets.list']())[0]!.id
+    setActivePinia(createPinia())
+    await useDatasetStore().open(datasetId)
+    wrapper = mount(TrainView, { attachTo: document.body })
+    await settle()
+  })
+  afterAll(async () => {
+    wrapper?.unmount()
+    // every trainer process has exited before the library closes
+    for (const run of await service['runs.list']()) await service['runs.wait'](run.id)
+    service.close()
+    dir.cleanup()
+  })
+
+  async function settle(): Promise<void> {
+    for (let i = 0; i < 5; i++) await flushPromises()
+  }
+  /** Waits, flushing Vue, until `check` holds (events from the trainer arrive on their own). */
+  async function until(check: () => boolean, timeout = 60_000): Promise<void> {
+    await expect.poll(async () => (await settle(), check()), { timeout, interval: 50 }).toBe(true)
+  }
+  const chosenCards = () =>
+    wrapper.findAll('[data-test=network-card]').filter((c) => c.attributes('aria-pressed') === 'true')
+  const teacherOptions = () => wrapper.findAll('[data-test=teacher] option').map((o) => o.attributes('value'))
+
+  /** The quickest real training the form can ask for: 16 px, batch 8. */
+  async function fillSmallSettings(epochs: number): Promise<void> {
+    await wrapper.find('select[name=imageSize]').setValue('16')
+    await wrapper.find('input[name=epochs]').setValue(String(epochs))
+    const batch = wrapper.find('input[name=batchSize]')
+    await batch.setValue('8')
+    await settle()
+  }
+
+  it('shows the zoo as cards with sizes at the chosen image size, two chosen, and the basic teachers', async () => {
+    await until(() => wrapper.findAll('[data-test=network-card]').length === 5)
+    expect(chosenCards().map((c) => c.attributes('data-arch'))).toEqual(['cnn', 'resnet-8'])
+    const cnn = () => wrapper.find('[data-test=network-card][data-arch=cnn]').text()
+    expect(cnn()).toMatch(/parameters · .* FLOPs per image/)
+    const at32 = cnn()
+    await wrapper.find('select[name=imageSize]').setValue('16')
+    await until(() => cnn() !== at32)
+    expect(teacherOptions()).toEqual(['validation', 'none'])
+    expect(wrapper.find('[data-test=teacher-description]').text()).toContain('validation images')
+    // the rest stays out of sight until asked for
+    expect(wrapper.find('[data-test=advanced]').attributes('open')).toBeUndefined()
+  })
+
+  it('keeps the group between 2 and 4 networks', async () => {
+    const card = (arch: string) => wrapper.find(`[data-test=network-card][data-arch="${arch}"]`)
+    await card('cnn').trigger('click')
+    expect(chosenCards()).toHaveLength(2)
+    for (const arch of ['resnet-14', 'resnet-20', 'mobilenet']) await card(arch).trigger('click')
+    expect(chosenCards().map((c) => c.attributes('data-arch'))).toEqual([
+      'cnn',
+      'resnet-8',
+      'resnet-14',
+      'resnet-20',
+    ])
+    for (const arch of ['resnet-14', 'resnet-20']) await card(arch).trigger('click')
+    expect(chosenCards()).toHaveLength(2)
+  })
+
+  it('lists every teacher under Advanced', async () => {
+    const advanced = wrapper.find('[data-test=advanced]')
+    ;(advanced.element as HTMLDetailsElement).open = true
+    await advanced.trigger('toggle')
+    expect(teacherOptions()).toEqual(['validation', 'min-logit', 'min-loss', 'linear', 'mean', 'none'])
+  })
+
+  it('explains a missing validation split and splits the dataset on request', async () => {
+    expect(wrapper.find('[data-test=train-problem]').text()).toContain('no train and validation split')
+    expect(wrapper.find('[data-test=train]').attributes('disabled')).toBeDefined()
+    await wrapper.find('[data-test=split-now]').trigger('click')
+    await until(() => !wrapper.find('[data-test=train-problem]').exists())
+    const summary = (await service['datasets.list']())[0]!
+    expect(summary.splits.validation).toBeGreaterThan(0)
+    expect(summary.splits.train).toBeGreaterThan(0)
+  })
+
+  it('shows the service’s own words for bad settings', async () => {
+    const lr = wrapper.find('input[name=lr]')
+    await lr.setValue('-1')
+    await wrapper.find('[data-test=train-settings]').trigger('submit')
+    await until(() => wrapper.find('[data-test=error]').exists())
+    expect(wrapper.find('[data-test=error]').text()).toMatch(/lr: the learning rate must be a number from/)
+    await lr.setValue('')
+  })
+
+  it('trains on Train: progress, then each epoch in the charts and the table, live', async () => {
+    await fillSmallSettings(2)
+    const seenProgress: string[] = []
+    const stopWatching = service.events.on('run.progress', () => {
+      void settle().then(() => {
+        const text = wrapper.find('[data-test=progress-text]')
+        if (text.exists()) seenProgress.push(text.text())
+      })
+    })
+    await wrapper.find('[data-test=train-settings]').trigger('submit')
+    await until(() => wrapper.find('[data-test=run-panel]').exists())
+    const runs = useRunsStore()
+    const runId = runs.current!.id
+    expect(wrapper.find('[data-test=error]').exists()).toBe(false)
+    expect(wrapper.find('[data-test=cancel]').exists()).toBe(true)
+    // after epoch 1 and before the end, the first epoch already shows
+    await until(() => wrapper.findAll('[data-test=epoch-row]').length >= 1)
+    expect(wrapper.findAll('[data-test=chart]').map((c) => c.attributes('data-title'))).toEqual([
+      'Validation accuracy (%)',
+      'Training loss',
+      'Fusion weights',
+    ])
+    await until(() => wrapper.find('[data-test=run-panel]').attributes('data-status') === 'completed')
+    stopWatching()
+    const rows = wrapper.findAll('[data-test=epoch-row]')
+    expect(rows.map((r) => r.find('td').text())).toEqual(['1', '2'])
+    const recorded = await service['runs.epochs'](runId)
+    // 2 networks + the ensemble, one point per epoch
+    expect(wrapper.find('[data-test=chart][data-title^=Validation]').attributes('data-points')).toBe('6')
+    expect(wrapper.find('[data-test=chart][data-title="Fusion weights"]').attributes('data-points')).toBe('4')
+    expect(rows[1]!.text()).toContain(`${(recorded[1]!.ensemble.valAcc * 100).toFixed(1)}%`)
+    expect(seenProgress.some((t) => /^Epoch [12] of 2: step \d+ \/ \d+/.test(t))).toBe(true)
+    expect(wrapper.find('[data-test=show-results]').exists()).toBe(true)
+    expect(wrapper.find(`[data-test=run-item][data-run="${runId}"]`).text()).toContain('completed')
+    const run = await service['runs.get'](runId)
+    expect(run.config).toMatchObject({ imageSize: 16, batchSize: 8, epochs: 2, teacher: 'validation' })
+  })
+
+  it('cancels a run within a second and resumes it to the end', async () => {
+    await fillSmallSettings(6)
+    const runs = useRunsStore()
+    // what the progress line said while later epochs ran: by then the time left follows from measured epochs
+    const later: { eta: number | null; text: string }[] = []
+    const stopWatching = service.events.on('run.progress', () => {
+      void settle().then(() => {
+        if (runs.epochs.length === 0 || !runs.progress) return
+        later.push({ eta: runs.progress.etaSeconds, text: wrapper.find('[data-test=progress-text]').text() })
+      })
+    })
+    await wrapper.find('[data-test=train-settings]').trigger('submit')
+    await until(() => runs.current?.status === 'running' && runs.epochs.length >= 1)
+    const runId = runs.current!.id
+    const asked = Date.now()
+    await wrapper.find('[data-test=cancel]').trigger('click')
+    await until(() => runs.current?.status === 'cancelled', 10_000)
+    expect(Date.now() - asked).toBeLessThan(1500)
+    expect(wrapper.find('[data-test=resume]').exists()).toBe(true)
+    const done = runs.current!.epochsDone
+    expect(done).toBeLessThan(6)
+    await wrapper.find('[data-test=resume]').trigger('click')
+    await until(() => runs.current?.status === 'completed')
+    expect(runs.current!.id).toBe(runId)
+    stopWatching()
+    const slowest = Math.max(...runs.epochs.map((m) => m.seconds))
+    const estimated = later.filter((l) => l.eta !== null)
+    expect(estimated.length).toBeGreaterThan(0)
+    for (const { eta, text } of estimated) {
+      expect(eta!).toBeLessThanOrEqual(Math.ceil(6 * slowest) + 1)
+      expect(text).toMatch(/^Epoch \d of 6: step \d+ \/ \d+ · about \d+s left$/)
+    }
+    expect(wrapper.findAll('[data-test=epoch-row]').map((r) => r.find('td').text())).toEqual([
+      '1',
+      '2',
+      '3',
+      '4',
+      '5',
+      '6',
+    ])
+  })
+
+  it('reopens an earlier run from the list with its recorded epochs', async () => {
+    const items = wrapper.findAll('[data-test=run-item]')
+    expect(items).toHaveLength(2)
+    const first = items[items.length - 1]!
+    await first.trigger('click')
+    await until(() => wrapper.findAll('[data-test=epoch-row]').length === 2)
+    expect(wrapper.find('[data-test=run-panel] h3').text()).toContain(`Run ${first.attributes('data-run')}`)
+  })
+})
