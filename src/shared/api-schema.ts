@@ -4,6 +4,7 @@
  */
 import { z } from 'zod'
 import type { ApiChannel } from './api'
+import { MAX_QUERY_IDS } from './types'
 
 const id = z.number().int().positive()
 const name = z.string().trim().min(1).max(200)
@@ -32,6 +33,7 @@ const imageQuery = z
     labelId: id.nullable().optional(),
     split: split.optional(),
     status: z.enum(['ok', 'missing']).optional(),
+    ids: z.array(id).max(MAX_QUERY_IDS).optional(),
     offset: z.number().int().min(0).optional(),
     limit: z.number().int().min(1).max(10_000).optional(),
   })

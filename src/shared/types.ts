@@ -42,11 +42,16 @@ export interface ImageRecord {
   status: ImageStatus
 }
 
+/** The most image ids one `ImageQuery` may name (a validation + test split of a large dataset). */
+export const MAX_QUERY_IDS = 50_000
+
 export interface ImageQuery {
   datasetId: number
   labelId?: number | null // null = unlabelled only
   split?: Split
   status?: ImageStatus
+  /** only these images, listed in this order (e.g. a run's mistakes, most confident first); ≤ MAX_QUERY_IDS */
+  ids?: number[]
   offset?: number
   limit?: number
 }

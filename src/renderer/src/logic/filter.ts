@@ -1,8 +1,8 @@
 import type { ImageQuery, LabelSummary, Split } from '../../../shared/types'
 
 /**
- * What the grid shows. One choice at a time keeps the sidebar simple; the trainer adds
- * `misclassified` (images the latest run got wrong) once runs exist in the UI.
+ * What the grid shows. One choice at a time keeps the sidebar simple. `misclassified` carries the
+ * images run `runId` got wrong, most confident first, as they were when it was evaluated.
  */
 export type ImageFilter =
   | { kind: 'all' }
@@ -10,6 +10,7 @@ export type ImageFilter =
   | { kind: 'unlabelled' }
   | { kind: 'split'; split: Split }
   | { kind: 'missing' }
+  | { kind: 'misclassified'; runId: number; ids: readonly number[] }
 
 export const ALL: ImageFilter = { kind: 'all' }
 
@@ -26,10 +27,15 @@ export function filterQuery(datasetId: number, filter: ImageFilter): ImageQuery 
       return { datasetId, split: filter.split }
     case 'missing':
       return { datasetId, status: 'missing' }
+    case 'misclassified':
+      return { datasetId, ids: [...filter.ids] }
   }
 }
 
-/** Whether an image that now has `labelId` still belongs in the filter (labelling can move it out). */
+/**
+ * Whether an image that now has `labelId` still belongs in the filter (labelling can move it out).
+ * A fixed mistake stays listed: the run is not evaluated again until the filter is chosen again.
+ */
 export function stillMatchesAfterLabel(filter: ImageFilter, labelId: number | null): boolean {
   if (filter.kind === 'unlabelled') return labelId === null
   if (filter.kind === 'label') return labelId === filter.labelId
@@ -37,6 +43,10 @@ export function stillMatchesAfterLabel(filter: ImageFilter, labelId: number | nu
 }
 
 export function sameFilter(a: ImageFilter, b: ImageFilter): boolean {
+  // one run's mistakes are one choice, whichever evaluation of it listed them
+  if (a.kind === 'misclassified' || b.kind === 'misclassified') {
+    return a.kind === 'misclassified' && b.kind === 'misclassified' && a.runId === b.runId
+  }
   return JSON.stringify(a) === JSON.stringify(b)
 }
 
@@ -53,5 +63,7 @@ export function describeFilter(filter: ImageFilter, labels: readonly LabelSummar
       return `Split: ${filter.split}`
     case 'missing':
       return 'Missing files'
+    case 'misclassified':
+      return `Misclassified by run ${filter.runId}`
   }
 }

@@ -8,6 +8,7 @@ import {
   markOk,
 } from '../../../../src/core/store/image-queries'
 import { createLabel } from '../../../../src/core/store/labels'
+import { API_SCHEMAS } from '../../../../src/shared/api-schema'
 import { addImage, addImages, tempLibrary, type TempLibrary } from './fixture'
 
 describe('image queries', () => {
@@ -73,6 +74,45 @@ describe('image queries', () => {
       "Unknown split 'training'; use one of unassigned, train, validation, test.",
     )
     expect(() => markMissing(lib.db, [1, 0])).toThrow('0 is not an image id (a positive whole number).')
+  })
+
+  it('lists only the given ids, in the order given, with the other filters, paging and count', () => {
+    const cat = createLabel(lib.db, ds, 'cat')
+    const other = createDataset(lib.db, 'other').id
+    const foreign = addImages(lib.db, other, 2)
+    const cats = addImages(lib.db, ds, 3, { labelId: cat.id, split: 'validation' })
+    const loose = addImages(lib.db, ds, 2, { split: 'test' })
+    const ids = (q: Parameters<typeof listImages>[1]): number[] => listImages(lib.db, q).map((i) => i.id)
+    // a run's mistakes, most confident first: not id order, one repeated, one from another dataset
+    const wanted = [loose[1]!, cats[0]!, foreign[0]!, cats[2]!, loose[1]!, loose[0]!]
+
+    expect(ids({ datasetId: ds, ids: wanted })).toEqual([loose[1], cats[0], cats[2], loose[0]])
+    expect(ids({ datasetId: ds, ids: wanted, offset: 1, limit: 2 })).toEqual([cats[0], cats[2]])
+    expect(ids({ datasetId: ds, ids: wanted, offset: 4 })).toEqual([])
+    expect(ids({ datasetId: ds, ids: wanted, split: 'validation' })).toEqual([cats[0], cats[2]])
+    expect(ids({ datasetId: ds, ids: wanted, labelId: null })).toEqual([loose[1], loose[0]])
+    expect(countImages(lib.db, { datasetId: ds, ids: wanted })).toBe(4)
+    expect(countImages(lib.db, { datasetId: ds, ids: wanted, labelId: cat.id })).toBe(2)
+    expect(ids({ datasetId: ds, ids: [] })).toEqual([])
+    expect(countImages(lib.db, { datasetId: ds, ids: [] })).toBe(0)
+  })
+
+  it('rejects ids that are not image ids, or too many of them, in the store and in the API schema', () => {
+    expect(() => listImages(lib.db, { datasetId: ds, ids: [1, 2.5] })).toThrow(
+      '2.5 is not an image id (a positive whole number).',
+    )
+    const tooMany = Array.from({ length: 50_001 }, (_, i) => i + 1)
+    expect(() => countImages(lib.db, { datasetId: ds, ids: tooMany })).toThrow(
+      'An image query may name at most 50000 images, not 50001.',
+    )
+    const schema = API_SCHEMAS['images.list']
+    expect(schema.safeParse([{ datasetId: ds, ids: [1, 2, 3] }]).success).toBe(true)
+    expect(schema.safeParse([{ datasetId: ds, ids: tooMany.slice(0, 50_000) }]).success).toBe(true)
+    expect(schema.safeParse([{ datasetId: ds, ids: [1, 1.5] }]).success).toBe(false)
+    expect(schema.safeParse([{ datasetId: ds, ids: ['1'] }]).success).toBe(false)
+    expect(schema.safeParse([{ datasetId: ds, ids: [0] }]).success).toBe(false)
+    expect(schema.safeParse([{ datasetId: ds, ids: tooMany }]).success).toBe(false)
+    expect(API_SCHEMAS['images.count'].safeParse([{ datasetId: ds, ids: tooMany }]).success).toBe(false)
   })
 
   it('marks images missing and back, counting only real changes', () => {

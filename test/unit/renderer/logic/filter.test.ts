@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import {
   describeFilter,
   filterQuery,
+  sameFilter,
   stillMatchesAfterLabel,
 } from '../../../../src/renderer/src/logic/filter'
 
@@ -12,6 +13,19 @@ describe('filters', () => {
     expect(filterQuery(3, { kind: 'label', labelId: 7 })).toEqual({ datasetId: 3, labelId: 7 })
     expect(filterQuery(3, { kind: 'split', split: 'test' })).toEqual({ datasetId: 3, split: 'test' })
     expect(filterQuery(3, { kind: 'missing' })).toEqual({ datasetId: 3, status: 'missing' })
+    expect(filterQuery(3, { kind: 'misclassified', runId: 2, ids: [9, 4] })).toEqual({
+      datasetId: 3,
+      ids: [9, 4],
+    })
+  })
+
+  it("treat one run's mistakes as one choice, whatever its evaluation listed", () => {
+    const run2 = { kind: 'misclassified', runId: 2, ids: [9, 4] } as const
+    expect(sameFilter(run2, { ...run2, ids: [4] })).toBe(true)
+    expect(sameFilter(run2, { ...run2, runId: 3 })).toBe(false)
+    expect(sameFilter(run2, { kind: 'all' })).toBe(false)
+    expect(sameFilter({ kind: 'all' }, run2)).toBe(false)
+    expect(sameFilter({ kind: 'label', labelId: 1 }, { kind: 'label', labelId: 1 })).toBe(true)
   })
 
   it('know which labelled image leaves them', () => {
@@ -20,11 +34,14 @@ describe('filters', () => {
     expect(stillMatchesAfterLabel({ kind: 'label', labelId: 4 }, 5)).toBe(false)
     expect(stillMatchesAfterLabel({ kind: 'label', labelId: 4 }, 4)).toBe(true)
     expect(stillMatchesAfterLabel({ kind: 'split', split: 'train' }, 5)).toBe(true)
+    // a fixed mistake stays until the run is evaluated again
+    expect(stillMatchesAfterLabel({ kind: 'misclassified', runId: 2, ids: [4] }, 5)).toBe(true)
   })
 
   it('describe themselves with label names', () => {
     expect(describeFilter({ kind: 'label', labelId: 2 }, [{ id: 2, name: 'cat', count: 1 }])).toBe(
       "Label 'cat'",
     )
+    expect(describeFilter({ kind: 'misclassified', runId: 2, ids: [] }, [])).toBe('Misclassified by run 2')
   })
 })
