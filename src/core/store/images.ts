@@ -1,16 +1,11 @@
-import type { ImageStatus } from '../../shared/types'
+import type { ImageRecord, ImageStatus } from '../../shared/types'
 import type { Db } from './db'
 
-export interface NewImage {
-  datasetId: number
-  sourcePath: string
-  hash: string
-  width: number
-  height: number
-  format: string
-  bytes: number
-  labelId: number | null
-}
+/** The facts an import has learnt about a new image (its id, split and status come from the store). */
+export type NewImage = Pick<
+  ImageRecord,
+  'datasetId' | 'sourcePath' | 'hash' | 'width' | 'height' | 'format' | 'bytes' | 'labelId'
+>
 
 /** What an import needs to know about an image already in the dataset. */
 export interface KnownImage {
