@@ -27,17 +27,30 @@ export interface SplitIndices {
 }
 
 /**
- * Indices of the training file for each split. Per class, one seeded permutation: its first `valPerClass`
- * entries are validation; a second permutation of the remainder, drawn right after, orders the training
- * pool, whose first `perClass` entries are the subset. Neither permutation depends on `perClass` or on the
- * sizes, so a smaller subset is always inside a larger one (nested) and so is a smaller validation split.
+ * Indices of the training file for each split. Per class, one seeded permutation: validation takes its first
+ * `valPerClass` entries, training its last `perClass` entries (counted from the end), or everything after the
+ * validation part when `perClass` is absent. Since the permutation depends on neither size, a smaller subset
+ * is always inside a larger one (nested), whatever the validation size, and the two never overlap.
  */
-export function splitIndices(labels: ArrayLike<number>, classes: number, options: SplitOptions): SplitIndices {
+export function splitIndices(
+  labels: ArrayLike<number>,
+  classes: number,
+  options: SplitOptions,
+): SplitIndices {
   const { valPerClass, perClass } = options
+  if (!Number.isInteger(valPerClass) || valPerClass < 1) {
+    throw new ExperimentDataError(
+      `the validation split needs a whole number of images per class (got ${valPerClass})`,
+    )
+  }
+  if (perClass !== undefined && (!Number.isInteger(perClass) || perClass < 1)) {
+    throw new ExperimentDataError(`--per-class must be a whole number of at least 1 (got ${perClass})`)
+  }
   const byClass: number[][] = Array.from({ length: classes }, () => [])
   for (let i = 0; i < labels.length; i++) {
     const y = labels[i]!
-    if (!(y >= 0 && y < classes)) throw new ExperimentDataError(`image ${i} has label ${y}, outside 0 … ${classes - 1}`)
+    if (!(y >= 0 && y < classes))
+      throw new ExperimentDataError(`image ${i} has label ${y}, outside 0 … ${classes - 1}`)
     byClass[y]!.push(i)
   }
   const train: number[] = []
@@ -51,15 +64,11 @@ export function splitIndices(labels: ArrayLike<number>, classes: number, options
       )
     }
     // one stream per class: a class's split does not shift when another class has more images
-    const random = Random.stream(options.splitSeed ?? 0, c)
-    const order = random.shuffle(members.slice())
+    const order = Random.stream(options.splitSeed ?? 0, c).shuffle(members.slice())
     validation.push(...order.slice(0, valPerClass))
-    // the pool's order is drawn from the largest possible validation split (the reference's 500), so that
-    // shrinking the validation split adds images at the end of the pool instead of reshuffling it
-    const pool = random.shuffle(order.slice(valPerClass))
-    train.push(...(perClass === undefined ? pool : pool.slice(0, perClass)))
+    train.push(...order.slice(perClass === undefined ? valPerClass : order.length - perClass))
   })
-  // ascending file order: the trainer shuffles anyway, and sorted indices make equality easy to test
+  // ascending file order: the trainer shuffles anyway, and sorted indices make nesting easy to check
   return { train: train.sort((a, b) => a - b), validation: validation.sort((a, b) => a - b) }
 }
 

@@ -1,0 +1,340 @@
+/**
+ * Markdown tables from a results file, laid out like the reference note: mean ± sample std over seeds per
+ * teacher and network, paired gains against `none` (same seed, same setting), seeds won, per-seed numbers,
+ * the agreement check against the PyTorch reference, and one SVG line chart of validation accuracy per
+ * network. Records are grouped by setting (everything but teacher and seed), one section each.
+ */
+import { writeFile } from 'node:fs/promises'
+import type { TeacherName } from '../src/core/training/teacher-names'
+import { REFERENCE, REFERENCE_NETS } from './reference'
+import { readResults, runKey, type RunRecord } from './runs'
+
+export class ReportError extends Error {
+  override name = 'ReportError'
+}
+
+export function mean(xs: readonly number[]): number {
+  if (xs.length === 0) throw new ReportError('the mean of no values is undefined')
+  return xs.reduce((a, b) => a + b, 0) / xs.length
+}
+
+/** Sample standard deviation (n − 1); NaN for a single value, which the tables print as "—". */
+export function sampleStd(xs: readonly number[]): number {
+  if (xs.length < 2) return Number.NaN
+  const m = mean(xs)
+  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1))
+}
+
+/** The columns a run is measured on: each network, then the plain-average ensemble. */
+export function testAccuracies(record: RunRecord): number[] {
+  return [...record.final.networks.map((n) => n.testAcc), record.final.ensemble.testAcc]
+}
+
+export function validationAccuracies(record: RunRecord): number[] {
+  return [...record.final.networks.map((n) => n.valAcc), record.final.ensemble.valAcc]
+}
+
+/** The setting a run belongs to: its key without teacher and seed. */
+export function settingOf(record: RunRecord): string {
+  return runKey(record.spec)
+    .split(' ')
+    .filter((part) => !part.startsWith('teacher=') && !part.startsWith('seed='))
+    .join(' ')
+}
+
+export interface TeacherSummary {
+  teacher: TeacherName
+  seeds: number[]
+  /** per column (networks, then ensemble): accuracy in % */
+  test: { mean: number; std: number }[]
+  /** per column: paired gain over `none` in pp over the seeds both have; null for `none` or without pairs */
+  gain: { mean: number; std: number; wins: number; pairs: number }[] | null
+  validationGain: number[] | null
+  perSeed: Map<number, number[]>
+}
+
+/**
+ * Per teacher of one setting: accuracies over seeds and paired gains against `none` on the same seed. A seed
+ * without a `none` run is left out of the gains (never compared with another seed's baseline).
+ */
+export function summarise(records: readonly RunRecord[]): TeacherSummary[] {
+  const byTeacher = new Map<TeacherName, RunRecord[]>()
+  for (const r of records) byTeacher.set(r.spec.teacher, [...(byTeacher.get(r.spec.teacher) ?? []), r])
+  const baseline = new Map((byTeacher.get('none') ?? []).map((r) => [r.spec.seed, r]))
+  const order: TeacherName[] = ['none', 'mean', 'min-loss', 'min-logit', 'linear', 'validation']
+  return order
+    .filter((t) => byTeacher.has(t))
+    .map((teacher) => {
+      const runs = byTeacher
+        .get(teacher)!
+        .slice()
+        .sort((a, b) => a.spec.seed - b.spec.seed)
+      const columns = testAccuracies(runs[0]!).length
+      const pct = (r: RunRecord) => testAccuracies(r).map((a) => 100 * a)
+      const column = (k: number, f: (r: RunRecord) => number[], rs: RunRecord[]) => rs.map((r) => f(r)[k]!)
+      const test = Array.from({ length: columns }, (_, k) => {
+        const xs = column(k, pct, runs)
+        return { mean: mean(xs), std: sampleStd(xs) }
+      })
+      const paired = runs.filter((r) => baseline.has(r.spec.seed))
+      let gain: TeacherSummary['gain'] = null
+      let validationGain: number[] | null = null
+      if (teacher !== 'none' && paired.length > 0) {
+        const diff = (f: (r: RunRecord) => number[]) => (r: RunRecord) => {
+          const base = f(baseline.get(r.spec.seed)!)
+          return f(r).map((a, k) => 100 * (a - base[k]!))
+        }
+        gain = Array.from({ length: columns }, (_, k) => {
+          const xs = column(k, diff(testAccuracies), paired)
+          return {
+            mean: mean(xs),
+            std: sampleStd(xs),
+            wins: xs.filter((x) => x > 0).length,
+            pairs: xs.length,
+          }
+        })
+        validationGain = Array.from({ length: columns }, (_, k) =>
+          mean(column(k, diff(validationAccuracies), paired)),
+        )
+      }
+      return {
+        teacher,
+        seeds: runs.map((r) => r.spec.seed),
+        test,
+        gain,
+        validationGain,
+        perSeed: new Map(runs.map((r) => [r.spec.seed, pct(r)])),
+      }
+    })
+}
+
+const fmt = (x: number) => x.toFixed(2)
+const signed = (x: number) => (x >= 0 ? '+' : '−') + Math.abs(x).toFixed(2)
+const pm = (m: string, s: number) => (Number.isNaN(s) ? m : `${m} ± ${s.toFixed(2)}`)
+
+function table(head: string[], rows: string[][]): string {
+  return [
+    `| ${head.join(' | ')} |`,
+    `|${head.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n')
+}
+
+function columnNames(record: RunRecord): string[] {
+  return [...record.final.networks.map((n) => (n.width === 1 ? n.arch : `${n.arch}×${n.width}`)), 'ensemble']
+}
+
+/** The section of one setting: the reference note's tables. */
+export function settingSection(records: readonly RunRecord[]): string {
+  const first = records[0]!
+  const names = columnNames(first)
+  const summaries = summarise(records)
+  const seeds = [...new Set(records.map((r) => r.spec.seed))].sort((a, b) => a - b)
+  const out: string[] = []
+  const s = first.spec
+  out.push(
+    `## ${s.nets.join(' + ')}, ${s.perClass === undefined ? 'all' : s.perClass} per class, ${s.epochs} epochs`,
+    '',
+    `Setting: \`${settingOf(first)}\`. ${first.sizes.train} training, ${first.sizes.validation} validation, ` +
+      `${first.sizes.test} test images; ${records.length} runs; seeds ${seeds.join(', ')}. Last-epoch numbers; ` +
+      'the test set chooses nothing. Accuracies are mean ± sample std over seeds; gains are per-seed paired ' +
+      'differences against `none` in pp.',
+    '',
+  )
+  out.push(
+    table(
+      ['teacher', ...names.flatMap((n) => [`${n} test acc %`, `${n} gain (pp)`])],
+      summaries.map((t) => [
+        t.teacher,
+        ...t.test.flatMap((a, k) => {
+          const g = t.gain?.[k]
+          return [pm(fmt(a.mean), a.std), g ? pm(signed(g.mean), g.std) : '—']
+        }),
+      ]),
+    ),
+    '',
+  )
+  const withGains = summaries.filter((t) => t.gain)
+  if (withGains.length > 0) {
+    out.push(
+      'Seeds on which the teacher beat `none` (of the paired seeds), and the mean last-epoch validation gain (pp):',
+      '',
+      table(
+        ['teacher', ...names.map((n) => `${n} wins`), ...names.map((n) => `${n} val gain`)],
+        withGains.map((t) => [
+          t.teacher,
+          ...t.gain!.map((g) => `${g.wins}/${g.pairs}`),
+          ...t.validationGain!.map(signed),
+        ]),
+      ),
+      '',
+    )
+  }
+  out.push(
+    `Test accuracy % per seed (${names.join(' / ')}):`,
+    '',
+    table(
+      ['teacher', ...seeds.map((x) => `seed ${x}`)],
+      summaries.map((t) => [t.teacher, ...seeds.map((x) => t.perSeed.get(x)?.map(fmt).join(' / ') ?? '—')]),
+    ),
+    '',
+  )
+  const seconds = records.map((r) => r.seconds.training / r.spec.epochs)
+  out.push(
+    `Time per epoch (training and its validation pass): median ${fmt(median(seconds))} s (range ${fmt(Math.min(...seconds))}–${fmt(Math.max(...seconds))} s), ` +
+      `backend ${first.backend}; whole runs ${fmt(Math.min(...records.map((r) => r.seconds.total)))}–` +
+      `${fmt(Math.max(...records.map((r) => r.seconds.total)))} s.`,
+    '',
+  )
+  return out.join('\n')
+}
+
+function median(xs: readonly number[]): number {
+  const s = xs.slice().sort((a, b) => a - b)
+  const m = Math.floor(s.length / 2)
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}
+
+/**
+ * Agreement with the reference where the setups match (cnn + resnet-8 at default widths, same per-class and
+ * epochs): independent accuracies within 1 pp, and each teacher's mean gain of the same sign.
+ */
+export function agreementSection(records: readonly RunRecord[]): string | null {
+  const s = records[0]!.spec
+  if (s.nets.join(',') !== REFERENCE_NETS.join(',') || (s.widths ?? []).some((w) => w !== 1)) return null
+  const ref = REFERENCE.find(
+    (r) => r.perClass === s.perClass && r.epochs === s.epochs && s.valPerClass === 500,
+  )
+  if (!ref) return null
+  const names = ['cnn', 'resnet-8', 'ensemble']
+  const summaries = summarise(records)
+  const rows: string[][] = []
+  for (const t of summaries) {
+    const refRow = ref.test[t.teacher]
+    t.test.forEach((a, k) => {
+      const refGain = refRow[k]! - ref.test.none[k]!
+      const ours = t.gain?.[k]
+      const check =
+        t.teacher === 'none'
+          ? Math.abs(a.mean - refRow[k]!) <= 1
+            ? 'yes (within 1 pp)'
+            : `**no** (${signed(a.mean - refRow[k]!)} pp)`
+          : ours
+            ? Math.sign(ours.mean) === Math.sign(refGain)
+              ? 'yes (same sign)'
+              : '**no** (sign differs)'
+            : '— (no paired none)'
+      rows.push([
+        t.teacher,
+        names[k]!,
+        fmt(refRow[k]!),
+        fmt(a.mean),
+        t.teacher === 'none' ? '—' : signed(refGain),
+        ours ? signed(ours.mean) : '—',
+        check,
+      ])
+    })
+  }
+  return [
+    `### Agreement with the PyTorch reference (${ref.label})`,
+    '',
+    "Independent (`none`) accuracies should be within ~1 pp of the reference; each teacher's mean gain should " +
+      "have the reference's sign. Our split is stratified like the reference's but drawn with Cohort's PRNG, " +
+      'and the trainer drops the last partial batch (the reference keeps it).',
+    '',
+    table(['teacher', 'network', 'reference %', 'ours %', 'reference gain', 'our gain', 'agrees'], rows),
+    '',
+  ].join('\n')
+}
+
+const COLOURS = ['#444444', '#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd']
+
+/** One hand-written SVG line chart: per-epoch validation accuracy (mean over seeds) of network `k`, per teacher. */
+export function validationChart(records: readonly RunRecord[], k: number, title: string): string {
+  const series = summarise(records).map((t) => {
+    const runs = records.filter((r) => r.spec.teacher === t.teacher)
+    const epochs = Math.min(...runs.map((r) => r.epochs.length))
+    const ys = Array.from(
+      { length: epochs },
+      (_, e) => 100 * mean(runs.map((r) => r.epochs[e]!.networks[k]!.valAcc)),
+    )
+    return { teacher: t.teacher, ys }
+  })
+  const all = series.flatMap((s) => s.ys)
+  const lo = Math.floor(Math.min(...all))
+  const hi = Math.ceil(Math.max(...all))
+  const n = Math.max(...series.map((s) => s.ys.length))
+  const [W, H, L, B] = [640, 360, 50, 40]
+  const x = (e: number) => L + (n <= 1 ? 0 : (e / (n - 1)) * (W - L - 130))
+  const y = (v: number) => H - B - ((v - lo) / Math.max(hi - lo, 1e-9)) * (H - B - 30)
+  const lines = series.map((s, i) => {
+    const colour = COLOURS[i % COLOURS.length]
+    const points = s.ys.map((v, e) => `${x(e).toFixed(1)},${y(v).toFixed(1)}`).join(' ')
+    return (
+      `<polyline fill="none" stroke="${colour}" stroke-width="1.5" points="${points}"/>` +
+      `<text x="${W - 120}" y="${40 + 18 * i}" fill="${colour}">${s.teacher}</text>`
+    )
+  })
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
+    `<text x="${L}" y="18">${title}</text>`,
+    `<line x1="${L}" y1="${H - B}" x2="${W - 130}" y2="${H - B}" stroke="black"/>`,
+    `<line x1="${L}" y1="30" x2="${L}" y2="${H - B}" stroke="black"/>`,
+    `<text x="${L - 8}" y="${y(hi) + 4}" text-anchor="end">${hi}%</text>`,
+    `<text x="${L - 8}" y="${y(lo) + 4}" text-anchor="end">${lo}%</text>`,
+    `<text x="${x(0)}" y="${H - B + 16}" text-anchor="middle">1</text>`,
+    `<text x="${x(n - 1)}" y="${H - B + 16}" text-anchor="middle">epoch ${n}</text>`,
+    ...lines,
+    '</svg>',
+    '',
+  ].join('\n')
+}
+
+/** Groups records by setting, in the order their settings first appear. */
+export function bySetting(records: readonly RunRecord[]): RunRecord[][] {
+  const groups = new Map<string, RunRecord[]>()
+  for (const r of records) groups.set(settingOf(r), [...(groups.get(settingOf(r)) ?? []), r])
+  return [...groups.values()]
+}
+
+const NO_REFERENCE =
+  'No reference numbers for this setting: the reference ran cnn + resnet-8 with 500 validation images per ' +
+  `class at ${REFERENCE.map((r) => r.label).join('; ')}.`
+
+export function renderReport(records: readonly RunRecord[], against: boolean): string {
+  if (records.length === 0) throw new ReportError('the results file holds no runs')
+  const parts = ['# Fashion-MNIST: training together vs independent training (Cohort)', '']
+  for (const group of bySetting(records)) {
+    parts.push(settingSection(group))
+    const agreement = against ? agreementSection(group) : null
+    if (against && !agreement) parts.push(`_${NO_REFERENCE}_`, '')
+    if (agreement) parts.push(agreement)
+  }
+  return parts.join('\n')
+}
+
+/** Writes the Markdown report and one SVG per setting and network beside it; returns the chart files. */
+export async function writeReport(options: {
+  results: string
+  markdown: string
+  against: boolean
+}): Promise<{ charts: string[] }> {
+  const records = await readResults(options.results)
+  let markdown = renderReport(records, options.against)
+  const charts: string[] = []
+  const stem = options.markdown.replace(/\.md$/, '')
+  for (const [g, group] of bySetting(records).entries()) {
+    const names = columnNames(group[0]!).slice(0, -1)
+    for (const [k, name] of names.entries()) {
+      const file = `${stem}-${g + 1}-${name.replace(/[^a-z0-9.-]+/gi, '_')}.svg`
+      await writeFile(
+        file,
+        validationChart(group, k, `validation accuracy of ${name} per epoch (mean over seeds)`),
+      )
+      charts.push(file)
+      markdown += `\n![${name}](${file.split('/').pop()})\n`
+    }
+  }
+  await writeFile(options.markdown, markdown)
+  return { charts }
+}

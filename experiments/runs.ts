@@ -1,0 +1,292 @@
+/**
+ * One experiment run and a resumable grid of them. A run is the product's loop (`trainGroup`) on the
+ * reference recipe, then one pass over the 10k test set after the last epoch — the test set chooses nothing.
+ * Runs are paired by construction: the trainer derives the initial weights (spec seed = seed·8 + i + 1), the
+ * batch order (stream 0) and every network's augmentation draws (stream 1 + i) from `config.seed` alone, so
+ * two teachers with the same seed start from the same weights and see the same batches and views.
+ */
+import { appendFile, readFile } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
+import { initBackend } from '../src/core/engine/backend'
+import { NetworkGroup } from '../src/core/engine/network-group'
+import {
+  AUGMENT_PRESETS,
+  augmentPixels,
+  type AugmentPolicy,
+  type Normalisation,
+} from '../src/core/training/augment'
+import { parseTrainingConfig, type TrainingConfig } from '../src/core/training/config'
+import { Random } from '../src/core/training/random'
+import { groupNetworks } from '../src/core/training/run-job'
+import type { TeacherName } from '../src/core/training/teacher-names'
+import { accuracy, trainGroup, type LabelledImages } from '../src/core/training/trainer'
+import type { EpochMetrics } from '../src/shared/types'
+import { loadExperimentData } from './data'
+
+/** The reference's input statistics and augmentation (kdcl_ref.py): zero-pad 2, random crop, flip. */
+export const REFERENCE_NORMALISATION: Normalisation = { mean: [0.286], std: [0.353] }
+export const REFERENCE_AUGMENT: AugmentPolicy = {
+  crop: 'zero',
+  pad: 2,
+  flip: true,
+  brightness: 0,
+  contrast: 0,
+}
+
+export class ExperimentError extends Error {
+  override name = 'ExperimentError'
+}
+
+/** What distinguishes one run from another; also its identity in a results file. */
+export interface RunSpec {
+  teacher: TeacherName
+  seed: number
+  epochs: number
+  /** training images per class; all 55k when absent */
+  perClass?: number | undefined
+  /** validation images per class (500 in the reference) */
+  valPerClass: number
+  nets: string[]
+  /** width multiplier per network; absent = the zoo's default (1) */
+  widths?: number[] | undefined
+  tau: number
+  T: number
+  lambda: number
+  validateEvery: number
+}
+
+export interface NetworkResult {
+  arch: string
+  width: number
+  valAcc: number
+  testAcc: number
+}
+
+/** One line of a results file. */
+export interface RunRecord {
+  key: string
+  spec: RunSpec
+  config: TrainingConfig
+  sizes: { train: number; validation: number; test: number }
+  backend: string
+  epochs: EpochMetrics[]
+  final: {
+    networks: NetworkResult[]
+    /** the run's teacher on the validation split (uses the labels, so not a predictor); null for `none` */
+    teacher: EpochMetrics['teacher']
+    /** plain logit average, as in the reference */
+    ensemble: { valAcc: number; testAcc: number }
+  }
+  seconds: { total: number; training: number; test: number }
+  finishedAt: string
+}
+
+/** A stable identity: the same spec always gives the same key, whatever order the fields were given in. */
+export function runKey(spec: RunSpec): string {
+  const widths = spec.nets.map((_, i) => spec.widths?.[i] ?? 1)
+  return [
+    `teacher=${spec.teacher}`,
+    `seed=${spec.seed}`,
+    `epochs=${spec.epochs}`,
+    `perClass=${spec.perClass ?? 'all'}`,
+    `valPerClass=${spec.valPerClass}`,
+    `nets=${spec.nets.map((n, i) => `${n}x${widths[i]}`).join('+')}`,
+    `tau=${spec.tau}`,
+    `T=${spec.T}`,
+    `lambda=${spec.lambda}`,
+    `validateEvery=${spec.validateEvery}`,
+  ].join(' ')
+}
+
+/** The product's settings for a run: the reference recipe (SGD 0.05 Nesterov, wd 5e-4, cosine to 0, batch 128). */
+export function trainingConfigFor(spec: RunSpec): TrainingConfig {
+  if (spec.widths && spec.widths.length !== spec.nets.length) {
+    throw new ExperimentError(`--widths gives ${spec.widths.length} values for ${spec.nets.length} networks`)
+  }
+  return parseTrainingConfig({
+    dataset: 'fashion-mnist',
+    imageSize: 28,
+    channels: 1,
+    networks: spec.nets.map((arch, i) => ({
+      arch,
+      augment: REFERENCE_AUGMENT,
+      ...(spec.widths ? { width: spec.widths[i] } : {}),
+    })),
+    teacher: spec.teacher,
+    teacherOptions: { validationRule: 'softmax', tau: spec.tau },
+    T: spec.T,
+    lambda: spec.lambda,
+    epochs: spec.epochs,
+    batchSize: 128,
+    optimiser: 'sgd',
+    momentum: 0.9,
+    nesterov: true,
+    lr: 0.05,
+    schedule: { kind: 'cosine', endFraction: 0 },
+    weightDecay: 5e-4,
+    seed: spec.seed,
+    validateEvery: spec.validateEvery,
+  })
+}
+
+function meanLogits(logits: Float32Array[]): Float32Array {
+  const out = new Float32Array(logits[0]!.length)
+  for (const z of logits) for (let k = 0; k < z.length; k++) out[k]! += z[k]! / logits.length
+  return out
+}
+
+function normalised(split: LabelledImages): Float32Array {
+  const side = 28
+  return augmentPixels(
+    { pixels: split.pixels, shape: [split.labels.length, side, side, 1] },
+    AUGMENT_PRESETS.none,
+    Random.fromSeed(0),
+    REFERENCE_NORMALISATION,
+  )
+}
+
+export interface RunHooks {
+  dataDir?: string
+  onEpoch?: (metrics: EpochMetrics) => void
+  onProgress?: (p: { epoch: number; step: number; steps: number }) => void
+  /** run the networks in this process instead of one worker each (tests) */
+  inProcess?: boolean
+}
+
+/** Trains one group to its last epoch and measures it once on the test set. */
+export async function runExperiment(spec: RunSpec, hooks: RunHooks = {}): Promise<RunRecord> {
+  const started = performance.now()
+  const config = trainingConfigFor(spec)
+  const { data, test } = await loadExperimentData({
+    valPerClass: spec.valPerClass,
+    perClass: spec.perClass,
+    ...(hooks.dataDir ? { dir: hooks.dataDir } : {}),
+  })
+  const classes = data.classNames.length
+  const backend = await initBackend()
+  const parallel = !hooks.inProcess && availableParallelism() > 1 && backend.name !== 'tensorflow'
+  const group = new NetworkGroup(groupNetworks(config, classes), { parallel, backend: backend.name })
+  try {
+    await group.ready()
+    const epochs: EpochMetrics[] = []
+    const trainStarted = performance.now()
+    const result = await trainGroup({
+      config,
+      data,
+      group,
+      normalisation: REFERENCE_NORMALISATION,
+      ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
+      onEpoch: async (report) => {
+        epochs.push(report.metrics)
+        hooks.onEpoch?.(report.metrics)
+      },
+    })
+    const training = (performance.now() - trainStarted) / 1000
+    const last = result.last
+    if (result.status !== 'completed' || !last)
+      throw new ExperimentError('the run stopped before its last epoch')
+
+    const testStarted = performance.now()
+    const valLogits = await group.predict(normalised(data.validation))
+    const testLogits = await group.predict(normalised(test))
+    const testSeconds = (performance.now() - testStarted) / 1000
+    const networks = config.networks.map((net, i) => ({
+      arch: net.arch,
+      width: net.width ?? 1,
+      valAcc: last.metrics.networks[i]!.valAcc,
+      testAcc: accuracy(testLogits[i]!, test.labels, classes),
+    }))
+    return {
+      key: runKey(spec),
+      spec,
+      config,
+      sizes: {
+        train: data.train.labels.length,
+        validation: data.validation.labels.length,
+        test: test.labels.length,
+      },
+      backend: backend.name,
+      epochs,
+      final: {
+        networks,
+        teacher: last.metrics.teacher,
+        ensemble: {
+          valAcc: accuracy(meanLogits(valLogits), data.validation.labels, classes),
+          testAcc: accuracy(meanLogits(testLogits), test.labels, classes),
+        },
+      },
+      seconds: { total: (performance.now() - started) / 1000, training, test: testSeconds },
+      finishedAt: new Date().toISOString(),
+    }
+  } finally {
+    await group.dispose()
+  }
+}
+
+/** The records of a results file (JSON lines); a missing file is an empty one. */
+export async function readResults(file: string): Promise<RunRecord[]> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw error
+  }
+  return text
+    .split('\n')
+    .map((line, i) => ({ line: line.trim(), n: i + 1 }))
+    .filter(({ line }) => line !== '')
+    .map(({ line, n }) => {
+      try {
+        return JSON.parse(line) as RunRecord
+      } catch {
+        // a run killed mid-write leaves a partial last line: say where, do not guess
+        throw new ExperimentError(`${file} line ${n} is not a JSON record; remove it and rerun the grid`)
+      }
+    })
+}
+
+/** Appends one record as one line: a run is either in the file completely or not at all (for `grid`). */
+export async function appendResult(file: string, record: RunRecord): Promise<void> {
+  await appendFile(file, JSON.stringify(record) + '\n')
+}
+
+export interface GridOptions {
+  out: string
+  /** one spec per run, in the order to run them */
+  specs: RunSpec[]
+  /** does the work; `runExperiment` by default (tests substitute a fast stand-in) */
+  run?: (spec: RunSpec) => Promise<RunRecord>
+  log?: (line: string) => void
+}
+
+/** Runs every spec whose key is not yet in `out`; returns the keys it ran and the keys it skipped. */
+export async function runGrid(options: GridOptions): Promise<{ ran: string[]; skipped: string[] }> {
+  const run = options.run ?? ((spec: RunSpec) => runExperiment(spec))
+  const done = new Set((await readResults(options.out)).map((r) => r.key))
+  const ran: string[] = []
+  const skipped: string[] = []
+  for (const [i, spec] of options.specs.entries()) {
+    const key = runKey(spec)
+    if (done.has(key)) {
+      skipped.push(key)
+      options.log?.(`[${i + 1}/${options.specs.length}] skip (already in ${options.out}): ${key}`)
+      continue
+    }
+    options.log?.(`[${i + 1}/${options.specs.length}] run: ${key}`)
+    const record = await run(spec)
+    await appendResult(options.out, record)
+    done.add(key)
+    ran.push(key)
+  }
+  return { ran, skipped }
+}
+
+/** The specs of a grid: every teacher × seed, seed-major so that a partial grid already holds whole pairs. */
+export function gridSpecs(
+  base: Omit<RunSpec, 'teacher' | 'seed'>,
+  teachers: TeacherName[],
+  seeds: number[],
+): RunSpec[] {
+  return seeds.flatMap((seed) => teachers.map((teacher) => ({ ...base, teacher, seed })))
+}

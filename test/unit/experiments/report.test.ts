@@ -1,0 +1,151 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import {
+  agreementSection,
+  mean,
+  renderReport,
+  sampleStd,
+  summarise,
+  validationChart,
+  writeReport,
+} from '../../../experiments/report'
+import { runKey, trainingConfigFor, type RunRecord, type RunSpec } from '../../../experiments/runs'
+import type { TeacherName } from '../../../src/core/training/teacher-names'
+
+const base: Omit<RunSpec, 'teacher' | 'seed'> = {
+  epochs: 6,
+  valPerClass: 500,
+  nets: ['cnn', 'resnet-8'],
+  tau: 0.05,
+  T: 2,
+  lambda: 1,
+  validateEvery: 1,
+}
+
+/** A hand-made run: test and validation accuracies (fractions) of cnn, resnet-8 and the ensemble. */
+function record(teacher: TeacherName, seed: number, test: number[], val = test): RunRecord {
+  const spec: RunSpec = { ...base, teacher, seed }
+  return {
+    key: runKey(spec),
+    spec,
+    config: trainingConfigFor(spec),
+    sizes: { train: 55_000, validation: 5000, test: 10_000 },
+    backend: 'wasm',
+    epochs: [0.8, 0.85].map((v, e) => ({
+      epoch: e + 1,
+      networks: [0, 1].map((i) => ({
+        index: i,
+        arch: spec.nets[i]!,
+        trainLoss: 0.5,
+        trainCe: 0.5,
+        trainKd: 0,
+        trainAcc: 0.8,
+        valLoss: 0.4,
+        valAcc: v + 0.01 * i,
+      })),
+      teacher: null,
+      ensemble: { valAcc: v, weights: [0.5, 0.5] },
+      lr: 0.01,
+      seconds: 30,
+      validated: true,
+    })),
+    final: {
+      networks: spec.nets.map((arch, i) => ({ arch, width: 1, valAcc: val[i]!, testAcc: test[i]! })),
+      teacher: null,
+      ensemble: { valAcc: val[2]!, testAcc: test[2]! },
+    },
+    seconds: { total: 200, training: 180, test: 5 },
+    finishedAt: '2026-11-27T05:00:00.000Z',
+  }
+}
+
+const records = [
+  record('none', 0, [0.885, 0.9, 0.9]),
+  record('none', 1, [0.88, 0.905, 0.9]),
+  record('min-logit', 0, [0.89, 0.9, 0.899]),
+  record('min-logit', 1, [0.887, 0.904, 0.899]),
+  // seed 2 has no `none` run: it counts for the accuracy but never for a gain
+  record('min-logit', 2, [0.5, 0.5, 0.5]),
+]
+
+describe('statistics', () => {
+  it('mean and sample std (n − 1)', () => {
+    expect(mean([1, 2, 3, 4])).toBe(2.5)
+    expect(sampleStd([1, 2, 3, 4])).toBeCloseTo(Math.sqrt(5 / 3), 12)
+    expect(sampleStd([7])).toBeNaN()
+    expect(() => mean([])).toThrow(/no values/)
+  })
+
+  it('pairs gains by seed and ignores seeds without a baseline', () => {
+    const [none, minLogit] = summarise(records)
+    expect(none!.teacher).toBe('none')
+    expect(none!.gain).toBeNull()
+    expect(none!.test[0]!.mean).toBeCloseTo(88.25, 10)
+    expect(none!.test[0]!.std).toBeCloseTo(Math.sqrt(0.125), 10)
+    expect(minLogit!.seeds).toEqual([0, 1, 2])
+    // cnn: +0.5 and +0.7 pp; resnet-8: 0 and −0.1; ensemble: −0.1 and −0.1
+    const [cnn, resnet, ensemble] = minLogit!.gain!
+    expect(cnn!.mean).toBeCloseTo(0.6, 10)
+    expect(cnn!.std).toBeCloseTo(Math.sqrt(0.02), 10)
+    expect(cnn!.wins).toBe(2)
+    expect(cnn!.pairs).toBe(2)
+    expect(resnet!.mean).toBeCloseTo(-0.05, 10)
+    expect(resnet!.wins).toBe(0)
+    expect(ensemble!.std).toBeCloseTo(0, 10)
+  })
+})
+
+describe('report', () => {
+  it('renders the tables with ± std, signed gains and per-seed numbers', () => {
+    const md = renderReport(records.slice(0, 4), false)
+    expect(md).toContain('| none | 88.25 ± 0.35 | — | 90.25 ± 0.35 | — | 90.00 ± 0.00 | — |')
+    expect(md).toContain('| min-logit | 88.85 ± 0.21 | +0.60 ± 0.14 | 90.20 ± 0.28 | −0.05 ± 0.07 |')
+    expect(md).toContain('| min-logit | 2/2 | 0/2 | 0/2 |')
+    expect(md).toContain('| none | 88.50 / 90.00 / 90.00 | 88.00 / 90.50 / 90.00 |')
+  })
+
+  it('checks agreement with the reference: accuracies within 1 pp, gains of the same sign', () => {
+    const md = agreementSection(records.slice(0, 4))!
+    // reference none: 88.51 / 90.33 / 90.19; min-logit gains +0.52 / −0.01 / −0.09
+    expect(md).toContain('| none | cnn | 88.51 | 88.25 | — | — | yes (within 1 pp) |')
+    expect(md).toContain('| min-logit | cnn | 89.03 | 88.85 | +0.52 | +0.60 | yes (same sign) |')
+    expect(md).toContain('| min-logit | resnet-8 | 90.32 | 90.20 | −0.01 | −0.05 | yes (same sign) |')
+    const far = [record('none', 0, [0.86, 0.9, 0.9]), record('mean', 0, [0.87, 0.9, 0.9])]
+    const disagreement = agreementSection(far)!
+    expect(disagreement).toContain('| none | cnn | 88.51 | 86.00 | — | — | **no** (−2.51 pp) |')
+    expect(disagreement).toContain('| mean | cnn | 88.57 | 87.00 | +0.06 | +1.00 | yes (same sign) |')
+    expect(disagreement).toContain(
+      '| mean | resnet-8 | 89.85 | 90.00 | −0.48 | +0.00 | **no** (sign differs) |',
+    )
+    const otherGroup = records.map((r) => ({ ...r, spec: { ...r.spec, nets: ['resnet-20', 'cnn'] } }))
+    expect(agreementSection(otherGroup)).toBeNull()
+  })
+
+  it('draws one polyline per teacher in the chart', () => {
+    const svg = validationChart(records, 0, 'cnn')
+    expect(svg.match(/<polyline/g)).toHaveLength(2)
+    expect(svg).toContain('>min-logit</text>')
+  })
+})
+
+describe('writeReport', () => {
+  let dir: string
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cohort-report-'))
+  })
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('reads a JSONL file and writes the Markdown and one SVG per network', async () => {
+    const results = join(dir, 'results.jsonl')
+    await writeFile(results, records.map((r) => JSON.stringify(r)).join('\n') + '\n')
+    const { charts } = await writeReport({ results, markdown: join(dir, 'report.md'), against: true })
+    expect(charts).toEqual([join(dir, 'report-1-cnn.svg'), join(dir, 'report-1-resnet-8.svg')])
+    const md = await readFile(join(dir, 'report.md'), 'utf8')
+    expect(md).toContain('### Agreement with the PyTorch reference (full data (55k), 6 epochs, 3 seeds)')
+    expect(md).toContain('![cnn](report-1-cnn.svg)')
+  })
+})

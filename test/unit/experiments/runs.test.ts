@@ -1,0 +1,121 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import {
+  ExperimentError,
+  gridSpecs,
+  readResults,
+  runGrid,
+  runKey,
+  trainingConfigFor,
+  type RunRecord,
+  type RunSpec,
+} from '../../../experiments/runs'
+
+const base: Omit<RunSpec, 'teacher' | 'seed'> = {
+  epochs: 2,
+  perClass: 100,
+  valPerClass: 500,
+  nets: ['cnn', 'resnet-8'],
+  tau: 0.05,
+  T: 2,
+  lambda: 1,
+  validateEvery: 1,
+}
+
+describe('trainingConfigFor', () => {
+  it('is the reference recipe', () => {
+    const config = trainingConfigFor({ ...base, teacher: 'validation', seed: 3 })
+    expect(config).toMatchObject({
+      imageSize: 28,
+      channels: 1,
+      batchSize: 128,
+      optimiser: 'sgd',
+      lr: 0.05,
+      momentum: 0.9,
+      nesterov: true,
+      weightDecay: 5e-4,
+      schedule: { kind: 'cosine', endFraction: 0 },
+      T: 2,
+      lambda: 1,
+      seed: 3,
+      teacherOptions: { validationRule: 'softmax', tau: 0.05 },
+    })
+    expect(config.networks[0]!.augment).toEqual({
+      crop: 'zero',
+      pad: 2,
+      flip: true,
+      brightness: 0,
+      contrast: 0,
+    })
+  })
+
+  it('refuses widths that do not match the networks', () => {
+    expect(() => trainingConfigFor({ ...base, teacher: 'none', seed: 0, widths: [1] })).toThrow(
+      new ExperimentError('--widths gives 1 values for 2 networks'),
+    )
+  })
+})
+
+describe('runKey', () => {
+  it('treats a missing width as 1 and distinguishes every setting', () => {
+    const spec: RunSpec = { ...base, teacher: 'none', seed: 0 }
+    expect(runKey({ ...spec, widths: [1, 1] })).toBe(runKey(spec))
+    expect(runKey({ ...spec, widths: [1, 0.5] })).not.toBe(runKey(spec))
+    expect(runKey({ ...spec, perClass: undefined })).not.toBe(runKey(spec))
+    expect(runKey({ ...spec, seed: 1 })).not.toBe(runKey(spec))
+  })
+})
+
+describe('runGrid', () => {
+  let dir: string
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cohort-grid-'))
+  })
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  /** Stands in for training: the grid's job is bookkeeping, the trainer is tested on its own. */
+  const fakeRun = (calls: string[]) => async (spec: RunSpec) => {
+    calls.push(runKey(spec))
+    return { key: runKey(spec), spec } as RunRecord
+  }
+
+  it('runs seed-major and skips the runs already in the file, across invocations', async () => {
+    const out = join(dir, 'results.jsonl')
+    const specs = gridSpecs(base, ['none', 'min-logit'], [0, 1])
+    expect(specs.map((s) => `${s.seed}:${s.teacher}`)).toEqual([
+      '0:none',
+      '0:min-logit',
+      '1:none',
+      '1:min-logit',
+    ])
+
+    const first: string[] = []
+    await runGrid({ out, specs: specs.slice(0, 3), run: fakeRun(first) })
+    expect(first).toHaveLength(3)
+
+    const second: string[] = []
+    const result = await runGrid({ out, specs, run: fakeRun(second) })
+    expect(second).toEqual([runKey(specs[3]!)])
+    expect(result.skipped).toEqual(specs.slice(0, 3).map(runKey))
+    expect((await readResults(out)).map((r) => r.key)).toEqual(specs.map(runKey))
+
+    // a different setting is not "already done"
+    const third: string[] = []
+    await runGrid({ out, specs: gridSpecs({ ...base, epochs: 3 }, ['none'], [0]), run: fakeRun(third) })
+    expect(third).toHaveLength(1)
+  })
+
+  it('names the line of a damaged results file', async () => {
+    const out = join(dir, 'broken.jsonl')
+    await writeFile(out, '{"key":"a"}\n{"key":\n')
+    await expect(readResults(out)).rejects.toThrow(
+      `${out} line 2 is not a JSON record; remove it and rerun the grid`,
+    )
+    expect(await readResults(join(dir, 'missing.jsonl'))).toEqual([])
+    expect(await readFile(out, 'utf8')).toContain('"a"')
+  })
+})
