@@ -240,7 +240,7 @@ export function agreementSection(records: readonly RunRecord[]): string | null {
     '',
     "Independent (`none`) accuracies should be within ~1 pp of the reference; each teacher's mean gain should " +
       "have the reference's sign. Our split is stratified like the reference's but drawn with Cohort's PRNG, " +
-      'and the trainer drops the last partial batch (the reference keeps it).',
+      'and the trainer splits each epoch into near-equal batches (the reference ends on a small remainder batch).',
     '',
     table(['teacher', 'network', 'reference %', 'ours %', 'reference gain', 'our gain', 'agrees'], rows),
     '',

@@ -122,11 +122,17 @@ export function initialTrainerState(config: TrainingConfig): TrainerState {
 }
 
 /**
- * Batches per epoch: full batches only (a last batch of one or two images makes BatchNorm statistics
- * noisy), one batch of everything when the split is smaller than a batch.
+ * Batches per epoch: every training image is used every epoch (a person's small dataset cannot spare any),
+ * in ceil(images / batchSize) batches of near-equal size, so there is never a last batch of one or two
+ * images to make BatchNorm statistics noisy.
  */
 export function stepsPerEpoch(images: number, batchSize: number): number {
-  return Math.max(1, Math.floor(images / batchSize))
+  return Math.max(1, Math.ceil(images / batchSize))
+}
+
+/** The permutation positions batch `step` of `steps` takes: [start, end), sizes differing by at most one. */
+export function batchBounds(images: number, steps: number, step: number): [number, number] {
+  return [Math.floor((step * images) / steps), Math.floor(((step + 1) * images) / steps)]
 }
 
 function checkData(data: TrainingData, config: TrainingConfig): void {
@@ -318,7 +324,7 @@ export async function trainGroup(options: TrainOptions): Promise<TrainResult> {
     let lr = 0
     for (let s = 0; s < steps; s++) {
       if (options.shouldStop?.()) return { status: 'cancelled', epochs: epoch - 1, last }
-      const indices = permutation.slice(s * batchSize, (s + 1) * batchSize)
+      const indices = permutation.slice(...batchBounds(trainCount, steps, s))
       const batch = gather(data.train, indices, frame)
       const networkViews = policies.map((policy, i) =>
         augmentPixels(

@@ -7,6 +7,8 @@ import { readCheckpoint, writeCheckpoint } from '../../../../src/core/training/c
 import { parseTrainingConfig, type TrainingConfigInput } from '../../../../src/core/training/config'
 import { groupNetworks } from '../../../../src/core/training/run-job'
 import {
+  batchBounds,
+  stepsPerEpoch,
   trainGroup,
   TrainingDivergedError,
   type EpochReport,
@@ -110,6 +112,29 @@ beforeAll(async () => {
 
 afterEach(async () => {
   await Promise.all(groups.splice(0).map((g) => g.dispose()))
+})
+
+describe('batches of an epoch', () => {
+  it('uses every image once per epoch in near-equal batches, never a tiny last one', () => {
+    for (const [images, batch] of [
+      [100, 64],
+      [55_000, 128],
+      [7, 8],
+      [129, 128],
+      [1000, 128],
+    ] as const) {
+      const steps = stepsPerEpoch(images, batch)
+      const sizes = Array.from({ length: steps }, (_, s) => batchBounds(images, steps, s)).map(
+        ([a, b]) => b - a,
+      )
+      expect(sizes.reduce((x, y) => x + y, 0)).toBe(images)
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(batch)
+      expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1)
+      expect(batchBounds(images, steps, 0)[0]).toBe(0)
+      expect(batchBounds(images, steps, steps - 1)[1]).toBe(images)
+    }
+    expect(stepsPerEpoch(100, 64)).toBe(2) // 50 + 50, not one batch of 64 and 36 images left out
+  })
 })
 
 describe('trainGroup', () => {
