@@ -47,7 +47,8 @@ export function trainerEntry(): string {
 /** Starts the trainer with `child_process.fork`; from source through tsx. */
 export function forkTrainer(entry = trainerEntry()): TrainerChild {
   const child = fork(entry, [], {
-    execArgv: entry.endsWith('.ts') ? ['--import', 'tsx'] : [],
+    // tsx by absolute URL: a bare `--import tsx` resolves from the working folder, which may be anywhere
+    execArgv: entry.endsWith('.ts') ? ['--import', import.meta.resolve('tsx')] : [],
     // stdout is tfjs chatter; stderr is kept to explain a crash
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   })

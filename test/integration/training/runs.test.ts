@@ -195,20 +195,25 @@ describe('training runs in the trainer process', () => {
 
   it('cohort train --json prints one line per epoch and the documented final line', () => {
     service.close() // the CLI opens the library itself
-    const r = runCli(home.path, [
-      'train',
-      '--dataset',
-      'squares',
-      '--nets',
-      'cnn,resnet-8',
-      '--epochs',
-      '1',
-      '--image-size',
-      '16',
-      '--batch-size',
-      '8',
-      '--json',
-    ])
+    // run from another folder: the trainer process must not depend on the working folder
+    const r = runCli(
+      home.path,
+      [
+        'train',
+        '--dataset',
+        'squares',
+        '--nets',
+        'cnn,resnet-8',
+        '--epochs',
+        '1',
+        '--image-size',
+        '16',
+        '--batch-size',
+        '8',
+        '--json',
+      ],
+      home.path,
+    )
     expect(r.code, r.stderr).toBe(0)
     const lines = r.stdout
       .trim()
