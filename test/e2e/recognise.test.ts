@@ -151,3 +151,46 @@ describe('the camera in a browser', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'recognise-camera.png') })
   })
 })
+
+// The same fake camera feeds the Dataset view's capture panel: each frame joins the dataset with its label.
+describe('capturing pictures into a dataset', () => {
+  const dir = tempDir()
+  let lib: RecogniseLibrary
+  let server: RunningServer
+  let browser: Browser
+
+  beforeAll(async () => {
+    lib = await recogniseLibrary(dir.path)
+    server = await startServer({ service: lib.service, rendererDir: RENDERER_DIR })
+    browser = await launchChromium(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'])
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await server?.close()
+    lib?.service.close()
+    dir.cleanup()
+  })
+
+  it('adds a captured frame to the open dataset with the chosen label', async () => {
+    const [dataset] = await lib.service['datasets.list']()
+    if (!dataset!.labels.some((l) => l.name === 'green'))
+      await lib.service['labels.create'](dataset!.id, 'green')
+    const greens = async () =>
+      (await lib.service['datasets.list']())[0]!.labels.find((l) => l.name === 'green')!.count
+    const before = await greens()
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+    await page.goto(server.url)
+    await page.getByRole('button', { name: dataset!.name }).click()
+    await page.locator('[data-test=camera-details] summary').click()
+    await page.selectOption('[data-test=capture-label]', 'green')
+    await page.click('[data-test=camera-details] [data-test=camera-open]')
+    await page.click('[data-test=camera-details] [data-test=camera-capture]')
+    await expect
+      .poll(
+        async () => (await lib.service['datasets.list']())[0]!.labels.find((l) => l.name === 'green')!.count,
+      )
+      .toBe(before + 1)
+    await page.getByText('Added a picture as “green”').waitFor()
+    await page.screenshot({ path: join(SCREENSHOTS, 'dataset-camera.png') })
+  })
+})

@@ -12,6 +12,7 @@ import type {
   RecognizeRequest,
 } from '../../../shared/types'
 import { call, filePath } from '../api'
+import { base64Of } from '../logic/base64'
 import { useNoticesStore } from './notices'
 
 /** Labels shown as bars per picture; the keys 1–9 still reach every label of the model. */
@@ -53,16 +54,6 @@ export interface RecogniseItem {
 /** A probability as people read it, the same everywhere in the view. */
 export function percent(p: number): string {
   return `${(p * 100).toFixed(1)}%`
-}
-
-/** base64 of a file's bytes, built in chunks (String.fromCharCode cannot take millions of arguments). */
-export async function base64Of(file: Blob): Promise<string> {
-  const bytes = new Uint8Array(await file.arrayBuffer())
-  let text = ''
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    text += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
-  }
-  return btoa(text)
 }
 
 /** Groups uploads into calls under the body budget and the per-call count. */
