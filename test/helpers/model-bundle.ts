@@ -9,7 +9,8 @@ import * as tf from '@tensorflow/tfjs'
 import sharp from 'sharp'
 import { createNetwork, describeNetwork } from '../../src/core/engine/zoo'
 import { writeModelBundle, type ModelMetadata } from '../../src/core/engine/model-metadata'
-import { channelStats, normaliseBatch } from '../../src/core/training/augment'
+import { normaliseBatch } from '../../src/core/training/augment'
+import { datasetStatistics } from '../../src/core/dataset/tensor-cache'
 import { Random } from '../../src/core/training/random'
 import type { NetworkArch } from '../../src/shared/types'
 
@@ -83,7 +84,7 @@ export async function makeTestBundle(
     labels.push(label)
   }
   const shape: [number, number, number, number] = [n, imageSize, imageSize, 3]
-  const normalisation = channelStats({ pixels, shape })
+  const normalisation = datasetStatistics(pixels, 3)
   const x = normaliseBatch({ pixels, shape }, normalisation)
   const y = tf.oneHot(tf.tensor1d(labels, 'int32'), classes)
   const models: tf.LayersModel[] = []

@@ -185,22 +185,3 @@ export function normaliseBatch(batch: ImageBatch, norm: Normalisation): tf.Tenso
   // the `none` policy draws nothing, so any stream will do
   return tf.tensor4d(augmentPixels(batch, AUGMENT_PRESETS.none, Random.fromSeed(0), norm), batch.shape)
 }
-
-/** Per-channel mean and std of a uint8 batch in [0, 1] units (e.g. of the training split). */
-export function channelStats(batch: ImageBatch): Normalisation {
-  const [B, H, W, C] = batch.shape
-  const count = B * H * W
-  const sum = new Float64Array(C)
-  const squares = new Float64Array(C)
-  const px = batch.pixels
-  for (let i = 0; i < px.length; i++) {
-    const v = px[i]! / 255
-    const c = i % C
-    sum[c]! += v
-    squares[c]! += v * v
-  }
-  const mean = Array.from(sum, (s) => s / count)
-  // a constant channel would divide by zero; 1 leaves it merely centred
-  const std = Array.from(squares, (q, c) => Math.sqrt(Math.max(0, q / count - mean[c]! ** 2)) || 1)
-  return { mean, std }
-}

@@ -6,7 +6,6 @@ import {
   augmentBatch,
   augmentPixels,
   type AugmentPolicy,
-  channelStats,
   defaultPad,
   type ImageBatch,
   normaliseBatch,
@@ -180,14 +179,8 @@ describe('augmentBatch and normaliseBatch', () => {
   })
 })
 
-describe('defaultPad and channelStats', () => {
+describe('defaultPad', () => {
   it('pads 4 px at 32 px, in proportion elsewhere', () => {
     expect([8, 28, 32, 64, 256].map(defaultPad)).toEqual([1, 4, 4, 8, 32])
-  })
-
-  it('computes per-channel mean and std in [0,1] units', () => {
-    const stats = channelStats({ pixels: Uint8Array.from([0, 255, 255, 255]), shape: [1, 1, 2, 2] })
-    expect(stats.mean).toEqual([0.5, 1])
-    expect(stats.std).toEqual([0.5, 1]) // constant channel → 1
   })
 })
