@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { tempDir } from '../helpers/temp'
-import { launchChromium, RENDERER_DIR, SCREENSHOTS } from '../helpers/browser'
+import { SCREENSHOTS } from '../helpers/browser'
+import { openWebApp, type WebApp } from '../helpers/web-app'
 import { makeDatasetFolder } from '../unit/renderer/dataset-fixture'
 import { createCohortService, type CohortService } from '../../src/core/service'
 import { openDatabase } from '../../src/core/store/db'
-import { startServer, type RunningServer } from '../../src/server'
+import type { RunningServer } from '../../src/server'
 
 const BIG = 50_000
 
@@ -14,10 +15,9 @@ const BIG = 50_000
 describe('the dataset view in a browser', () => {
   const dir = tempDir()
   let service: CohortService
+  let app: WebApp
   let server: RunningServer
-  let browser: Browser
   let page: Page
-  const problems: string[] = []
 
   beforeAll(async () => {
     const folder = join(dir.path, 'fruit')
@@ -25,15 +25,11 @@ describe('the dataset view in a browser', () => {
     service = await createCohortService({ home: join(dir.path, 'home') })
     const report = await service['imports.folder']({ folder, dataset: 'fruit' })
     expect(report.imported).toBe(40)
-    server = await startServer({ service, rendererDir: RENDERER_DIR })
-    browser = await launchChromium()
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()))
-    page.on('pageerror', (e) => problems.push(e.message))
+    app = await openWebApp(service, { viewport: { width: 1280, height: 800 } })
+    ;({ server, page } = app)
   })
   afterAll(async () => {
-    await browser?.close()
-    await server?.close()
+    await app?.close()
     service?.close()
     dir.cleanup()
   })
@@ -176,6 +172,6 @@ describe('the dataset view in a browser', () => {
   })
 
   it('raised no console or page errors (CSP violations included)', () => {
-    expect(problems).toEqual([])
+    expect(app.problems).toEqual([])
   })
 })

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { tempDir } from '../helpers/temp'
-import { launchChromium, RENDERER_DIR, SCREENSHOTS } from '../helpers/browser'
+import { SCREENSHOTS } from '../helpers/browser'
+import { openWebApp, type WebApp } from '../helpers/web-app'
 import { makeDatasetFolder } from '../unit/renderer/dataset-fixture'
 import { createCohortService, type CohortService } from '../../src/core/service'
-import { startServer, type RunningServer } from '../../src/server'
+import type { RunningServer } from '../../src/server'
 
 /** 3 labels of 6 images each plus 4 loose (unlabelled) files, 16 px: small enough to train in seconds */
 const PER_LABEL = { red: 6, green: 6, blue: 6 }
@@ -17,26 +18,19 @@ const TOTAL = 18 + LOOSE
 describe('the whole flow in a browser: import, label, split, train, results, recognise, export', () => {
   const dir = tempDir('cohort-e2e-flow-')
   let service: CohortService
+  let app: WebApp
   let server: RunningServer
-  let browser: Browser
   let page: Page
   let datasetId: number
-  const problems: string[] = []
 
   beforeAll(async () => {
     await makeDatasetFolder(join(dir.path, 'squares'), PER_LABEL, LOOSE, 16)
     service = await createCohortService({ home: join(dir.path, 'home') })
-    server = await startServer({ service, rendererDir: RENDERER_DIR })
-    browser = await launchChromium()
-    page = await browser.newPage({ viewport: { width: 1280, height: 860 } })
-    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()))
-    page.on('pageerror', (e) => problems.push(e.message))
+    app = await openWebApp(service, { viewport: { width: 1280, height: 860 } })
+    ;({ server, page } = app)
   })
   afterAll(async () => {
-    await browser?.close()
-    await server?.close()
-    // every trainer process has exited before the library closes
-    for (const run of (await service?.['runs.list']()) ?? []) await service['runs.wait'](run.id)
+    await app?.close()
     service?.close()
     dir.cleanup()
   })
@@ -195,6 +189,6 @@ describe('the whole flow in a browser: import, label, split, train, results, rec
     await expect.poll(() => existsSync(join(out, 'metadata.json'))).toBe(true)
     await expect.poll(() => page.locator('[data-test=toast]').innerText()).toMatch(/^Exported \d+ files to /)
     await shot('10-exported')
-    expect(problems).toEqual([])
+    expect(app.problems).toEqual([])
   })
 })

@@ -1,33 +1,29 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { tempDir } from '../helpers/temp'
 import { makeLabelledFolder } from '../helpers/labelled-folder'
-import { launchChromium, RENDERER_DIR, SCREENSHOTS } from '../helpers/browser'
+import { SCREENSHOTS } from '../helpers/browser'
+import { openWebApp, type WebApp } from '../helpers/web-app'
 import { createCohortService, type CohortService } from '../../src/core/service'
-import { startServer, type RunningServer } from '../../src/server'
+import type { RunningServer } from '../../src/server'
 
 // The built renderer in a real Chromium, against web mode on a real library.
 describe('the library view in a browser', () => {
   const dir = tempDir()
   let service: CohortService
+  let app: WebApp
   let server: RunningServer
-  let browser: Browser
   let page: Page
-  const problems: string[] = []
 
   beforeAll(async () => {
     await makeLabelledFolder(join(dir.path, 'flowers'), { daisy: 6, tulip: 5 }, 40)
     service = await createCohortService({ home: join(dir.path, 'home') })
-    server = await startServer({ service, rendererDir: RENDERER_DIR })
-    browser = await launchChromium()
-    page = await browser.newPage()
-    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()))
-    page.on('pageerror', (e) => problems.push(e.message))
+    app = await openWebApp(service)
+    ;({ server, page } = app)
   })
   afterAll(async () => {
-    await browser?.close()
-    await server?.close()
+    await app?.close()
     service?.close()
     dir.cleanup()
   })
@@ -74,6 +70,6 @@ describe('the library view in a browser', () => {
   })
 
   it('raised no console or page errors (CSP violations included)', () => {
-    expect(problems).toEqual([])
+    expect(app.problems).toEqual([])
   })
 })

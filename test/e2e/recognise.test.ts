@@ -1,33 +1,29 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { parse } from 'csv-parse/sync'
 import { tempDir } from '../helpers/temp'
-import { launchChromium, RENDERER_DIR, SCREENSHOTS } from '../helpers/browser'
+import { SCREENSHOTS } from '../helpers/browser'
+import { openWebApp, type WebApp } from '../helpers/web-app'
 import { recogniseLibrary, type RecogniseLibrary } from '../unit/renderer/recognise-fixture'
-import { startServer, type RunningServer } from '../../src/server'
+import type { RunningServer } from '../../src/server'
 
 // The Recognise view of the built renderer in a real Chromium, against web mode with a real model.
 describe('the recognise view in a browser', () => {
   const dir = tempDir()
   let lib: RecogniseLibrary
+  let app: WebApp
   let server: RunningServer
-  let browser: Browser
   let page: Page
-  const problems: string[] = []
 
   beforeAll(async () => {
     lib = await recogniseLibrary(dir.path)
-    server = await startServer({ service: lib.service, rendererDir: RENDERER_DIR })
-    browser = await launchChromium()
-    page = await browser.newPage({ viewport: { width: 1100, height: 900 } })
-    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()))
-    page.on('pageerror', (e) => problems.push(e.message))
+    app = await openWebApp(lib.service, { viewport: { width: 1100, height: 900 } })
+    ;({ server, page } = app)
   })
   afterAll(async () => {
-    await browser?.close()
-    await server?.close()
+    await app?.close()
     lib?.service.close()
     dir.cleanup()
   })
@@ -112,32 +108,34 @@ describe('the recognise view in a browser', () => {
     expect(rows.map((r) => r.path).sort()).toEqual(Object.values(lib.files).sort())
     for (const r of rows) expect(r.path).toContain(r.label!)
     await shot('recognise-batch')
-    expect(problems).toEqual([])
+    expect(app.problems).toEqual([])
   })
 })
 
-// Chromium's fake camera (a moving test pattern) stands for a webcam: open it, capture a frame, recognise it.
+// Chromium's fake camera (a moving test pattern) stands for a webcam. The camera must be chosen when the
+// browser starts, so these tests get their own browser: capture a frame to recognise it, and into a dataset.
 describe('the camera in a browser', () => {
   const dir = tempDir()
   let lib: RecogniseLibrary
+  let app: WebApp
   let server: RunningServer
-  let browser: Browser
+  let page: Page
 
   beforeAll(async () => {
     lib = await recogniseLibrary(dir.path)
-    server = await startServer({ service: lib.service, rendererDir: RENDERER_DIR })
-    // the fake camera must be chosen when the browser starts, so this one gets its own browser
-    browser = await launchChromium(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'])
+    app = await openWebApp(lib.service, {
+      viewport: { width: 1280, height: 800 },
+      chromiumArgs: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
+    })
+    ;({ server, page } = app)
   })
   afterAll(async () => {
-    await browser?.close()
-    await server?.close()
+    await app?.close()
     lib?.service.close()
     dir.cleanup()
   })
 
   it('captures a frame as a PNG and recognises it', async () => {
-    const page = await browser.newPage({ viewport: { width: 1100, height: 700 } })
     await page.goto(server.url)
     await page.click('[data-test=nav-recognise]')
     await page.click('[data-test=camera-open]')
@@ -150,27 +148,8 @@ describe('the camera in a browser', () => {
     expect(await card.locator('[data-test=bar]').first().innerText()).toMatch(/green/)
     await page.screenshot({ path: join(SCREENSHOTS, 'recognise-camera.png') })
   })
-})
 
-// The same fake camera feeds the Dataset view's capture panel: each frame joins the dataset with its label.
-describe('capturing pictures into a dataset', () => {
-  const dir = tempDir()
-  let lib: RecogniseLibrary
-  let server: RunningServer
-  let browser: Browser
-
-  beforeAll(async () => {
-    lib = await recogniseLibrary(dir.path)
-    server = await startServer({ service: lib.service, rendererDir: RENDERER_DIR })
-    browser = await launchChromium(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'])
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await server?.close()
-    lib?.service.close()
-    dir.cleanup()
-  })
-
+  // the same camera feeds the Dataset view's capture panel: each frame joins the dataset with its label
   it('adds a captured frame to the open dataset with the chosen label', async () => {
     const [dataset] = await lib.service['datasets.list']()
     if (!dataset!.labels.some((l) => l.name === 'green'))
@@ -178,7 +157,6 @@ describe('capturing pictures into a dataset', () => {
     const greens = async () =>
       (await lib.service['datasets.list']())[0]!.labels.find((l) => l.name === 'green')!.count
     const before = await greens()
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
     await page.goto(server.url)
     await page.getByRole('button', { name: dataset!.name }).click()
     await page.locator('[data-test=camera-details] summary').click()

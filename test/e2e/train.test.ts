@@ -1,36 +1,30 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { tempDir } from '../helpers/temp'
 import { makeLabelledFolder } from '../helpers/labelled-folder'
-import { launchChromium, RENDERER_DIR, SCREENSHOTS } from '../helpers/browser'
+import { SCREENSHOTS } from '../helpers/browser'
+import { openWebApp, type WebApp } from '../helpers/web-app'
 import { createCohortService, type CohortService } from '../../src/core/service'
-import { startServer, type RunningServer } from '../../src/server'
+import type { RunningServer } from '../../src/server'
 
 // The whole flow in Chromium against web mode: import, split, train two networks, read the results.
 describe('training in a browser', () => {
   const dir = tempDir('cohort-e2e-train-')
   let service: CohortService
+  let app: WebApp
   let server: RunningServer
-  let browser: Browser
   let page: Page
-  const problems: string[] = []
 
   beforeAll(async () => {
     await makeLabelledFolder(join(dir.path, 'squares'), { red: 14, green: 14, blue: 14 }, 24)
     service = await createCohortService({ home: join(dir.path, 'home') })
-    server = await startServer({ service, rendererDir: RENDERER_DIR })
-    browser = await launchChromium()
-    page = await browser.newPage({ viewport: { width: 1280, height: 860 } })
-    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()))
-    page.on('pageerror', (e) => problems.push(e.message))
+    app = await openWebApp(service, { viewport: { width: 1280, height: 860 } })
+    ;({ server, page } = app)
   })
   afterAll(async () => {
-    await browser?.close()
-    await server?.close()
-    // every trainer process has exited before the library closes
-    for (const run of (await service?.['runs.list']()) ?? []) await service['runs.wait'](run.id)
+    await app?.close()
     service?.close()
     dir.cleanup()
   })
@@ -111,6 +105,6 @@ describe('training in a browser', () => {
     expect(await page.locator('[data-test=exported]').innerText()).toContain('Exported 2 networks')
     expect(existsSync(join(out, 'metadata.json'))).toBe(true)
     await shot('results-exported')
-    expect(problems).toEqual([])
+    expect(app.problems).toEqual([])
   })
 })
