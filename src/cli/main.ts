@@ -5,6 +5,7 @@ import { registerImportCommand } from './commands/import'
 import { registerLabelCommands } from './commands/labels'
 import { registerExportCommands } from './commands/export'
 import { registerBenchCommand } from './commands/bench'
+import { registerExperimentCommand } from './commands/experiment'
 import { registerInfoCommand } from './commands/info'
 import { registerServeCommand } from './commands/serve'
 import { registerTrainCommands } from './commands/train'
@@ -37,6 +38,7 @@ registerServeCommand(program, globals)
 registerTrainCommands(program, globals)
 registerRecognizeCommands(program, globals)
 registerBenchCommand(program)
+registerExperimentCommand(program)
 
 try {
   await program.parseAsync(process.argv)

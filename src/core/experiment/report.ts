@@ -5,9 +5,10 @@
  * network. Records are grouped by setting (everything but teacher and seed), one section each.
  */
 import { writeFile } from 'node:fs/promises'
-import type { TeacherName } from '../src/core/training/teacher-names'
+import { basename, dirname, relative, sep } from 'node:path'
+import type { TeacherName } from '../training/teacher-names'
 import { REFERENCE, REFERENCE_NETS } from './reference'
-import { readResults, runKey, type RunRecord } from './runs'
+import { readIfExists, readResults, runKey, type RunRecord } from './runs'
 
 export class ReportError extends Error {
   override name = 'ReportError'
@@ -202,10 +203,11 @@ function median(xs: readonly number[]): number {
 export function agreementSection(records: readonly RunRecord[]): string | null {
   const s = records[0]!.spec
   if (s.nets.join(',') !== REFERENCE_NETS.join(',') || (s.widths ?? []).some((w) => w !== 1)) return null
-  const ref = REFERENCE.find(
-    (r) => r.perClass === s.perClass && r.epochs === s.epochs && s.valPerClass === 500,
-  )
+  const ref = REFERENCE.find((r) => r.perClass === s.perClass && r.epochs === s.epochs)
   if (!ref) return null
+  // the training images do not depend on the validation size, so only the validation teacher needs the
+  // reference's validation split (500 per class) and τ to be comparable
+  const sameValidation = s.valPerClass === 500 && s.tau === 0.05
   const names = ['cnn', 'resnet-8', 'ensemble']
   const summaries = summarise(records)
   const rows: string[][] = []
@@ -215,15 +217,17 @@ export function agreementSection(records: readonly RunRecord[]): string | null {
       const refGain = refRow[k]! - ref.test.none[k]!
       const ours = t.gain?.[k]
       const check =
-        t.teacher === 'none'
-          ? Math.abs(a.mean - refRow[k]!) <= 1
-            ? 'yes (within 1 pp)'
-            : `**no** (${signed(a.mean - refRow[k]!)} pp)`
-          : ours
-            ? Math.sign(ours.mean) === Math.sign(refGain)
-              ? 'yes (same sign)'
-              : '**no** (sign differs)'
-            : '— (no paired none)'
+        t.teacher === 'validation' && !sameValidation
+          ? `— (validation split ${s.valPerClass}/class, τ ${s.tau}; reference 500/class, τ 0.05)`
+          : t.teacher === 'none'
+            ? Math.abs(a.mean - refRow[k]!) <= 1
+              ? 'yes (within 1 pp)'
+              : `**no** (${signed(a.mean - refRow[k]!)} pp)`
+            : ours
+              ? Math.sign(ours.mean) === Math.sign(refGain)
+                ? 'yes (same sign)'
+                : '**no** (sign differs)'
+              : '— (no paired none)'
       rows.push([
         t.teacher,
         names[k]!,
@@ -240,7 +244,8 @@ export function agreementSection(records: readonly RunRecord[]): string | null {
     '',
     "Independent (`none`) accuracies should be within ~1 pp of the reference; each teacher's mean gain should " +
       "have the reference's sign. Our split is stratified like the reference's but drawn with Cohort's PRNG, " +
-      'and the trainer splits each epoch into near-equal batches (the reference ends on a small remainder batch).',
+      'and the trainer splits each epoch into near-equal batches (the reference ends on a small remainder batch). ' +
+      'The training images do not depend on the validation size; only the `validation` teacher does.',
     '',
     table(['teacher', 'network', 'reference %', 'ours %', 'reference gain', 'our gain', 'agrees'], rows),
     '',
@@ -249,45 +254,90 @@ export function agreementSection(records: readonly RunRecord[]): string | null {
 
 const COLOURS = ['#444444', '#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd']
 
-/** One hand-written SVG line chart: per-epoch validation accuracy (mean over seeds) of network `k`, per teacher. */
-export function validationChart(records: readonly RunRecord[], k: number, title: string): string {
-  const series = summarise(records).map((t) => {
-    const runs = records.filter((r) => r.spec.teacher === t.teacher)
-    const epochs = Math.min(...runs.map((r) => r.epochs.length))
-    const ys = Array.from(
-      { length: epochs },
-      (_, e) => 100 * mean(runs.map((r) => r.epochs[e]!.networks[k]!.valAcc)),
-    )
-    return { teacher: t.teacher, ys }
-  })
+export interface ChartSeries {
+  name: string
+  /** one value per epoch */
+  ys: number[]
+}
+
+/** One hand-written SVG line chart over epochs: one polyline per series, a legend, y from `range` or the data. */
+export function lineChart(options: {
+  title: string
+  series: ChartSeries[]
+  unit: string
+  range?: [number, number]
+}): string {
+  const { series, unit } = options
   const all = series.flatMap((s) => s.ys)
-  const lo = Math.floor(Math.min(...all))
-  const hi = Math.ceil(Math.max(...all))
+  const [lo, hi] = options.range ?? [Math.floor(Math.min(...all)), Math.ceil(Math.max(...all))]
   const n = Math.max(...series.map((s) => s.ys.length))
   const [W, H, L, B] = [640, 360, 50, 40]
   const x = (e: number) => L + (n <= 1 ? 0 : (e / (n - 1)) * (W - L - 130))
   const y = (v: number) => H - B - ((v - lo) / Math.max(hi - lo, 1e-9)) * (H - B - 30)
+  const label = (v: number) => `${Number(v.toFixed(2))}${unit}`
   const lines = series.map((s, i) => {
     const colour = COLOURS[i % COLOURS.length]
     const points = s.ys.map((v, e) => `${x(e).toFixed(1)},${y(v).toFixed(1)}`).join(' ')
     return (
       `<polyline fill="none" stroke="${colour}" stroke-width="1.5" points="${points}"/>` +
-      `<text x="${W - 120}" y="${40 + 18 * i}" fill="${colour}">${s.teacher}</text>`
+      `<text x="${W - 120}" y="${40 + 18 * i}" fill="${colour}">${s.name}</text>`
     )
   })
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
-    `<text x="${L}" y="18">${title}</text>`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<text x="${L}" y="18">${options.title}</text>`,
     `<line x1="${L}" y1="${H - B}" x2="${W - 130}" y2="${H - B}" stroke="black"/>`,
     `<line x1="${L}" y1="30" x2="${L}" y2="${H - B}" stroke="black"/>`,
-    `<text x="${L - 8}" y="${y(hi) + 4}" text-anchor="end">${hi}%</text>`,
-    `<text x="${L - 8}" y="${y(lo) + 4}" text-anchor="end">${lo}%</text>`,
+    `<text x="${L - 8}" y="${y(hi) + 4}" text-anchor="end">${label(hi)}</text>`,
+    `<text x="${L - 8}" y="${y(lo) + 4}" text-anchor="end">${label(lo)}</text>`,
     `<text x="${x(0)}" y="${H - B + 16}" text-anchor="middle">1</text>`,
     `<text x="${x(n - 1)}" y="${H - B + 16}" text-anchor="middle">epoch ${n}</text>`,
     ...lines,
     '</svg>',
     '',
   ].join('\n')
+}
+
+/** Mean over runs of one per-epoch value, over the epochs every run has. */
+function perEpochMean(
+  runs: readonly RunRecord[],
+  value: (m: RunRecord['epochs'][number]) => number,
+): number[] {
+  const epochs = Math.min(...runs.map((r) => r.epochs.length))
+  return Array.from({ length: epochs }, (_, e) => mean(runs.map((r) => value(r.epochs[e]!))))
+}
+
+/** Per-epoch validation accuracy (mean over seeds) of network `k`, one line per teacher. */
+export function validationChart(records: readonly RunRecord[], k: number, title: string): string {
+  const series = summarise(records).map((t) => ({
+    name: t.teacher,
+    ys: perEpochMean(
+      records.filter((r) => r.spec.teacher === t.teacher),
+      (m) => 100 * m.networks[k]!.valAcc,
+    ),
+  }))
+  return lineChart({ title, series, unit: '%' })
+}
+
+/**
+ * The fusion weights a teacher gave each network per epoch (mean over seeds), for teachers that report them
+ * (`validation`: the weights it used that epoch); null when the teacher has none.
+ */
+export function fusionWeightChart(records: readonly RunRecord[], teacher: TeacherName): string | null {
+  const runs = records.filter((r) => r.spec.teacher === teacher)
+  if (runs.length === 0 || !runs.every((r) => r.epochs.every((m) => m.teacher?.weights))) return null
+  const names = columnNames(runs[0]!).slice(0, -1)
+  const series = names.map((name, i) => ({
+    name,
+    ys: perEpochMean(runs, (m) => m.teacher!.weights![i]!),
+  }))
+  return lineChart({
+    title: `fusion weights of the ${teacher} teacher per epoch (mean over seeds)`,
+    series,
+    unit: '',
+    range: [0, 1],
+  })
 }
 
 /** Groups records by setting, in the order their settings first appear. */
@@ -298,12 +348,13 @@ export function bySetting(records: readonly RunRecord[]): RunRecord[][] {
 }
 
 const NO_REFERENCE =
-  'No reference numbers for this setting: the reference ran cnn + resnet-8 with 500 validation images per ' +
-  `class at ${REFERENCE.map((r) => r.label).join('; ')}.`
+  'No reference numbers for this setting: the reference ran cnn + resnet-8 at ' +
+  `${REFERENCE.map((r) => r.label).join('; ')}.`
 
+/** The tables of every setting in `records` (no title: the block may sit inside a longer document). */
 export function renderReport(records: readonly RunRecord[], against: boolean): string {
   if (records.length === 0) throw new ReportError('the results file holds no runs')
-  const parts = ['# Fashion-MNIST: training together vs independent training (Cohort)', '']
+  const parts: string[] = []
   for (const group of bySetting(records)) {
     parts.push(settingSection(group))
     const agreement = against ? agreementSection(group) : null
@@ -313,28 +364,57 @@ export function renderReport(records: readonly RunRecord[], against: boolean): s
   return parts.join('\n')
 }
 
-/** Writes the Markdown report and one SVG per setting and network beside it; returns the chart files. */
+const begin = (id: string) => `<!-- generated from ${id}: begin (cohort experiment rewrites this block) -->`
+const end = (id: string) => `<!-- generated from ${id}: end -->`
+
+/**
+ * Puts a generated block into a Markdown document: between its markers when the document has them (the
+ * hand-written text around them is kept), appended otherwise; a new document gets a title.
+ */
+export function placeBlock(document: string | null, id: string, block: string): string {
+  const wrapped = `${begin(id)}\n\n${block.trim()}\n\n${end(id)}`
+  if (document === null)
+    return `# Fashion-MNIST: training together vs independent training (Cohort)\n\n${wrapped}\n`
+  const from = document.indexOf(begin(id))
+  const to = document.indexOf(end(id))
+  if (from >= 0 && to > from) return document.slice(0, from) + wrapped + document.slice(to + end(id).length)
+  return `${document.trimEnd()}\n\n${wrapped}\n`
+}
+
+/**
+ * Writes the report of a results file into `markdown` (its own marked block, see `placeBlock`) and the SVG
+ * charts beside the results file: validation accuracy per network, fusion weights per teacher that has them.
+ */
 export async function writeReport(options: {
   results: string
   markdown: string
   against: boolean
 }): Promise<{ charts: string[] }> {
   const records = await readResults(options.results)
-  let markdown = renderReport(records, options.against)
+  const sections: string[] = [renderReport(records, options.against)]
   const charts: string[] = []
-  const stem = options.markdown.replace(/\.md$/, '')
+  const stem = options.results.replace(/\.jsonl?$/, '')
+  const link = (file: string, alt: string) =>
+    `![${alt}](${relative(dirname(options.markdown), file).split(sep).join('/')})`
+  const save = async (file: string, svg: string, alt: string) => {
+    await writeFile(file, svg)
+    charts.push(file)
+    sections.push(link(file, alt), '')
+  }
   for (const [g, group] of bySetting(records).entries()) {
     const names = columnNames(group[0]!).slice(0, -1)
     for (const [k, name] of names.entries()) {
-      const file = `${stem}-${g + 1}-${name.replace(/[^a-z0-9.-]+/gi, '_')}.svg`
-      await writeFile(
-        file,
-        validationChart(group, k, `validation accuracy of ${name} per epoch (mean over seeds)`),
-      )
-      charts.push(file)
-      markdown += `\n![${name}](${file.split('/').pop()})\n`
+      const chart = validationChart(group, k, `validation accuracy of ${name} per epoch (mean over seeds)`)
+      await save(`${stem}-${g + 1}-${slug(name)}.svg`, chart, `validation accuracy of ${name}`)
+    }
+    for (const t of summarise(group)) {
+      const chart = fusionWeightChart(group, t.teacher)
+      if (chart) await save(`${stem}-${g + 1}-weights-${slug(t.teacher)}.svg`, chart, `${t.teacher} weights`)
     }
   }
-  await writeFile(options.markdown, markdown)
+  const id = basename(options.results)
+  await writeFile(options.markdown, placeBlock(await readIfExists(options.markdown), id, sections.join('\n')))
   return { charts }
 }
+
+const slug = (name: string) => name.replace(/[^a-z0-9.-]+/gi, '_')

@@ -2,7 +2,7 @@
  * The PyTorch reference's test accuracies (%), typed in from /work/shared/reference/pytorch-kdcl-fmnist.md:
  * mean over its seeds, cnn / resnet-8 / plain-average ensemble. Only the pair cnn + resnet-8 was measured.
  */
-import type { TeacherName } from '../src/core/training/teacher-names'
+import type { TeacherName } from '../training/teacher-names'
 
 export interface ReferenceSetting {
   label: string

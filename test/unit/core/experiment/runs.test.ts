@@ -11,7 +11,7 @@ import {
   trainingConfigFor,
   type RunRecord,
   type RunSpec,
-} from '../../../experiments/runs'
+} from '../../../../src/core/experiment/runs'
 
 const base: Omit<RunSpec, 'teacher' | 'seed'> = {
   epochs: 2,

@@ -7,20 +7,15 @@
  */
 import { appendFile, readFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
-import { initBackend } from '../src/core/engine/backend'
-import { NetworkGroup } from '../src/core/engine/network-group'
-import {
-  AUGMENT_PRESETS,
-  augmentPixels,
-  type AugmentPolicy,
-  type Normalisation,
-} from '../src/core/training/augment'
-import { parseTrainingConfig, type TrainingConfig } from '../src/core/training/config'
-import { Random } from '../src/core/training/random'
-import { groupNetworks } from '../src/core/training/run-job'
-import type { TeacherName } from '../src/core/training/teacher-names'
-import { accuracy, trainGroup, type LabelledImages } from '../src/core/training/trainer'
-import type { EpochMetrics } from '../src/shared/types'
+import { initBackend } from '../engine/backend'
+import { NetworkGroup } from '../engine/network-group'
+import { AUGMENT_PRESETS, augmentPixels, type AugmentPolicy, type Normalisation } from '../training/augment'
+import { parseTrainingConfig, type TrainingConfig } from '../training/config'
+import { Random } from '../training/random'
+import { groupNetworks } from '../training/run-job'
+import type { TeacherName } from '../training/teacher-names'
+import { accuracy, trainGroup, type LabelledImages } from '../training/trainer'
+import type { EpochMetrics } from '../../shared/types'
 import { loadExperimentData } from './data'
 
 /** The reference's input statistics and augmentation (kdcl_ref.py): zero-pad 2, random crop, flip. */
@@ -223,15 +218,19 @@ export async function runExperiment(spec: RunSpec, hooks: RunHooks = {}): Promis
   }
 }
 
-/** The records of a results file (JSON lines); a missing file is an empty one. */
-export async function readResults(file: string): Promise<RunRecord[]> {
-  let text: string
+/** A text file's contents, or null when it does not exist. */
+export async function readIfExists(file: string): Promise<string | null> {
   try {
-    text = await readFile(file, 'utf8')
+    return await readFile(file, 'utf8')
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
     throw error
   }
+}
+
+/** The records of a results file (JSON lines); a missing file is an empty one. */
+export async function readResults(file: string): Promise<RunRecord[]> {
+  const text = (await readIfExists(file)) ?? ''
   return text
     .split('\n')
     .map((line, i) => ({ line: line.trim(), n: i + 1 }))

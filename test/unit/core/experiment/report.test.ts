@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -8,11 +8,13 @@ import {
   renderReport,
   sampleStd,
   summarise,
+  fusionWeightChart,
+  placeBlock,
   validationChart,
   writeReport,
-} from '../../../experiments/report'
-import { runKey, trainingConfigFor, type RunRecord, type RunSpec } from '../../../experiments/runs'
-import type { TeacherName } from '../../../src/core/training/teacher-names'
+} from '../../../../src/core/experiment/report'
+import { runKey, trainingConfigFor, type RunRecord, type RunSpec } from '../../../../src/core/experiment/runs'
+import type { TeacherName } from '../../../../src/core/training/teacher-names'
 
 const base: Omit<RunSpec, 'teacher' | 'seed'> = {
   epochs: 6,
@@ -45,7 +47,7 @@ function record(teacher: TeacherName, seed: number, test: number[], val = test):
         valLoss: 0.4,
         valAcc: v + 0.01 * i,
       })),
-      teacher: null,
+      teacher: teacher === 'validation' ? { valAcc: v, weights: e === 0 ? [0.5, 0.5] : [0.25, 0.75] } : null,
       ensemble: { valAcc: v, weights: [0.5, 0.5] },
       lr: 0.01,
       seconds: 30,
@@ -119,6 +121,17 @@ describe('report', () => {
     expect(disagreement).toContain(
       '| mean | resnet-8 | 89.85 | 90.00 | −0.48 | +0.00 | **no** (sign differs) |',
     )
+    const small = [record('none', 0, [0.885, 0.9, 0.9]), record('validation', 0, [0.89, 0.9, 0.9])].map(
+      (r) => ({
+        ...r,
+        spec: { ...r.spec, valPerClass: 25, tau: 0.01 },
+      }),
+    )
+    // only the validation teacher depends on the validation split: its row is not compared
+    expect(agreementSection(small)).toContain('| none | cnn | 88.51 | 88.50 | — | — | yes (within 1 pp) |')
+    expect(agreementSection(small)).toMatch(
+      /\| validation \| cnn \| [^|]+ \| 89\.00 \| [^|]+ \| \+0\.50 \| — \(validation split 25\/class/,
+    )
     const otherGroup = records.map((r) => ({ ...r, spec: { ...r.spec, nets: ['resnet-20', 'cnn'] } }))
     expect(agreementSection(otherGroup)).toBeNull()
   })
@@ -127,6 +140,34 @@ describe('report', () => {
     const svg = validationChart(records, 0, 'cnn')
     expect(svg.match(/<polyline/g)).toHaveLength(2)
     expect(svg).toContain('>min-logit</text>')
+  })
+})
+
+describe('charts', () => {
+  it('draws the fusion weights of a teacher that reports them, per network, on a 0–1 scale', () => {
+    const runs = [record('validation', 0, [0.88, 0.9, 0.9]), record('validation', 1, [0.88, 0.9, 0.9])]
+    const svg = fusionWeightChart(runs, 'validation')!
+    expect(svg.match(/<polyline/g)).toHaveLength(2)
+    expect(svg).toContain('>resnet-8</text>')
+    expect(svg).toContain('>1</text>')
+    // min-logit reports no weights: no chart rather than an empty one
+    expect(fusionWeightChart(records, 'min-logit')).toBeNull()
+  })
+})
+
+describe('placeBlock', () => {
+  it('replaces only its own block and keeps the hand-written text around it', () => {
+    const first = placeBlock(null, 'a.jsonl', 'old tables')
+    expect(first).toMatch(/^# Fashion-MNIST/)
+    const doc = `intro\n\n${first}\noutro\n`
+    const withB = placeBlock(doc, 'b.jsonl', 'b tables')
+    const updated = placeBlock(withB, 'a.jsonl', 'new tables')
+    expect(updated).toContain('intro')
+    expect(updated).toContain('outro')
+    expect(updated).toContain('b tables')
+    expect(updated).toContain('new tables')
+    expect(updated).not.toContain('old tables')
+    expect(updated.indexOf('new tables')).toBeLessThan(updated.indexOf('outro'))
   })
 })
 
@@ -139,13 +180,29 @@ describe('writeReport', () => {
     await rm(dir, { recursive: true, force: true })
   })
 
-  it('reads a JSONL file and writes the Markdown and one SVG per network', async () => {
-    const results = join(dir, 'results.jsonl')
-    await writeFile(results, records.map((r) => JSON.stringify(r)).join('\n') + '\n')
-    const { charts } = await writeReport({ results, markdown: join(dir, 'report.md'), against: true })
-    expect(charts).toEqual([join(dir, 'report-1-cnn.svg'), join(dir, 'report-1-resnet-8.svg')])
-    const md = await readFile(join(dir, 'report.md'), 'utf8')
+  it('writes the block into the Markdown and the charts beside the results, linked relatively', async () => {
+    await mkdir(join(dir, 'docs', 'experiments'), { recursive: true })
+    const results = join(dir, 'docs', 'experiments', 'results.jsonl')
+    const withWeights = [...records, record('validation', 0, [0.88, 0.9, 0.9])]
+    await writeFile(results, withWeights.map((r) => JSON.stringify(r)).join('\n') + '\n')
+    const markdown = join(dir, 'docs', 'REPORT.md')
+    await writeFile(markdown, '# Notes\n\nWritten by hand.\n')
+    const { charts } = await writeReport({ results, markdown, against: true })
+    const stem = join(dir, 'docs', 'experiments', 'results')
+    expect(charts).toEqual([
+      `${stem}-1-cnn.svg`,
+      `${stem}-1-resnet-8.svg`,
+      `${stem}-1-weights-validation.svg`,
+    ])
+    const md = await readFile(markdown, 'utf8')
+    expect(md).toContain('Written by hand.')
     expect(md).toContain('### Agreement with the PyTorch reference (full data (55k), 6 epochs, 3 seeds)')
-    expect(md).toContain('![cnn](report-1-cnn.svg)')
+    expect(md).toContain('![validation accuracy of cnn](experiments/results-1-cnn.svg)')
+    expect(md).toContain('![validation weights](experiments/results-1-weights-validation.svg)')
+    // a second report replaces its block instead of appending another
+    await writeReport({ results, markdown, against: true })
+    const again = await readFile(markdown, 'utf8')
+    expect(again.match(/### Agreement/g)).toHaveLength(1)
+    expect(again).toBe(md)
   })
 })

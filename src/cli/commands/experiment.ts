@@ -1,0 +1,178 @@
+import { mkdir } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { InvalidArgumentError, type Command } from 'commander'
+import { validationPerClass } from '../../core/experiment/data'
+import {
+  experimentSummary,
+  FASHION_MNIST_PROFILES,
+  type ExperimentPlan,
+} from '../../core/experiment/profiles'
+import { writeReport } from '../../core/experiment/report'
+import { gridSpecs, readResults, runExperiment, runGrid, runKey } from '../../core/experiment/runs'
+import { cohortHome } from '../../core/paths'
+import { TEACHER_NAMES, type TeacherName } from '../../core/training/teacher-names'
+import type { EpochMetrics } from '../../shared/types'
+import { endProgress, printJson, printTable, progressLine } from '../output'
+
+function whole(what: string, min: number) {
+  return (text: string): number => {
+    const n = Number(text)
+    if (!Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`${what} must be a whole number ≥ ${min}`)
+    return n
+  }
+}
+
+function positive(what: string) {
+  return (text: string): number => {
+    const n = Number(text)
+    if (!(n > 0)) throw new InvalidArgumentError(`${what} must be a positive number`)
+    return n
+  }
+}
+
+function list<T>(parse: (s: string) => T) {
+  return (text: string): T[] => text.split(',').map((s) => parse(s.trim()))
+}
+
+function teacher(name: string): TeacherName {
+  if (!(TEACHER_NAMES as string[]).includes(name))
+    throw new InvalidArgumentError(`unknown teacher "${name}"; choose from ${TEACHER_NAMES.join(', ')}`)
+  return name as TeacherName
+}
+
+interface ExperimentOptions {
+  quick?: boolean
+  json?: boolean
+  out?: string
+  report?: string
+  teachers?: TeacherName[]
+  seeds?: number[]
+  epochs?: number
+  perClass?: number
+  valFraction?: number
+  valPerClass?: number
+  all?: boolean
+  nets?: string[]
+  widths?: number[]
+  tau?: number
+  T?: number
+  lambda?: number
+  validateEvery?: number
+}
+
+/** The profile with the user's overrides on top; `usage` reports a contradiction between options. */
+function planFor(o: ExperimentOptions, usage: (message: string) => never): ExperimentPlan {
+  const profile = FASHION_MNIST_PROFILES[o.quick ? 'quick' : 'full']
+  const base = { ...profile.base }
+  if (o.all) {
+    base.perClass = undefined
+    base.valPerClass = 500
+  }
+  if (o.perClass !== undefined) base.perClass = o.perClass
+  if (o.valPerClass !== undefined) base.valPerClass = o.valPerClass
+  if (o.valFraction !== undefined) {
+    if (base.perClass === undefined) usage('--val-fraction needs --per-class')
+    base.valPerClass = validationPerClass(base.perClass, o.valFraction)
+  } else if (o.perClass !== undefined && o.valPerClass === undefined) {
+    base.valPerClass = validationPerClass(o.perClass, 0.2)
+  }
+  for (const key of ['epochs', 'nets', 'widths', 'tau', 'T', 'lambda', 'validateEvery'] as const) {
+    if (o[key] !== undefined) Object.assign(base, { [key]: o[key] })
+  }
+  return { base, teachers: o.teachers ?? profile.teachers, seeds: o.seeds ?? profile.seeds }
+}
+
+const pct = (x: number | null | undefined) => (x === null || x === undefined ? '—' : (100 * x).toFixed(2))
+
+function epochLine(run: string, m: EpochMetrics, epochs: number): string {
+  const nets = m.networks.map((n) => `${n.arch} ${pct(n.valAcc)}%`).join(' · ')
+  return `${run} epoch ${m.epoch}/${epochs}: validation ${nets}`
+}
+
+/**
+ * `cohort experiment fashion-mnist`: trains the reference pair with every teacher on paired seeds, resumably,
+ * then rewrites the report (Markdown block + SVG charts) and prints the per-teacher summary.
+ */
+export function registerExperimentCommand(program: Command): void {
+  const experiment = program
+    .command('experiment')
+    .description('measure whether training together pays off (docs/EXPERIMENTS.md)')
+  experiment
+    .command('fashion-mnist')
+    .description(
+      "every teacher against independent training on Debian's Fashion-MNIST, paired seeds; " +
+        'resumable: interrupt any time and run the same command again',
+    )
+    .option('--quick', 'the small profile (50 per class, 4 epochs, 2 seeds; minutes) instead of the full one')
+    .option('--json', 'print the summary as one JSON object')
+    .option('--out <file>', 'results file, JSON lines (default: in the Cohort folder, per profile)')
+    .option('--report <file>', 'Markdown to write the report block into (default: beside --out)')
+    .option('--teachers <names>', `teachers (default: all of ${TEACHER_NAMES.join(', ')})`, list(teacher))
+    .option('--seeds <S,…>', 'seeds', list(whole('a seed', 0)))
+    .option('--epochs <E>', 'epochs', whole('--epochs', 1))
+    .option(
+      '--per-class <N>',
+      'training images per class (validation: 20 % held back)',
+      whole('--per-class', 1),
+    )
+    .option(
+      '--val-fraction <f>',
+      'fraction of the labelled images held back for validation',
+      positive('--val-fraction'),
+    )
+    .option('--val-per-class <V>', 'validation images per class', whole('--val-per-class', 1))
+    .option('--all', 'the full 55k training split with 500 validation images per class (the reference)')
+    .option('--nets <archs>', 'the group, e.g. cnn,resnet-8 or resnet-20,cnn', list(String))
+    .option('--widths <w>', 'width multiplier per network, e.g. 1,0.5', list(positive('a width')))
+    .option('--tau <τ>', "validation teacher's softmax temperature", positive('--tau'))
+    .option('--T <T>', 'distillation temperature', positive('--T'))
+    .option('--lambda <λ>', 'weight of the distillation loss', positive('--lambda'))
+    .option('--validate-every <K>', 'validation pass every K epochs', whole('--validate-every', 1))
+    .action(async (o: ExperimentOptions, command: Command) => {
+      const plan = planFor(o, (message) => command.error(`error: ${message}`))
+      const profile = o.quick ? 'quick' : 'full'
+      const out = o.out ?? join(cohortHome(), 'experiments', `fashion-mnist-${profile}.jsonl`)
+      await mkdir(dirname(out), { recursive: true })
+      const specs = gridSpecs(plan.base, plan.teachers, plan.seeds)
+      const log = (line: string) => {
+        endProgress()
+        process.stderr.write(`${line}\n`)
+      }
+      await runGrid({
+        out,
+        specs,
+        log,
+        run: async (spec) => {
+          const name = `${spec.teacher} seed ${spec.seed}`
+          const record = await runExperiment(spec, {
+            onEpoch: (m) => progressLine(epochLine(name, m, spec.epochs)),
+          })
+          const nets = record.final.networks.map((n) => `${n.arch} ${pct(n.testAcc)}%`).join(' · ')
+          log(
+            `  test: ${nets} · ensemble ${pct(record.final.ensemble.testAcc)}% (${record.seconds.total.toFixed(0)} s)`,
+          )
+          return record
+        },
+      })
+      const report = o.report ?? out.replace(/\.jsonl?$/, '') + '.md'
+      await writeReport({ results: out, markdown: report, against: true })
+      log(`report: ${report}`)
+
+      const keys = new Set(specs.map(runKey))
+      const summary = experimentSummary((await readResults(out)).filter((r) => keys.has(r.key)))
+      if (o.json) return printJson(summary)
+      printTable(
+        Object.entries(summary.teachers).flatMap(([name, t]) =>
+          [...t.networks, { arch: 'ensemble', ...t.ensemble }].map((n) => ({
+            teacher: name,
+            network: n.arch,
+            'test %': pct(n.testAcc.mean),
+            '± std': pct(n.testAcc.std),
+            'gain pp': pct(n.gain?.mean),
+            '± ': pct(n.gain?.std),
+          })),
+        ),
+      )
+    })
+}
