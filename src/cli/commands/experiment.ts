@@ -59,6 +59,7 @@ interface ExperimentOptions {
   T?: number
   lambda?: number
   validateEvery?: number
+  distillWarmup?: number
 }
 
 /** The profile with the user's overrides on top; `usage` reports a contradiction between options. */
@@ -77,7 +78,17 @@ function planFor(o: ExperimentOptions, usage: (message: string) => never): Exper
   } else if (o.perClass !== undefined && o.valPerClass === undefined) {
     base.valPerClass = validationPerClass(o.perClass, 0.2)
   }
-  for (const key of ['epochs', 'nets', 'widths', 'tau', 'T', 'lambda', 'validateEvery'] as const) {
+  const overrides = [
+    'epochs',
+    'nets',
+    'widths',
+    'tau',
+    'T',
+    'lambda',
+    'validateEvery',
+    'distillWarmup',
+  ] as const
+  for (const key of overrides) {
     if (o[key] !== undefined) Object.assign(base, { [key]: o[key] })
   }
   return { base, teachers: o.teachers ?? profile.teachers, seeds: o.seeds ?? profile.seeds }
@@ -128,6 +139,7 @@ export function registerExperimentCommand(program: Command): void {
     .option('--tau <τ>', "validation teacher's softmax temperature", positive('--tau'))
     .option('--T <T>', 'distillation temperature', positive('--T'))
     .option('--lambda <λ>', 'weight of the distillation loss', positive('--lambda'))
+    .option('--distill-warmup <epochs>', 'ramp λ up from 0 over these epochs', whole('--distill-warmup', 0))
     .option('--validate-every <K>', 'validation pass every K epochs', whole('--validate-every', 1))
     .action(async (o: ExperimentOptions, command: Command) => {
       const plan = planFor(o, (message) => command.error(`error: ${message}`))

@@ -48,6 +48,8 @@ export interface RunSpec {
   T: number
   lambda: number
   validateEvery: number
+  /** epochs over which λ ramps up from 0 (absent = none, as in the reference) */
+  distillWarmup?: number | undefined
 }
 
 export interface NetworkResult {
@@ -90,6 +92,8 @@ export function runKey(spec: RunSpec): string {
     `T=${spec.T}`,
     `lambda=${spec.lambda}`,
     `validateEvery=${spec.validateEvery}`,
+    // named only when used, so the keys of earlier results files stay valid
+    ...(spec.distillWarmup ? [`distillWarmup=${spec.distillWarmup}`] : []),
   ].join(' ')
 }
 
@@ -111,6 +115,7 @@ export function trainingConfigFor(spec: RunSpec): TrainingConfig {
     teacherOptions: { validationRule: 'softmax', tau: spec.tau },
     T: spec.T,
     lambda: spec.lambda,
+    distillWarmupEpochs: spec.distillWarmup ?? 0,
     epochs: spec.epochs,
     batchSize: 128,
     optimiser: 'sgd',

@@ -117,6 +117,8 @@ export function trainingConfigSchema(archs: readonly string[] = KNOWN_ARCHS) {
           .prefault({}),
         T: number('the distillation temperature T', 0.1, 20).default(2),
         lambda: number('λ (the weight of the distillation loss)', 0, 100).default(1),
+        // λ ramps up from 0 over these epochs (see distillationWeightAt)
+        distillWarmupEpochs: number('distillation warm-up epochs', 0, 1000).default(0),
         epochs: number('epochs', 1, 1000, true).default(20),
         batchSize: number('batch size', 2, 1024, true).default(64),
         optimiser: z.enum(['sgd', 'adam'], say('the optimiser must be "sgd" or "adam"')).default('sgd'),
@@ -132,6 +134,13 @@ export function trainingConfigSchema(archs: readonly string[] = KNOWN_ARCHS) {
       say('the settings must be an object of name: value pairs'),
     )
     .superRefine((c, ctx) => {
+      if (c.distillWarmupEpochs > c.epochs) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['distillWarmupEpochs'],
+          message: `cannot exceed the ${c.epochs} epochs`,
+        })
+      }
       if (c.warmupEpochs >= c.epochs) {
         ctx.addIssue({
           code: 'custom',

@@ -98,3 +98,18 @@ export function planFor(
     warmupEpochs: settings.warmupEpochs,
   }
 }
+
+/**
+ * λ for step `step` (0-based) with a distillation warm-up: a linear ramp from λ/warm-up-steps up to λ over the
+ * first `warmupEpochs`, then λ. Early on the teacher is fused from networks that know little, so a ramp lets
+ * the labels lead first. 0 epochs = λ from the first step.
+ */
+export function distillationWeightAt(
+  step: number,
+  lambda: number,
+  warmupEpochs: number,
+  stepsPerEpoch: number,
+): number {
+  const warmupSteps = Math.round(warmupEpochs * stepsPerEpoch)
+  return step < warmupSteps ? (lambda * (step + 1)) / warmupSteps : lambda
+}

@@ -10,7 +10,7 @@ import type { EpochMetrics, NetworkEpochMetrics } from '../../shared/types'
 import { AUGMENT_PRESETS, augmentPixels, resolvePolicy, type Normalisation } from './augment'
 import type { TrainingConfig } from './config'
 import { Random, type RandomState } from './random'
-import { learningRateAt, planFor } from './schedule'
+import { distillationWeightAt, learningRateAt, planFor } from './schedule'
 import { effectiveLambda, fuse } from './teachers'
 import { validationWeights } from './validation-weights'
 
@@ -336,6 +336,12 @@ export async function trainGroup(options: TrainOptions): Promise<TrainResult> {
       )
       lr = learningRateAt((epoch - 1) * steps + s, plan)
       await group.setLearningRate(lr)
+      const lambdaNow = distillationWeightAt(
+        (epoch - 1) * steps + s,
+        lambda,
+        config.distillWarmupEpochs,
+        steps,
+      )
       const fusedLogits: Float32Array[][] = []
       const fuseStep = (logits: Float32Array[], labels: Int32Array): Float32Array => {
         fusedLogits.push(logits)
@@ -348,9 +354,9 @@ export async function trainGroup(options: TrainOptions): Promise<TrainResult> {
         return fused.teacher ?? new Float32Array(labels.length * classes)
       }
       const masks = masksFor(indices, members)
-      const result = await group.step(networkViews, batch.labels, fuseStep, lambda, config.T, masks)
+      const result = await group.step(networkViews, batch.labels, fuseStep, lambdaNow, config.T, masks)
       result.losses.forEach((l, i) => {
-        const total = l.ce + lambda * l.kd
+        const total = l.ce + lambdaNow * l.kd
         if (!Number.isFinite(total)) throw new TrainingDivergedError(epoch, s + 1, total)
         const sum = sums[i]!
         sum.loss += total

@@ -35,6 +35,7 @@ describe('parseTrainingConfig', () => {
       teacherOptions: { minLoss: 'sample', validationRule: 'softmax', tau: 0.01 },
       T: 2,
       lambda: 1,
+      distillWarmupEpochs: 0,
       epochs: 20,
       batchSize: 64,
       optimiser: 'sgd',
@@ -141,7 +142,10 @@ describe('parseTrainingConfig', () => {
   })
 
   it('checks settings that depend on each other and the schedule shorthand', () => {
-    expect(problems({ dataset: 'x', epochs: 3, warmupEpochs: 3, validateEvery: 4 })).toEqual([
+    expect(
+      problems({ dataset: 'x', epochs: 3, warmupEpochs: 3, validateEvery: 4, distillWarmupEpochs: 3.5 }),
+    ).toEqual([
+      'distillWarmupEpochs: cannot exceed the 3 epochs (got 3.5)',
       'warmupEpochs: warm-up must be shorter than the 3 epochs (got 3)',
       'validateEvery: cannot exceed the 3 epochs (got 4)',
     ])

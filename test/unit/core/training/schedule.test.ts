@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { learningRateAt, type LearningRatePlan, totalSteps } from '../../../../src/core/training/schedule'
+import {
+  distillationWeightAt,
+  learningRateAt,
+  type LearningRatePlan,
+  totalSteps,
+} from '../../../../src/core/training/schedule'
 
 const plan = (over: Partial<LearningRatePlan>): LearningRatePlan => ({
   baseLr: 0.1,
@@ -62,5 +67,15 @@ describe('learningRateAt', () => {
     expect(() => learningRateAt(0, plan({ shape: { kind: 'step', gamma: 2, everyEpochs: 1 } }))).toThrow(
       /decay factor/,
     )
+  })
+})
+
+describe('distillationWeightAt', () => {
+  it('ramps λ linearly over the warm-up steps, then holds it; no warm-up is λ from the first step', () => {
+    // 2 epochs of 3 steps: λ/6, 2λ/6, … λ at step 5, λ after
+    const ramp = Array.from({ length: 8 }, (_, s) => distillationWeightAt(s, 1.5, 2, 3))
+    expect(ramp).toEqual([0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.5, 1.5])
+    expect(distillationWeightAt(0, 1.5, 0, 3)).toBe(1.5)
+    expect(distillationWeightAt(0, 0, 2, 3)).toBe(0)
   })
 })

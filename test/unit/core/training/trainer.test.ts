@@ -176,6 +176,22 @@ describe('trainGroup', () => {
     }
   })
 
+  it('ramps the distillation weight over its warm-up epochs', async () => {
+    // what each epoch reports: trainLoss = mean(ce + λ_step·kd), trainKd = mean(kd), so their ratio is λ's
+    // kd-weighted mean over the epoch: well below λ = 1 in epoch 1 (6 steps ramping to 6/12), 1 once ramped
+    const { reports } = await train(config({ epochs: 3, teacher: 'mean', distillWarmupEpochs: 2 }))
+    const lambdaSeen = (e: number) =>
+      reports[e]!.metrics.networks.map((n) => (n.trainLoss - n.trainCe) / n.trainKd)
+    for (const l of lambdaSeen(0)) {
+      expect(l).toBeGreaterThan(1 / 12)
+      expect(l).toBeLessThan(0.5)
+    }
+    for (const l of lambdaSeen(2)) expect(l).toBeCloseTo(1, 5)
+    // and the networks were trained with that λ, not only scored with it: same seed, different path
+    const plain = await train(config({ epochs: 1, teacher: 'mean' }))
+    expect(reports[0]!.metrics.networks[0]!.trainCe).not.toBe(plain.reports[0]!.metrics.networks[0]!.trainCe)
+  })
+
   it('is deterministic for a seed, different for another, and leaks no tensors across epochs', async () => {
     const a = await train(config({ epochs: 3, teacher: 'validation' }))
     const b = await train(config({ epochs: 3, teacher: 'validation' }))
