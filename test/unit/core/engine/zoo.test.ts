@@ -114,8 +114,21 @@ describe('network zoo', () => {
     const d = describeNetwork({ arch: 'cnn', inputSize: 32, channels: 3, classes: 10 })
     const convs = 32 * 32 * 32 * 27 + 16 * 16 * 64 * 288 + 8 * 8 * 128 * 576
     expect(d.flops).toBe(convs + 128 * 10)
-    const params = 27 * 32 + 32 + 4 * 32 + 288 * 64 + 64 + 576 * 128 + 128 + 128 * 10 + 10
+    // convolutions without bias, each followed by BatchNorm (γ, β and the two moving statistics per channel)
+    const params = 27 * 32 + 4 * 32 + 288 * 64 + 4 * 64 + 576 * 128 + 4 * 128 + 128 * 10 + 10
     expect(d.params).toBe(params)
+    // on Fashion-MNIST it is the PyTorch reference's CNN: 94,186 trainable parameters
+    // and resnet-8 its ResNet8: 77,754
+    const trainable = (arch: 'cnn' | 'resnet-8') => {
+      const net = createNetwork({ arch, inputSize: 28, channels: 1, classes: 10 })
+      const n =
+        net.countParams() -
+        net.nonTrainableWeights.reduce((sum, w) => sum + (w.shape as number[]).reduce((a, b) => a * b, 1), 0)
+      net.dispose()
+      return n
+    }
+    expect(trainable('cnn')).toBe(94_186)
+    expect(trainable('resnet-8')).toBe(77_754)
     const wide = describeNetwork({ arch: 'cnn', inputSize: 32, channels: 3, classes: 10, width: 2 })
     expect(wide.flops).toBeGreaterThan(3 * d.flops)
     const depths = ['resnet-8', 'resnet-14', 'resnet-20'] as const

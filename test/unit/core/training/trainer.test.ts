@@ -271,20 +271,31 @@ describe('trainGroup', () => {
   })
 
   it('stops with a clear message when the loss diverges', async () => {
-    const c = config({
-      epochs: 2,
-      optimiser: 'sgd',
-      lr: 10,
-      momentum: 0.999,
-      nesterov: false,
-      weightDecay: 0.1,
-      schedule: 'constant',
-    })
-    const error = await train(c).catch((e: unknown) => e)
+    // BatchNorm after every convolution keeps the zoo's networks finite at any learning rate the settings allow
+    // (and ReLU turns NaN activations into 0), so inject the fault: a real group whose third step reports NaN
+    const c = config({ epochs: 2 })
+    const group = groupFor(c)
+    const step = group.step.bind(group)
+    let calls = 0
+    group.step = async (...args: Parameters<NetworkGroup['step']>) => {
+      const result = await step(...args)
+      if (++calls === 3) result.losses[1]!.ce = Number.NaN
+      return result
+    }
+    const epochs: EpochReport[] = []
+    const error = await trainGroup({
+      config: c,
+      data,
+      group,
+      normalisation,
+      onEpoch: async (r) => void epochs.push(r),
+    }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(TrainingDivergedError)
     expect((error as Error).message).toMatch(
-      /^training diverged at epoch \d+ step \d+ \(loss .*\) — lower the learning rate$/,
+      /^training diverged at epoch 1 step 3 \(loss NaN\) — lower the learning rate$/,
     )
+    expect(epochs).toEqual([])
+    expect(calls).toBe(3)
   })
 
   it('stops between steps when asked', async () => {
