@@ -6,7 +6,7 @@ import { readModelMetadata } from '../../../src/core/engine/model-metadata'
 import { createCohortService, type CohortService } from '../../../src/core/service'
 import { openDatabase } from '../../../src/core/store/db'
 import { listRuns, setRunStatus } from '../../../src/core/store/runs'
-import { readCheckpoint } from '../../../src/core/training/checkpoint'
+import { readCheckpoint, writeCheckpoint } from '../../../src/core/training/checkpoint'
 import type { ApiEvents } from '../../../src/shared/api'
 import type { RunSummary } from '../../../src/shared/types'
 import { runCli } from '../../helpers/cli'
@@ -163,22 +163,18 @@ describe('training runs in the trainer process', () => {
   })
 
   it('stops a diverging run with a clear message and keeps the last good checkpoint', async () => {
-    // a good first epoch, then (as if the learning rate proved far too high) a violent optimiser from epoch 2
+    // a good first epoch, then weights that overflow: BatchNorm keeps the zoo's networks finite at any learning
+    // rate the settings allow, so the fault is planted in the checkpoint the run resumes from
     const run = await service['runs.start'](settings({ epochs: 3, teacher: 'mean' }))
     await nextEvent('run.epoch', (e) => e.runId === run.id && e.metrics.epoch === 1)
     await service['runs.cancel'](run.id)
     expect((await service['runs.wait'](run.id)).status).toBe('cancelled')
-    const violent = {
-      ...run.config,
-      optimiser: 'sgd',
-      lr: 10,
-      momentum: 0.999,
-      nesterov: false,
-      weightDecay: 0.1,
-      schedule: { kind: 'constant' },
-    }
-    const db = (service as unknown as { db: { prepare(sql: string): { run(...a: unknown[]): void } } }).db
-    db.prepare('UPDATE runs SET config_json = ? WHERE id = ?').run(JSON.stringify(violent), run.id)
+    const checkpoint = (await readCheckpoint(runDir(run)))!
+    const weights = checkpoint.networks[1]!.weights
+    const kernel = weights.names.findIndex((name) => name.startsWith('logits') && name.includes('kernel'))
+    expect(kernel).toBeGreaterThanOrEqual(0)
+    weights.values[kernel]!.fill(3e38)
+    await writeCheckpoint(runDir(run), checkpoint)
 
     await service['runs.resume'](run.id)
     const done = await service['runs.wait'](run.id)
