@@ -13,11 +13,16 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
+def conv_bn_relu(cin: int, cout: int) -> list:
+    return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU()]
+
+
 def reference_cnn(classes: int = 10) -> nn.Module:
+    # the zoo's cnn, layer for layer (the PyTorch reference's CNN, here on 3 channels)
     return nn.Sequential(
-        nn.Conv2d(3, 32, 3, padding=1), nn.ReLU(), nn.BatchNorm2d(32), nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(64, 128, 3, padding=1), nn.ReLU(),
+        *conv_bn_relu(3, 32), nn.MaxPool2d(2),
+        *conv_bn_relu(32, 64), nn.MaxPool2d(2),
+        *conv_bn_relu(64, 128),
         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(128, classes),
     )
 
