@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { InvalidArgumentError, type Command } from 'commander'
+import { InvalidArgumentError, Option, type Command } from 'commander'
 import { validationPerClass } from '../../core/experiment/data'
 import {
   experimentSummary,
@@ -11,6 +11,7 @@ import { writeReport } from '../../core/experiment/report'
 import { gridSpecs, readResults, runExperiment, runGrid, runKey } from '../../core/experiment/runs'
 import { cohortHome } from '../../core/paths'
 import { TEACHER_NAMES, type TeacherName } from '../../core/training/teacher-names'
+import { VALIDATION_RULES, type ValidationRule } from '../../core/training/validation-weights'
 import type { EpochMetrics } from '../../shared/types'
 import { endProgress, printJson, printTable, progressLine } from '../output'
 
@@ -60,6 +61,7 @@ interface ExperimentOptions {
   lambda?: number
   validateEvery?: number
   distillWarmup?: number
+  validationRule?: ValidationRule
 }
 
 /** The profile with the user's overrides on top; `usage` reports a contradiction between options. */
@@ -139,6 +141,11 @@ export function registerExperimentCommand(program: Command): void {
     .option('--tau <τ>', "validation teacher's softmax temperature", positive('--tau'))
     .option('--T <T>', 'distillation temperature', positive('--T'))
     .option('--lambda <λ>', 'weight of the distillation loss', positive('--lambda'))
+    .addOption(
+      new Option('--validation-rule <rule>', "the validation teacher's weighting rule").choices(
+        VALIDATION_RULES,
+      ),
+    )
     .option('--distill-warmup <epochs>', 'ramp λ up from 0 over these epochs', whole('--distill-warmup', 0))
     .option('--validate-every <K>', 'validation pass every K epochs', whole('--validate-every', 1))
     .action(async (o: ExperimentOptions, command: Command) => {

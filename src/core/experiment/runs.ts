@@ -15,6 +15,7 @@ import { Random } from '../training/random'
 import { groupNetworks } from '../training/run-job'
 import type { TeacherName } from '../training/teacher-names'
 import { accuracy, trainGroup, type LabelledImages } from '../training/trainer'
+import type { ValidationRule } from '../training/validation-weights'
 import type { EpochMetrics } from '../../shared/types'
 import { loadExperimentData } from './data'
 
@@ -50,6 +51,8 @@ export interface RunSpec {
   validateEvery: number
   /** epochs over which λ ramps up from 0 (absent = none, as in the reference) */
   distillWarmup?: number | undefined
+  /** how the validation teacher turns accuracies into weights (absent = softmax with `tau`) */
+  validationRule?: ValidationRule | undefined
 }
 
 export interface NetworkResult {
@@ -94,6 +97,7 @@ export function runKey(spec: RunSpec): string {
     `validateEvery=${spec.validateEvery}`,
     // named only when used, so the keys of earlier results files stay valid
     ...(spec.distillWarmup ? [`distillWarmup=${spec.distillWarmup}`] : []),
+    ...(spec.validationRule && spec.validationRule !== 'softmax' ? [`rule=${spec.validationRule}`] : []),
   ].join(' ')
 }
 
@@ -112,7 +116,7 @@ export function trainingConfigFor(spec: RunSpec): TrainingConfig {
       ...(spec.widths ? { width: spec.widths[i] } : {}),
     })),
     teacher: spec.teacher,
-    teacherOptions: { validationRule: 'softmax', tau: spec.tau },
+    teacherOptions: { validationRule: spec.validationRule ?? 'softmax', tau: spec.tau },
     T: spec.T,
     lambda: spec.lambda,
     distillWarmupEpochs: spec.distillWarmup ?? 0,

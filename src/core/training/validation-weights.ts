@@ -5,8 +5,13 @@
  */
 import { solveLinearSystem } from './solve'
 
-export type ValidationRule = 'softmax' | 'proportional' | 'covariance'
-export const VALIDATION_RULES: readonly ValidationRule[] = ['softmax', 'proportional', 'covariance']
+export type ValidationRule = 'softmax' | 'standard-error' | 'proportional' | 'covariance'
+export const VALIDATION_RULES: readonly ValidationRule[] = [
+  'softmax',
+  'standard-error',
+  'proportional',
+  'covariance',
+]
 
 export class WeightRuleError extends Error {
   override name = 'WeightRuleError'
@@ -89,11 +94,57 @@ export function covarianceWeights(errors: readonly ArrayLike<number>[], ridge = 
   return clipped.map((v) => v / total)
 }
 
+/**
+ * The paired standard error of the networks' accuracy differences on the same validation images: for two
+ * networks, sqrt(d/m) with d the fraction of images exactly one of them gets wrong (the variance of e_i − e_j
+ * less its squared mean, which is negligible next to d); the mean over pairs for more networks.
+ */
+export function accuracyStandardError(errors: readonly ArrayLike<number>[]): number {
+  const n = errors.length
+  const m = errors[0]?.length ?? 0
+  if (n < 2 || m === 0) return 0
+  let sum = 0
+  let pairs = 0
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      let d = 0
+      let mean = 0
+      for (let k = 0; k < m; k++) {
+        const diff = errors[i]![k]! - errors[j]![k]!
+        d += diff * diff
+        mean += diff
+      }
+      sum += Math.sqrt(Math.max(d / m - (mean / m) ** 2, 0) / m)
+      pairs++
+    }
+  }
+  return sum / pairs
+}
+
+/**
+ * Softmax of the accuracies in units of their standard error: τ = the paired standard error, so a lead of one
+ * standard error gives 0.27 / 0.73 whatever the size of the validation split. A fixed τ is too sharp for a
+ * small split (with 250 images, τ = 0.01 turns noise into weights of 0.99 / 0.01 that flip between epochs)
+ * and too soft for a large one.
+ */
+export function standardErrorWeights(acc: readonly number[], errors: readonly ArrayLike<number>[]): number[] {
+  const se = accuracyStandardError(errors)
+  // networks that never disagree are indistinguishable: equal weights
+  return se > 0 ? softmaxWeights(acc, se) : equal(acc.length)
+}
+
 export interface ValidationMeasure {
   /** per-network validation accuracy, 0 … 1 */
   accuracies: number[]
   /** per-network error on each validation image; needed by the `covariance` rule only */
   errors?: ArrayLike<number>[]
+}
+
+function errorsFor(rule: ValidationRule, measure: ValidationMeasure): ArrayLike<number>[] {
+  if (!measure.errors) {
+    throw new WeightRuleError(`the ${rule} rule needs each network’s errors on the validation images`)
+  }
+  return measure.errors
 }
 
 /** The weights of the chosen rule; τ is used by `softmax` only. */
@@ -103,10 +154,9 @@ export function validationWeights(rule: ValidationRule, measure: ValidationMeasu
       return softmaxWeights(measure.accuracies, tau)
     case 'proportional':
       return proportionalWeights(measure.accuracies)
+    case 'standard-error':
+      return standardErrorWeights(measure.accuracies, errorsFor(rule, measure))
     case 'covariance':
-      if (!measure.errors) {
-        throw new WeightRuleError('the covariance rule needs each network’s errors on the validation images')
-      }
-      return covarianceWeights(measure.errors)
+      return covarianceWeights(errorsFor(rule, measure))
   }
 }

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import {
+  accuracyStandardError,
   covarianceWeights,
   proportionalWeights,
   softmaxWeights,
+  standardErrorWeights,
   validationWeights,
   WeightRuleError,
 } from '../../../../src/core/training/validation-weights'
@@ -92,12 +94,55 @@ describe('covarianceWeights', () => {
   })
 })
 
+describe('standardErrorWeights', () => {
+  /** m validation images where network 0 is wrong on the first `a` and network 1 on the `b` after them. */
+  const errors = (m: number, a: number, b: number) => [
+    Array.from({ length: m }, (_, k) => (k < a ? 1 : 0)),
+    Array.from({ length: m }, (_, k) => (k >= a && k < a + b ? 1 : 0)),
+  ]
+
+  it('measures the paired standard error of the accuracy difference', () => {
+    // 100 images, 10 disagreements split 6/4: diff mean 0.02, E[diff²] 0.1 → sqrt((0.1 − 0.0004)/100)
+    expect(accuracyStandardError(errors(100, 6, 4))).toBeCloseTo(Math.sqrt(0.0996 / 100), 12)
+    expect(accuracyStandardError([[1, 0, 1]])).toBe(0)
+  })
+
+  it('gives a lead of one standard error 1/(1+e) : e/(1+e), whatever the split size', () => {
+    for (const m of [250, 5000]) {
+      const e = errors(m, 0.1 * m, 0.1 * m)
+      const se = accuracyStandardError(e)
+      const w = standardErrorWeights([0.8, 0.8 + se], e)
+      expect(w[1]).toBeCloseTo(Math.E / (1 + Math.E), 9)
+    }
+    // the same 2-point lead is noise on 250 images and decisive on 5,000
+    const small = standardErrorWeights([0.8, 0.82], errors(250, 25, 20))
+    const large = standardErrorWeights([0.8, 0.82], errors(5000, 500, 400))
+    expect(small[1]).toBeLessThan(0.75)
+    expect(large[1]).toBeGreaterThan(0.95)
+  })
+
+  it('gives networks that never disagree equal weights', () => {
+    expect(
+      standardErrorWeights(
+        [0.9, 0.9],
+        [
+          [0, 1, 0],
+          [0, 1, 0],
+        ],
+      ),
+    ).toEqual([0.5, 0.5])
+  })
+})
+
 describe('validationWeights', () => {
   it('dispatches on the rule; the covariance rule needs errors', () => {
     expectWeights(validationWeights('proportional', { accuracies: [0.2, 0.6] }, 0.01), [0.25, 0.75])
     expect(validationWeights('softmax', { accuracies: [0.5, 0.5] }, 0.01)).toEqual([0.5, 0.5])
     expect(() => validationWeights('covariance', { accuracies: [0.5, 0.5] }, 0.01)).toThrow(
-      /needs each network/,
+      /covariance rule needs each network/,
+    )
+    expect(() => validationWeights('standard-error', { accuracies: [0.5, 0.5] }, 0.01)).toThrow(
+      /standard-error rule needs each network/,
     )
     const w = validationWeights(
       'covariance',
