@@ -7,7 +7,7 @@ import {
   FASHION_MNIST_PROFILES,
   type ExperimentPlan,
 } from '../../core/experiment/profiles'
-import { writeReport } from '../../core/experiment/report'
+import { withBaseline, writeReport } from '../../core/experiment/report'
 import { gridSpecs, readResults, runExperiment, runGrid, runKey } from '../../core/experiment/runs'
 import { cohortHome } from '../../core/paths'
 import { TEACHER_NAMES, type TeacherName } from '../../core/training/teacher-names'
@@ -179,7 +179,13 @@ export function registerExperimentCommand(program: Command): void {
       log(`report: ${report}`)
 
       const keys = new Set(specs.map(runKey))
-      const summary = experimentSummary((await readResults(out)).filter((r) => keys.has(r.key)))
+      const all = await readResults(out)
+      const summary = experimentSummary(
+        withBaseline(
+          all.filter((r) => keys.has(r.key)),
+          all,
+        ),
+      )
       if (o.json) return printJson(summary)
       printTable(
         Object.entries(summary.teachers).flatMap(([name, t]) =>

@@ -127,19 +127,26 @@ function columnNames(record: RunRecord): string[] {
 
 /** The section of one setting: the reference note's tables. */
 export function settingSection(records: readonly RunRecord[]): string {
-  const first = records[0]!
+  const first = records.find((r) => r.spec.teacher !== 'none') ?? records[0]!
   const names = columnNames(first)
   const summaries = summarise(records)
   const seeds = [...new Set(records.map((r) => r.spec.seed))].sort((a, b) => a - b)
   const out: string[] = []
   const s = first.spec
   out.push(
-    `## ${s.nets.join(' + ')}, ${s.perClass === undefined ? 'all' : s.perClass} per class, ${s.epochs} epochs`,
+    `## ${s.nets.join(' + ')}, ${s.perClass === undefined ? 'all' : s.perClass} per class, ${s.epochs} epochs; ` +
+      `T ${s.T}, λ ${s.lambda}, τ ${s.tau}` +
+      (s.validationRule && s.validationRule !== 'softmax' ? `, validation rule ${s.validationRule}` : '') +
+      (s.distillWarmup ? `, λ warm-up ${s.distillWarmup} epochs` : ''),
     '',
     `Setting: \`${settingOf(first)}\`. ${first.sizes.train} training, ${first.sizes.validation} validation, ` +
       `${first.sizes.test} test images; ${records.length} runs; seeds ${seeds.join(', ')}. Last-epoch numbers; ` +
       'the test set chooses nothing. Accuracies are mean ± sample std over seeds; gains are per-seed paired ' +
-      'differences against `none` in pp.',
+      'differences against `none` in pp.' +
+      (first.spec.teacher !== 'none' && records.some((r) => settingOf(r) !== settingOf(first))
+        ? ' The `none` runs are those of the setting this one varies (independent training does not depend ' +
+          'on the teacher’s parameters).'
+        : ''),
     '',
   )
   out.push(
@@ -340,11 +347,32 @@ export function fusionWeightChart(records: readonly RunRecord[], teacher: Teache
   })
 }
 
-/** Groups records by setting, in the order their settings first appear. */
+// the parts of a run's key that only the teacher uses: independent training does not depend on them
+const TEACHER_ONLY = ['teacher=', 'seed=', 'tau=', 'T=', 'lambda=', 'distillWarmup=', 'rule=']
+
+/** The setting of a run's independent twin: its key without the teacher's own parameters. */
+export function baselineOf(record: RunRecord): string {
+  return runKey(record.spec)
+    .split(' ')
+    .filter((part) => !TEACHER_ONLY.some((prefix) => part.startsWith(prefix)))
+    .join(' ')
+}
+
+/**
+ * `records` plus, when they hold no `none` run, the `none` runs from `all` that are their independent twins
+ * (a variant such as another T or λ is compared with the same baseline as the setting it varies).
+ */
+export function withBaseline(records: readonly RunRecord[], all: readonly RunRecord[]): RunRecord[] {
+  if (records.length === 0 || records.some((r) => r.spec.teacher === 'none')) return records.slice()
+  const base = baselineOf(records[0]!)
+  return [...all.filter((r) => r.spec.teacher === 'none' && baselineOf(r) === base), ...records]
+}
+
+/** Groups records by setting, in the order their settings first appear; see `withBaseline`. */
 export function bySetting(records: readonly RunRecord[]): RunRecord[][] {
   const groups = new Map<string, RunRecord[]>()
   for (const r of records) groups.set(settingOf(r), [...(groups.get(settingOf(r)) ?? []), r])
-  return [...groups.values()]
+  return [...groups.values()].map((group) => withBaseline(group, records))
 }
 
 const NO_REFERENCE =

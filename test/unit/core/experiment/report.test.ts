@@ -4,6 +4,8 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
   agreementSection,
+  bySetting,
+  withBaseline,
   mean,
   renderReport,
   sampleStd,
@@ -140,6 +142,36 @@ describe('report', () => {
     const svg = validationChart(records, 0, 'cnn')
     expect(svg.match(/<polyline/g)).toHaveLength(2)
     expect(svg).toContain('>min-logit</text>')
+  })
+})
+
+describe('variants', () => {
+  it('compare a teacher variant with the independent twins of the setting it varies', () => {
+    const variant = (seed: number, test: number[]) => {
+      const r = record('min-logit', seed, test)
+      const spec = { ...r.spec, T: 4 }
+      return { ...r, spec, key: runKey(spec) }
+    }
+    const all = [...records.slice(0, 4), variant(0, [0.88, 0.91, 0.9]), variant(1, [0.885, 0.9, 0.9])]
+    const groups = bySetting(all)
+    expect(groups).toHaveLength(2)
+    expect(groups[1]!.map((r) => `${r.spec.teacher} T=${r.spec.T}`)).toEqual([
+      'none T=2',
+      'none T=2',
+      'min-logit T=4',
+      'min-logit T=4',
+    ])
+    const [, minLogit] = summarise(groups[1]!)
+    // cnn: 88.0 − 88.5 and 88.5 − 88.0 → 0 ± 0.71; resnet-8: +1 and −0.5
+    expect(minLogit!.gain![0]!.mean).toBeCloseTo(0, 10)
+    expect(minLogit!.gain![1]!.mean).toBeCloseTo(0.25, 10)
+    const md = renderReport(all, false)
+    expect(md).toContain('## cnn + resnet-8, all per class, 6 epochs; T 4, λ 1, τ 0.05')
+    expect(md).toContain('The `none` runs are those of the setting this one varies')
+    // a baseline is never borrowed across data settings
+    const otherData = variant(0, [0.9, 0.9, 0.9])
+    const moved = { ...otherData, spec: { ...otherData.spec, epochs: 7 } }
+    expect(withBaseline([{ ...moved, key: runKey(moved.spec) }], all)).toHaveLength(1)
   })
 })
 
