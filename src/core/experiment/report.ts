@@ -334,6 +334,11 @@ export function validationChart(records: readonly RunRecord[], k: number, title:
 export function fusionWeightChart(records: readonly RunRecord[], teacher: TeacherName): string | null {
   const runs = records.filter((r) => r.spec.teacher === teacher)
   if (runs.length === 0 || !runs.every((r) => r.epochs.every((m) => m.teacher?.weights))) return null
+  // `mean` reports its constant equal weights: nothing to draw
+  const constant = runs.every((r) =>
+    r.epochs.every((m) => m.teacher!.weights!.every((w) => w === r.epochs[0]!.teacher!.weights![0])),
+  )
+  if (constant) return null
   const names = columnNames(runs[0]!).slice(0, -1)
   const series = names.map((name, i) => ({
     name,

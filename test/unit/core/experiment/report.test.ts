@@ -182,8 +182,13 @@ describe('charts', () => {
     expect(svg.match(/<polyline/g)).toHaveLength(2)
     expect(svg).toContain('>resnet-8</text>')
     expect(svg).toContain('>1</text>')
-    // min-logit reports no weights: no chart rather than an empty one
+    // min-logit reports no weights: no chart rather than an empty one; nor for constant weights
     expect(fusionWeightChart(records, 'min-logit')).toBeNull()
+    const equal = runs.map((r) => ({
+      ...r,
+      epochs: r.epochs.map((m) => ({ ...m, teacher: { valAcc: 0.8, weights: [0.5, 0.5] } })),
+    }))
+    expect(fusionWeightChart(equal, 'validation')).toBeNull()
   })
 })
 
