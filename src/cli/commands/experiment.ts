@@ -165,7 +165,12 @@ export function registerExperimentCommand(program: Command): void {
         run: async (spec) => {
           const name = `${spec.teacher} seed ${spec.seed}`
           const record = await runExperiment(spec, {
-            onEpoch: (m) => progressLine(epochLine(name, m, spec.epochs)),
+            // a terminal gets a live line; a log (nohup, CI) a line every 10 epochs so it is not silent for minutes
+            onEpoch: (m) => {
+              const line = epochLine(name, m, spec.epochs)
+              if (process.stderr.isTTY) progressLine(line)
+              else if (m.epoch % 10 === 0 || m.epoch === spec.epochs) log(`  ${line}`)
+            },
           })
           const nets = record.final.networks.map((n) => `${n.arch} ${pct(n.testAcc)}%`).join(' · ')
           log(
