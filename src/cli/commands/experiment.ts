@@ -89,6 +89,7 @@ function planFor(o: ExperimentOptions, usage: (message: string) => never): Exper
     'lambda',
     'validateEvery',
     'distillWarmup',
+    'validationRule',
   ] as const
   for (const key of overrides) {
     if (o[key] !== undefined) Object.assign(base, { [key]: o[key] })

@@ -14,6 +14,7 @@ describe('cohort experiment fashion-mnist', () => {
   const args = [
     ...['experiment', 'fashion-mnist', '--quick', '--json', '--seeds', '0', '--teachers', 'none,validation'],
     ...['--epochs', '1', '--per-class', '5', '--out', out, '--report', report],
+    ...['--validation-rule', 'standard-error', '--distill-warmup', '1'],
   ]
   afterAll(() => dir.cleanup())
 
@@ -34,12 +35,19 @@ describe('cohort experiment fashion-mnist', () => {
       }
     }
     expect(summary.teachers.validation.networks[0].gain.mean).toEqual(expect.any(Number))
-    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(2)
+    const lines = readFileSync(out, 'utf8').trim().split('\n')
+    expect(lines).toHaveLength(2)
+    // every option reaches the trainer's settings
+    const { key, config } = JSON.parse(lines[1]!)
+    expect(key).toContain('rule=standard-error')
+    expect(config.teacherOptions.validationRule).toBe('standard-error')
+    expect(config.distillWarmupEpochs).toBe(1)
+    expect(config.networks).toHaveLength(2)
     const md = readFileSync(report, 'utf8')
     expect(md).toContain('Hand-written introduction.')
     expect(md).toContain('| validation |')
     expect(md).toContain('](results/tiny-1-cnn.svg)')
-    expect(existsSync(join(dir.path, 'results', 'tiny-1-weights-validation.svg'))).toBe(true)
+    expect(existsSync(join(dir.path, 'results', 'tiny-1-resnet-8.svg'))).toBe(true)
     expect(r.stderr).toContain('[2/2] run: teacher=validation seed=0')
   }, 180_000)
 
