@@ -118,7 +118,10 @@ export function registerExperimentCommand(program: Command): void {
       "every teacher against independent training on Debian's Fashion-MNIST, paired seeds; " +
         'resumable: interrupt any time and run the same command again',
     )
-    .option('--quick', 'the small profile (50 per class, 4 epochs, 2 seeds; minutes) instead of the full one')
+    .option(
+      '--quick',
+      'the small profile (50 per class, 12 epochs, 3 teachers, 2 seeds; minutes) instead of the full one',
+    )
     .option('--json', 'print the summary as one JSON object')
     .option('--out <file>', 'results file, JSON lines (default: in the Cohort folder, per profile)')
     .option('--report <file>', 'Markdown to write the report block into (default: beside --out)')
