@@ -50,7 +50,7 @@ describe('training in a browser', () => {
     await expect.poll(async () => (await service['datasets.list']())[0]!.splits.validation).toBeGreaterThan(0)
   })
 
-  it('trains two networks for 2 epochs with the validation teacher, charts updating live', async () => {
+  it('trains two networks for 2 epochs with the default teacher, charts updating live', async () => {
     await page.click('[data-test=nav-train]')
     await page.locator('[data-test=network-card]').first().waitFor()
     await expect.poll(() => page.locator('[data-test=network-card][aria-pressed=true]').count()).toBe(2)
@@ -59,7 +59,7 @@ describe('training in a browser', () => {
     await page.fill('input[name=epochs]', '2')
     await page.locator('[data-test=advanced] summary').click()
     await page.fill('input[name=batchSize]', '8')
-    expect(await page.locator('[data-test=teacher]').inputValue()).toBe('validation')
+    expect(await page.locator('[data-test=teacher]').inputValue()).toBe('min-logit')
     await page.click('[data-test=train]')
 
     await page.locator('[data-test=run-panel]').waitFor()
@@ -76,7 +76,7 @@ describe('training in a browser', () => {
     expect(rows.map((r) => r.split('\t')[0]?.trim())).toEqual(['1', '2'])
     expect(rows[1]).toMatch(/\d+\.\d%/)
     const [run] = await service['runs.list']()
-    expect(run!.config).toMatchObject({ imageSize: 16, epochs: 2, batchSize: 8, teacher: 'validation' })
+    expect(run!.config).toMatchObject({ imageSize: 16, epochs: 2, batchSize: 8, teacher: 'min-logit' })
     await shot('train-completed')
   })
 

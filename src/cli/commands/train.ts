@@ -162,7 +162,7 @@ export function registerTrainCommands(program: Command, globals: () => GlobalOpt
     .description('train a group of networks together on a labelled, split dataset')
     .requiredOption('--dataset <name>', 'dataset name or id')
     .option('--nets <list>', 'comma-separated architectures, e.g. cnn,resnet-8 (2–4)')
-    .option('--teacher <name>', 'validation, min-logit, min-loss, linear, mean or none')
+    .option('--teacher <name>', 'min-logit (default), validation, min-loss, linear, mean or none')
     .option('--epochs <n>', 'passes over the training images')
     .option('--image-size <px>', 'images are resized to this many pixels per side')
     .option('--channels <1|3>', '1 for grey, 3 for colour')
@@ -250,7 +250,7 @@ export function registerTrainCommands(program: Command, globals: () => GlobalOpt
               { arch: 'cnn', augment: 'light' },
               { arch: 'resnet-8', augment: 'light' },
             ],
-            teacher: 'validation',
+            teacher: 'min-logit',
             epochs: numberOption('--epochs', opts.epochs),
             batchSize: 32,
           },

@@ -99,7 +99,7 @@ export function trainingConfigSchema(archs: readonly string[] = KNOWN_ARCHS) {
           .prefault([{ arch: 'cnn' }, { arch: 'resnet-8' }]),
         teacher: z
           .enum(TEACHER_NAMES, say(`unknown teacher; choose one of ${TEACHER_NAMES.join(', ')}`))
-          .default('validation'),
+          .default('min-logit'),
         teacherOptions: z
           .strictObject({
             minLoss: z

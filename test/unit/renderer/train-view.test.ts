@@ -67,8 +67,8 @@ describe('TrainView on a real library', () => {
     const at32 = cnn()
     await wrapper.find('select[name=imageSize]').setValue('16')
     await until(() => cnn() !== at32)
-    expect(teacherOptions()).toEqual(['validation', 'none'])
-    expect(wrapper.find('[data-test=teacher-description]').text()).toContain('validation images')
+    expect(teacherOptions()).toEqual(['min-logit', 'validation', 'none'])
+    expect(wrapper.find('[data-test=teacher-description]').text()).toContain('surest "no"')
     // the rest stays out of sight until asked for
     expect(wrapper.find('[data-test=advanced]').attributes('open')).toBeUndefined()
   })
@@ -92,7 +92,7 @@ describe('TrainView on a real library', () => {
     const advanced = wrapper.find('[data-test=advanced]')
     ;(advanced.element as HTMLDetailsElement).open = true
     await advanced.trigger('toggle')
-    expect(teacherOptions()).toEqual(['validation', 'min-logit', 'min-loss', 'linear', 'mean', 'none'])
+    expect(teacherOptions()).toEqual(['min-logit', 'validation', 'min-loss', 'linear', 'mean', 'none'])
   })
 
   it('explains a missing validation split and splits the dataset on request', async () => {
@@ -149,7 +149,7 @@ describe('TrainView on a real library', () => {
     expect(wrapper.find('[data-test=show-results]').exists()).toBe(true)
     expect(wrapper.find(`[data-test=run-item][data-run="${runId}"]`).text()).toContain('completed')
     const run = await service['runs.get'](runId)
-    expect(run.config).toMatchObject({ imageSize: 16, batchSize: 8, epochs: 2, teacher: 'validation' })
+    expect(run.config).toMatchObject({ imageSize: 16, batchSize: 8, epochs: 2, teacher: 'min-logit' })
   })
 
   it('cancels a run within a second and resumes it to the end', async () => {

@@ -31,7 +31,7 @@ describe('parseTrainingConfig', () => {
         { arch: 'cnn', augment: 'standard', dataFraction: 1 },
         { arch: 'resnet-8', augment: 'standard', dataFraction: 1 },
       ],
-      teacher: 'validation',
+      teacher: 'min-logit',
       teacherOptions: { minLoss: 'sample', validationRule: 'softmax', tau: 0.01 },
       T: 2,
       lambda: 1,
@@ -52,7 +52,7 @@ describe('parseTrainingConfig', () => {
     const augment: AugmentPolicy | AugmentPreset = c.networks[0]!.augment
     const teacher: TeacherName = c.teacher
     const rule: ValidationRule = c.teacherOptions.validationRule
-    expect([augment, teacher, rule]).toEqual(['standard', 'validation', 'softmax'])
+    expect([augment, teacher, rule]).toEqual(['standard', 'min-logit', 'softmax'])
     expect(learningRateAt(0, planFor(c, 10))).toBe(0.05)
   })
 
