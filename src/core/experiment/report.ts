@@ -113,6 +113,16 @@ const fmt = (x: number) => x.toFixed(2)
 const signed = (x: number) => (x >= 0 ? '+' : '−') + Math.abs(x).toFixed(2)
 const pm = (m: string, s: number) => (Number.isNaN(s) ? m : `${m} ± ${s.toFixed(2)}`)
 
+/** The issue's bar for "training together pays": mean gain above the baseline's seed spread, a win on every seed. */
+export function verdict(
+  gain: { mean: number; wins: number; pairs: number },
+  baselineStd: number | undefined,
+): string {
+  if (baselineStd === undefined || Number.isNaN(baselineStd)) return '— (needs 2+ seeds of none)'
+  const pays = gain.mean > baselineStd && gain.wins === gain.pairs
+  return `${pays ? '**yes**' : 'no'} (${signed(gain.mean)} vs ${baselineStd.toFixed(2)})`
+}
+
 function table(head: string[], rows: string[][]): string {
   return [
     `| ${head.join(' | ')} |`,
@@ -163,16 +173,25 @@ export function settingSection(records: readonly RunRecord[]): string {
     '',
   )
   const withGains = summaries.filter((t) => t.gain)
+  const none = summaries.find((t) => t.teacher === 'none')
   if (withGains.length > 0) {
     out.push(
-      'Seeds on which the teacher beat `none` (of the paired seeds), and the mean last-epoch validation gain (pp):',
+      'Seeds on which the teacher beat `none` (of the paired seeds), the mean last-epoch validation gain (pp), ' +
+        'and the bar of the issue: **pays** when the mean paired gain exceeds the seed spread (sample std) of ' +
+        '`none` and the gain is positive on every seed:',
       '',
       table(
-        ['teacher', ...names.map((n) => `${n} wins`), ...names.map((n) => `${n} val gain`)],
+        [
+          'teacher',
+          ...names.map((n) => `${n} wins`),
+          ...names.map((n) => `${n} val gain`),
+          ...names.map((n) => `${n} pays?`),
+        ],
         withGains.map((t) => [
           t.teacher,
           ...t.gain!.map((g) => `${g.wins}/${g.pairs}`),
           ...t.validationGain!.map(signed),
+          ...t.gain!.map((g, k) => verdict(g, none?.test[k]!.std)),
         ]),
       ),
       '',

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
   agreementSection,
   bySetting,
+  verdict,
   withBaseline,
   mean,
   renderReport,
@@ -107,6 +108,8 @@ describe('report', () => {
     expect(md).toContain('| none | 88.25 ± 0.35 | — | 90.25 ± 0.35 | — | 90.00 ± 0.00 | — |')
     expect(md).toContain('| min-logit | 88.85 ± 0.21 | +0.60 ± 0.14 | 90.20 ± 0.28 | −0.05 ± 0.07 |')
     expect(md).toContain('| min-logit | 2/2 | 0/2 | 0/2 |')
+    // none's spread: cnn 0.35, resnet-8 0.35, ensemble 0; min-logit +0.60 on both seeds pays for the cnn only
+    expect(md).toContain('| **yes** (+0.60 vs 0.35) | no (−0.05 vs 0.35) | no (−0.10 vs 0.00) |')
     expect(md).toContain('| none | 88.50 / 90.00 / 90.00 | 88.00 / 90.50 / 90.00 |')
   })
 
@@ -142,6 +145,15 @@ describe('report', () => {
     const svg = validationChart(records, 0, 'cnn')
     expect(svg.match(/<polyline/g)).toHaveLength(2)
     expect(svg).toContain('>min-logit</text>')
+  })
+})
+
+describe('verdict', () => {
+  it('needs a mean gain above the spread and a win on every seed', () => {
+    expect(verdict({ mean: 0.5, wins: 3, pairs: 3 }, 0.3)).toBe('**yes** (+0.50 vs 0.30)')
+    expect(verdict({ mean: 0.5, wins: 2, pairs: 3 }, 0.3)).toBe('no (+0.50 vs 0.30)')
+    expect(verdict({ mean: 0.2, wins: 3, pairs: 3 }, 0.3)).toBe('no (+0.20 vs 0.30)')
+    expect(verdict({ mean: 0.2, wins: 1, pairs: 1 }, Number.NaN)).toBe('— (needs 2+ seeds of none)')
   })
 })
 
