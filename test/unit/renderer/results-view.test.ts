@@ -146,7 +146,7 @@ describe('ResultsView of a real tiny run', () => {
     await until(() => wrapper.findAll('[data-test=compare-row]').length === 2)
     const rows = wrapper.findAll('[data-test=compare-row]').map((r) => r.text())
     expect(rows[0]).toMatch(new RegExp(`Run ${second.id}\\s*none\\s*cnn [\\d.]+%\\s*mobilenet [\\d.]+%`))
-    expect(rows[1]).toMatch(new RegExp(`Run ${run.id}\\s*validation\\s*cnn`))
+    expect(rows[1]).toMatch(new RegExp(`Run ${run.id}\\s*${String(run.config.teacher)}\\s*cnn`))
 
     const out = join(dir.path, 'exported')
     await wrapper.find('input[name=exportDir]').setValue(out)

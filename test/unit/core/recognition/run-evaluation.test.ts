@@ -123,8 +123,8 @@ describe('runs.evaluateSplit on a real tiny run', () => {
     expect(cnn(large).flops).toBeGreaterThan(3 * cnn(small).flops)
     expect(await service['models.zoo'](16, 3, 3)).toBe(small)
     expect(small.teachers.map((t) => t.name)).toEqual([
-      'validation',
       'min-logit',
+      'validation',
       'min-loss',
       'linear',
       'mean',
