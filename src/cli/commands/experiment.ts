@@ -5,6 +5,7 @@ import { validationPerClass } from '../../core/experiment/data'
 import {
   experimentSummary,
   FASHION_MNIST_PROFILES,
+  HELD_BACK,
   type ExperimentPlan,
 } from '../../core/experiment/profiles'
 import { withBaseline, writeReport } from '../../core/experiment/report'
@@ -78,7 +79,7 @@ function planFor(o: ExperimentOptions, usage: (message: string) => never): Exper
     if (base.perClass === undefined) usage('--val-fraction needs --per-class')
     base.valPerClass = validationPerClass(base.perClass, o.valFraction)
   } else if (o.perClass !== undefined && o.valPerClass === undefined) {
-    base.valPerClass = validationPerClass(o.perClass, 0.2)
+    base.valPerClass = validationPerClass(o.perClass, HELD_BACK)
   }
   const overrides = [
     'epochs',

@@ -16,12 +16,15 @@ export interface ExperimentPlan {
   seeds: number[]
 }
 
+/** The share of a user's labelled images held back for validation in the small-data profiles. */
+export const HELD_BACK = 0.2
+
 /** The reference pair, the reference recipe (T = 2, λ = 1), the product's validation τ, 20 % held back. */
 function smallData(perClass: number, epochs: number): Omit<RunSpec, 'teacher' | 'seed'> {
   return {
     epochs,
     perClass,
-    valPerClass: validationPerClass(perClass, 0.2),
+    valPerClass: validationPerClass(perClass, HELD_BACK),
     nets: ['cnn', 'resnet-8'],
     tau: 0.01,
     T: 2,
