@@ -1,7 +1,7 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { tempDir } from '../../../helpers/temp'
 import {
   agreementSection,
   bySetting,
@@ -222,12 +222,11 @@ describe('placeBlock', () => {
 
 describe('writeReport', () => {
   let dir: string
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'cohort-report-'))
+  let cleanup = () => {}
+  beforeEach(() => {
+    ;({ path: dir, cleanup } = tempDir('cohort-report-'))
   })
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true })
-  })
+  afterEach(() => cleanup())
 
   it('writes the block into the Markdown and the charts beside the results, linked relatively', async () => {
     await mkdir(join(dir, 'docs', 'experiments'), { recursive: true })

@@ -1,7 +1,7 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { tempDir } from '../../../helpers/temp'
 import {
   ExperimentError,
   gridSpecs,
@@ -70,12 +70,11 @@ describe('runKey', () => {
 
 describe('runGrid', () => {
   let dir: string
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'cohort-grid-'))
+  let cleanup = () => {}
+  beforeEach(() => {
+    ;({ path: dir, cleanup } = tempDir('cohort-grid-'))
   })
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true })
-  })
+  afterEach(() => cleanup())
 
   /** Stands in for training: the grid's job is bookkeeping, the trainer is tested on its own. */
   const fakeRun = (calls: string[]) => async (spec: RunSpec) => {
