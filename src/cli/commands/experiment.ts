@@ -9,7 +9,15 @@ import {
   type ExperimentPlan,
 } from '../../core/experiment/profiles'
 import { withBaseline, writeReport } from '../../core/experiment/report'
-import { gridSpecs, readResults, runExperiment, runGrid, runKey } from '../../core/experiment/runs'
+import {
+  EXPERIMENT_AUGMENT_NAMES,
+  gridSpecs,
+  readResults,
+  runExperiment,
+  runGrid,
+  runKey,
+  type ExperimentAugment,
+} from '../../core/experiment/runs'
 import { cohortHome } from '../../core/paths'
 import { TEACHER_NAMES, type TeacherName } from '../../core/training/teacher-names'
 import { VALIDATION_RULES, type ValidationRule } from '../../core/training/validation-weights'
@@ -63,6 +71,7 @@ interface ExperimentOptions {
   validateEvery?: number
   distillWarmup?: number
   validationRule?: ValidationRule
+  augment?: ExperimentAugment
 }
 
 /** The profile with the user's overrides on top; `usage` reports a contradiction between options. */
@@ -91,6 +100,7 @@ function planFor(o: ExperimentOptions, usage: (message: string) => never): Exper
     'validateEvery',
     'distillWarmup',
     'validationRule',
+    'augment',
   ] as const
   for (const key of overrides) {
     if (o[key] !== undefined) Object.assign(base, { [key]: o[key] })
@@ -153,6 +163,11 @@ export function registerExperimentCommand(program: Command): void {
     )
     .option('--distill-warmup <epochs>', 'ramp λ up from 0 over these epochs', whole('--distill-warmup', 0))
     .option('--validate-every <K>', 'validation pass every K epochs', whole('--validate-every', 1))
+    .addOption(
+      new Option('--augment <strength>', "every network's augmentation (default: the reference's)").choices(
+        EXPERIMENT_AUGMENT_NAMES,
+      ),
+    )
     .action(async (o: ExperimentOptions, command: Command) => {
       const plan = planFor(o, (message) => command.error(`error: ${message}`))
       const profile = o.quick ? 'quick' : 'full'

@@ -7,6 +7,7 @@
 import { writeFile } from 'node:fs/promises'
 import { basename, dirname, relative, sep } from 'node:path'
 import type { TeacherName } from '../training/teacher-names'
+import { ENSEMBLE_RULES } from './ensembles'
 import { REFERENCE, REFERENCE_NETS } from './reference'
 import { readIfExists, readResults, runKey, type RunRecord } from './runs'
 
@@ -147,7 +148,8 @@ export function settingSection(records: readonly RunRecord[]): string {
     `## ${s.nets.join(' + ')}, ${s.perClass === undefined ? 'all' : s.perClass} per class, ${s.epochs} epochs; ` +
       `T ${s.T}, λ ${s.lambda}, τ ${s.tau}` +
       (s.validationRule && s.validationRule !== 'softmax' ? `, validation rule ${s.validationRule}` : '') +
-      (s.distillWarmup ? `, λ warm-up ${s.distillWarmup} epochs` : ''),
+      (s.distillWarmup ? `, λ warm-up ${s.distillWarmup} epochs` : '') +
+      (s.augment && s.augment !== 'reference' ? `, augmentation ${s.augment}` : ''),
     '',
     `Setting: \`${settingOf(first)}\`. ${first.sizes.train} training, ${first.sizes.validation} validation, ` +
       `${first.sizes.test} test images; ${records.length} runs; seeds ${seeds.join(', ')}. Last-epoch numbers; ` +
@@ -274,6 +276,41 @@ export function agreementSection(records: readonly RunRecord[]): string | null {
       'The training images do not depend on the validation size; only the `validation` teacher does.',
     '',
     table(['teacher', 'network', 'reference %', 'ours %', 'reference gain', 'our gain', 'agrees'], rows),
+    '',
+  ].join('\n')
+}
+
+/**
+ * The app's recognition ensemble under each weight rule, over every run of the setting (all teachers): test
+ * accuracy, the paired difference from the plain average on the same run, and how often the rule's weights
+ * were all but one-sided (one network ≥ 0.95), which on a small validation split is noise.
+ */
+export function ensembleSection(records: readonly RunRecord[]): string | null {
+  const runs = records.filter((r) => r.final.ensembles)
+  if (runs.length === 0) return null
+  const rows = ENSEMBLE_RULES.map((rule) => {
+    const acc = runs.map((r) => 100 * r.final.ensembles![rule].testAcc)
+    const diff = runs.map((r, i) => acc[i]! - 100 * r.final.ensembles!.equal.testAcc)
+    const better = diff.filter((d) => d > 0).length
+    const worse = diff.filter((d) => d < 0).length
+    const oneSided = runs.filter((r) => Math.max(...r.final.ensembles![rule].weights) >= 0.95).length
+    return [
+      rule,
+      pm(fmt(mean(acc)), sampleStd(acc)),
+      rule === 'equal' ? '—' : pm(signed(mean(diff)), sampleStd(diff)),
+      rule === 'equal' ? '—' : `${better} / ${runs.length - better - worse} / ${worse}`,
+      `${oneSided}/${runs.length}`,
+    ]
+  })
+  return [
+    `The recognition ensemble (what the app predicts with): the networks' logits weighted by each rule from ` +
+      `their last-epoch validation accuracies (softmax τ ${runs[0]!.spec.tau}), measured on the test set, over ` +
+      `the ${runs.length} runs of this setting (every teacher and seed):`,
+    '',
+    table(
+      ['weight rule', 'test acc %', 'vs equal (pp)', 'runs better / same / worse', 'one network ≥ 0.95'],
+      rows,
+    ),
     '',
   ].join('\n')
 }
@@ -409,6 +446,8 @@ export function renderReport(records: readonly RunRecord[], against: boolean): s
   const parts: string[] = []
   for (const group of bySetting(records)) {
     parts.push(settingSection(group))
+    const ensembles = ensembleSection(group)
+    if (ensembles) parts.push(ensembles)
     const agreement = against ? agreementSection(group) : null
     if (against && !agreement) parts.push(`_${NO_REFERENCE}_`, '')
     if (agreement) parts.push(agreement)

@@ -18,6 +18,7 @@ import { accuracy, trainGroup, type LabelledImages } from '../training/trainer'
 import type { ValidationRule } from '../training/validation-weights'
 import type { EpochMetrics } from '../../shared/types'
 import { loadExperimentData } from './data'
+import { recognitionEnsembles, type EnsembleResult, type EnsembleRule } from './ensembles'
 
 /** The reference's input statistics and augmentation (kdcl_ref.py): zero-pad 2, random crop, flip. */
 export const REFERENCE_NORMALISATION: Normalisation = { mean: [0.286], std: [0.353] }
@@ -28,6 +29,15 @@ export const REFERENCE_AUGMENT: AugmentPolicy = {
   brightness: 0,
   contrast: 0,
 }
+
+/** Augmentation strengths for the search: the reference's, none, and a stronger one (wider shift, colour jitter). */
+export const EXPERIMENT_AUGMENTS = {
+  reference: REFERENCE_AUGMENT,
+  none: AUGMENT_PRESETS.none,
+  strong: { crop: 'zero', pad: 4, flip: true, brightness: 0.2, contrast: 0.2 },
+} satisfies Record<string, AugmentPolicy>
+export type ExperimentAugment = keyof typeof EXPERIMENT_AUGMENTS
+export const EXPERIMENT_AUGMENT_NAMES = Object.keys(EXPERIMENT_AUGMENTS) as ExperimentAugment[]
 
 export class ExperimentError extends Error {
   override name = 'ExperimentError'
@@ -53,6 +63,8 @@ export interface RunSpec {
   distillWarmup?: number | undefined
   /** how the validation teacher turns accuracies into weights (absent = softmax with `tau`) */
   validationRule?: ValidationRule | undefined
+  /** every network's augmentation (absent = the reference's) */
+  augment?: ExperimentAugment | undefined
 }
 
 export interface NetworkResult {
@@ -76,6 +88,8 @@ export interface RunRecord {
     teacher: EpochMetrics['teacher']
     /** plain logit average, as in the reference */
     ensemble: { valAcc: number; testAcc: number }
+    /** the app's recognition ensemble under each weight rule (absent in results recorded before it) */
+    ensembles?: Record<EnsembleRule, EnsembleResult>
   }
   seconds: { total: number; training: number; test: number }
   finishedAt: string
@@ -98,6 +112,7 @@ export function runKey(spec: RunSpec): string {
     // named only when used, so the keys of earlier results files stay valid
     ...(spec.distillWarmup ? [`distillWarmup=${spec.distillWarmup}`] : []),
     ...(spec.validationRule && spec.validationRule !== 'softmax' ? [`rule=${spec.validationRule}`] : []),
+    ...(spec.augment && spec.augment !== 'reference' ? [`augment=${spec.augment}`] : []),
   ].join(' ')
 }
 
@@ -112,7 +127,7 @@ export function trainingConfigFor(spec: RunSpec): TrainingConfig {
     channels: 1,
     networks: spec.nets.map((arch, i) => ({
       arch,
-      augment: REFERENCE_AUGMENT,
+      augment: EXPERIMENT_AUGMENTS[spec.augment ?? 'reference'],
       ...(spec.widths ? { width: spec.widths[i] } : {}),
     })),
     teacher: spec.teacher,
@@ -131,12 +146,6 @@ export function trainingConfigFor(spec: RunSpec): TrainingConfig {
     seed: spec.seed,
     validateEvery: spec.validateEvery,
   })
-}
-
-function meanLogits(logits: Float32Array[]): Float32Array {
-  const out = new Float32Array(logits[0]!.length)
-  for (const z of logits) for (let k = 0; k < z.length; k++) out[k]! += z[k]! / logits.length
-  return out
 }
 
 function normalised(split: LabelledImages): Float32Array {
@@ -194,6 +203,12 @@ export async function runExperiment(spec: RunSpec, hooks: RunHooks = {}): Promis
     const valLogits = await group.predict(normalised(data.validation))
     const testLogits = await group.predict(normalised(test))
     const testSeconds = (performance.now() - testStarted) / 1000
+    const ensembles = recognitionEnsembles(
+      { logits: valLogits, labels: data.validation.labels },
+      { logits: testLogits, labels: test.labels },
+      classes,
+      spec.tau,
+    )
     const networks = config.networks.map((net, i) => ({
       arch: net.arch,
       width: net.width ?? 1,
@@ -214,10 +229,8 @@ export async function runExperiment(spec: RunSpec, hooks: RunHooks = {}): Promis
       final: {
         networks,
         teacher: last.metrics.teacher,
-        ensemble: {
-          valAcc: accuracy(meanLogits(valLogits), data.validation.labels, classes),
-          testAcc: accuracy(meanLogits(testLogits), test.labels, classes),
-        },
+        ensemble: { valAcc: ensembles.equal.valAcc, testAcc: ensembles.equal.testAcc },
+        ensembles,
       },
       seconds: { total: (performance.now() - started) / 1000, training, test: testSeconds },
       finishedAt: new Date().toISOString(),

@@ -18,6 +18,7 @@ import { decodeImage, ImageRejectedError } from '../dataset/decode'
 import { scanFolder } from '../dataset/scan'
 import { renderTrainingPixels } from '../dataset/tensor-cache'
 import { normaliseBatch } from '../training/augment'
+import { weightedLogits } from '../training/trainer'
 import type { ModelBundle, ModelMetadata } from '../engine/model-metadata'
 
 export const DEFAULT_TOP_K = 3
@@ -113,12 +114,7 @@ export function ensembleLogits(logits: readonly Float32Array[], weights: readonl
   if (logits.length !== weights.length || logits.length === 0) {
     throw new RecognitionError(`${weights.length} ensemble weights for ${logits.length} networks.`)
   }
-  const out = new Float32Array(logits[0]!.length)
-  logits.forEach((z, i) => {
-    const w = weights[i]!
-    for (let j = 0; j < out.length; j++) out[j]! += w * z[j]!
-  })
-  return out
+  return weightedLogits(logits, weights)
 }
 
 /** Softmax of each row of `classes` logits (shifted by the row maximum, so large logits cannot overflow). */

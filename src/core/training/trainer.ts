@@ -203,13 +203,25 @@ function crossEntropy(logits: Float32Array, labels: Int32Array, classes: number)
   return total / labels.length
 }
 
-function weightedLogits(logits: Float32Array[], weights: number[]): Float32Array {
+/** Σ wᵢ zᵢ over the networks' logits, row by row. */
+export function weightedLogits(logits: readonly Float32Array[], weights: readonly number[]): Float32Array {
   const out = new Float32Array(logits[0]!.length)
   logits.forEach((z, i) => {
     const w = weights[i]!
     for (let k = 0; k < z.length; k++) out[k]! += w * z[k]!
   })
   return out
+}
+
+/** Per network, 1 for each image it gets wrong and 0 for each it gets right (what the weight rules need). */
+export function errorsOf(
+  logits: readonly Float32Array[],
+  labels: Int32Array,
+  classes: number,
+): Float64Array[] {
+  return logits.map((z) =>
+    Float64Array.from(labels, (y, n) => (argmax(z, n * classes, classes) === y ? 0 : 1)),
+  )
 }
 
 /** The validation pass: each network in inference mode, the run's teacher, the weighted ensemble. */
@@ -238,9 +250,7 @@ export async function validate(
       weights: fused.weights ?? null,
     }
   }
-  const errors = logits.map((z) =>
-    Float64Array.from(labels, (y, n) => (argmax(z, n * classes, classes) === y ? 0 : 1)),
-  )
+  const errors = errorsOf(logits, labels, classes)
   const accuracies = networks.map((n) => n.valAcc)
   const weights = validationWeights(
     config.teacherOptions.validationRule,

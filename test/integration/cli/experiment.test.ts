@@ -14,7 +14,7 @@ describe('cohort experiment fashion-mnist', () => {
   const args = [
     ...['experiment', 'fashion-mnist', '--quick', '--json', '--seeds', '0', '--teachers', 'none,validation'],
     ...['--epochs', '1', '--per-class', '5', '--out', out, '--report', report],
-    ...['--validation-rule', 'standard-error', '--distill-warmup', '1'],
+    ...['--validation-rule', 'standard-error', '--distill-warmup', '1', '--augment', 'strong'],
   ]
   afterAll(() => dir.cleanup())
 
@@ -42,10 +42,22 @@ describe('cohort experiment fashion-mnist', () => {
     expect(key).toContain('rule=standard-error')
     expect(config.teacherOptions.validationRule).toBe('standard-error')
     expect(config.distillWarmupEpochs).toBe(1)
+    expect(config.networks[0].augment).toMatchObject({ pad: 4, brightness: 0.2 })
     expect(config.networks).toHaveLength(2)
+    // the recognition ensemble under every weight rule, the plain average among them
+    const { final } = JSON.parse(lines[0]!)
+    expect(Object.keys(final.ensembles)).toEqual([
+      'equal',
+      'softmax',
+      'standard-error',
+      'proportional',
+      'covariance',
+    ])
+    expect(final.ensembles.equal.testAcc).toBe(final.ensemble.testAcc)
     const md = readFileSync(report, 'utf8')
     expect(md).toContain('Hand-written introduction.')
     expect(md).toContain('| validation |')
+    expect(md).toContain('| weight rule |')
     expect(md).toContain('](results/tiny-1-cnn.svg)')
     expect(existsSync(join(dir.path, 'results', 'tiny-1-resnet-8.svg'))).toBe(true)
     expect(r.stderr).toContain('[2/2] run: teacher=validation seed=0')

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { tempDir } from '../../../helpers/temp'
 import {
   agreementSection,
+  ensembleSection,
   bySetting,
   verdict,
   withBaseline,
@@ -145,6 +146,38 @@ describe('report', () => {
     const svg = validationChart(records, 0, 'cnn')
     expect(svg.match(/<polyline/g)).toHaveLength(2)
     expect(svg).toContain('>min-logit</text>')
+  })
+})
+
+describe('ensembleSection', () => {
+  /** `r` with the recognition ensemble measured: `equal` at the plain average, softmax at `softmaxTest`. */
+  function withEnsembles(r: RunRecord, softmaxTest: number, softmaxWeights: number[]): RunRecord {
+    const equal = { weights: [0.5, 0.5], valAcc: r.final.ensemble.valAcc, testAcc: r.final.ensemble.testAcc }
+    const softmax = { weights: softmaxWeights, valAcc: 0.9, testAcc: softmaxTest }
+    const ensembles = { equal, softmax, 'standard-error': equal, proportional: equal, covariance: equal }
+    return { ...r, final: { ...r.final, ensembles } }
+  }
+
+  it('compares each weight rule with the plain average on the same runs and counts one-sided weights', () => {
+    const runs = [
+      withEnsembles(records[0]!, 0.905, [0.99, 0.01]),
+      withEnsembles(records[1]!, 0.898, [0.3, 0.7]),
+      // recorded before the ensembles were measured: left out
+      records[2]!,
+    ]
+    const md = ensembleSection(runs)!
+    expect(md).toContain('over the 2 runs of this setting')
+    const row = (rule: string) => md.split('\n').find((l) => l.startsWith(`| ${rule} |`))!
+    expect(row('equal')).toContain('| 90.00 ± 0.00 | — | — | 0/2 |')
+    // +0.5 and −0.2 pp against the plain average: mean +0.15, one run better, one worse
+    expect(row('softmax')).toContain('| 90.15 ± 0.49 | +0.15 ± 0.49 | 1 / 0 / 1 | 1/2 |')
+    expect(row('standard-error')).toContain('| +0.00 ± 0.00 | 0 / 2 / 0 |')
+    expect(renderReport(runs, false)).toContain('| weight rule |')
+  })
+
+  it('is absent when no run measured it', () => {
+    expect(ensembleSection(records)).toBeNull()
+    expect(renderReport(records, false)).not.toContain('| weight rule |')
   })
 })
 

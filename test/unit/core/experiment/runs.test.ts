@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { tempDir } from '../../../helpers/temp'
 import {
+  EXPERIMENT_AUGMENTS,
   ExperimentError,
   gridSpecs,
   readResults,
@@ -51,6 +52,16 @@ describe('trainingConfigFor', () => {
     })
   })
 
+  it('applies the chosen augmentation strength to every network', () => {
+    const strong = trainingConfigFor({ ...base, teacher: 'none', seed: 0, augment: 'strong' })
+    expect(strong.networks.map((n) => n.augment)).toEqual([
+      EXPERIMENT_AUGMENTS.strong,
+      EXPERIMENT_AUGMENTS.strong,
+    ])
+    const none = trainingConfigFor({ ...base, teacher: 'none', seed: 0, augment: 'none' })
+    expect(none.networks[0]!.augment).toMatchObject({ crop: 'off', flip: false })
+  })
+
   it('refuses widths that do not match the networks', () => {
     expect(() => trainingConfigFor({ ...base, teacher: 'none', seed: 0, widths: [1] })).toThrow(
       new ExperimentError('--widths gives 1 values for 2 networks'),
@@ -65,6 +76,9 @@ describe('runKey', () => {
     expect(runKey({ ...spec, widths: [1, 0.5] })).not.toBe(runKey(spec))
     expect(runKey({ ...spec, perClass: undefined })).not.toBe(runKey(spec))
     expect(runKey({ ...spec, seed: 1 })).not.toBe(runKey(spec))
+    // the reference augmentation is the default, so earlier keys stay valid; another strength is its own setting
+    expect(runKey({ ...spec, augment: 'reference' })).toBe(runKey(spec))
+    expect(runKey({ ...spec, augment: 'strong' })).toBe(`${runKey(spec)} augment=strong`)
   })
 })
 

@@ -1,0 +1,49 @@
+/**
+ * The ensemble the app recognises with: the networks' logits weighted by their final validation accuracies.
+ * Each weight rule is measured on the same run (weights from the validation split, accuracy on the test set),
+ * so one grid says which rule the recognition ensemble should use, beside the plain average (`equal`).
+ */
+import { accuracy, errorsOf, weightedLogits } from '../training/trainer'
+import { VALIDATION_RULES, validationWeights, type ValidationRule } from '../training/validation-weights'
+
+export type EnsembleRule = 'equal' | ValidationRule
+export const ENSEMBLE_RULES: readonly EnsembleRule[] = ['equal', ...VALIDATION_RULES]
+
+export interface EnsembleResult {
+  weights: number[]
+  valAcc: number
+  testAcc: number
+}
+
+export interface Predictions {
+  /** per network, row-major [images, classes] */
+  logits: Float32Array[]
+  labels: Int32Array
+}
+
+/** Every rule's weights from `validation` (softmax with `tau`) and the weighted ensemble's accuracies. */
+export function recognitionEnsembles(
+  validation: Predictions,
+  test: Predictions,
+  classes: number,
+  tau: number,
+): Record<EnsembleRule, EnsembleResult> {
+  const accuracies = validation.logits.map((z) => accuracy(z, validation.labels, classes))
+  const errors = errorsOf(validation.logits, validation.labels, classes)
+  const n = validation.logits.length
+  const entries = ENSEMBLE_RULES.map((rule): [EnsembleRule, EnsembleResult] => {
+    const weights =
+      rule === 'equal'
+        ? new Array<number>(n).fill(1 / n)
+        : validationWeights(rule, { accuracies, errors }, tau)
+    return [
+      rule,
+      {
+        weights,
+        valAcc: accuracy(weightedLogits(validation.logits, weights), validation.labels, classes),
+        testAcc: accuracy(weightedLogits(test.logits, weights), test.labels, classes),
+      },
+    ]
+  })
+  return Object.fromEntries(entries) as Record<EnsembleRule, EnsembleResult>
+}
