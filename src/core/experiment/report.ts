@@ -132,8 +132,15 @@ function table(head: string[], rows: string[][]): string {
   ].join('\n')
 }
 
-function columnNames(record: RunRecord): string[] {
-  return [...record.final.networks.map((n) => (n.width === 1 ? n.arch : `${n.arch}×${n.width}`)), 'ensemble']
+/** Each network's name (arch, ×width when not 1, numbered when the group holds it twice), then the ensemble. */
+export function columnNames(record: RunRecord): string[] {
+  const names = record.final.networks.map((n) => (n.width === 1 ? n.arch : `${n.arch}×${n.width}`))
+  const numbered = names.map((name, i) =>
+    names.filter((other) => other === name).length > 1
+      ? `${name} #${names.slice(0, i + 1).filter((other) => other === name).length}`
+      : name,
+  )
+  return [...numbered, 'ensemble']
 }
 
 /** The section of one setting: the reference note's tables. */

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { tempDir } from '../../../helpers/temp'
 import {
   agreementSection,
+  columnNames,
   ensembleSection,
   bySetting,
   verdict,
@@ -178,6 +179,26 @@ describe('ensembleSection', () => {
   it('is absent when no run measured it', () => {
     expect(ensembleSection(records)).toBeNull()
     expect(renderReport(records, false)).not.toContain('| weight rule |')
+  })
+})
+
+describe('columnNames', () => {
+  it('numbers a network the group holds twice, so tables and chart files stay apart', () => {
+    const r = record('none', 0, [0.8, 0.8, 0.8])
+    const three = {
+      ...r,
+      final: {
+        ...r.final,
+        networks: [
+          { arch: 'cnn', width: 1, valAcc: 0.8, testAcc: 0.8 },
+          { arch: 'resnet-8', width: 1, valAcc: 0.8, testAcc: 0.8 },
+          { arch: 'cnn', width: 0.5, valAcc: 0.8, testAcc: 0.8 },
+          { arch: 'cnn', width: 1, valAcc: 0.8, testAcc: 0.8 },
+        ],
+      },
+    }
+    expect(columnNames(three)).toEqual(['cnn #1', 'resnet-8', 'cnn×0.5', 'cnn #2', 'ensemble'])
+    expect(columnNames(r)).toEqual(['cnn', 'resnet-8', 'ensemble'])
   })
 })
 
