@@ -72,6 +72,7 @@ interface ExperimentOptions {
   distillWarmup?: number
   validationRule?: ValidationRule
   augment?: ExperimentAugment
+  decay?: 'kernels' | 'all'
 }
 
 /** The profile with the user's overrides on top; `usage` reports a contradiction between options. */
@@ -101,6 +102,7 @@ function planFor(o: ExperimentOptions, usage: (message: string) => never): Exper
     'distillWarmup',
     'validationRule',
     'augment',
+    'decay',
   ] as const
   for (const key of overrides) {
     if (o[key] !== undefined) Object.assign(base, { [key]: o[key] })
@@ -167,6 +169,12 @@ export function registerExperimentCommand(program: Command): void {
       new Option('--augment <strength>', "every network's augmentation (default: the reference's)").choices(
         EXPERIMENT_AUGMENT_NAMES,
       ),
+    )
+    .addOption(
+      new Option(
+        '--decay <scope>',
+        'weight decay on kernels only (default) or on all parameters (the reference)',
+      ).choices(['kernels', 'all']),
     )
     .action(async (o: ExperimentOptions, command: Command) => {
       const plan = planFor(o, (message) => command.error(`error: ${message}`))

@@ -25,7 +25,7 @@ function createOptimizer(config: OptimizerConfig): tf.Optimizer {
   return tf.train.adam(config.lr, config.beta1 ?? 0.9, config.beta2 ?? 0.999, config.epsilon ?? 1e-7)
 }
 
-/** Only convolution and dense kernels are decayed; biases and BatchNorm parameters are not. */
+/** By default only convolution and dense kernels are decayed; biases and BatchNorm parameters are not. */
 const DECAYED = /(kernel|depthwise_kernel)(_\d+)?$/
 
 export class NetworkTrainer {
@@ -33,6 +33,7 @@ export class NetworkTrainer {
   readonly spec: NetworkSpec
   private readonly optimizer: tf.Optimizer
   private readonly weightDecay: number
+  private readonly decayAll: boolean
   private readonly variables: tf.Variable[]
 
   constructor(config: NetworkConfig) {
@@ -40,6 +41,7 @@ export class NetworkTrainer {
     this.model = createNetwork(config.spec)
     this.optimizer = createOptimizer(config.optimizer)
     this.weightDecay = config.optimizer.weightDecay ?? 0
+    this.decayAll = config.optimizer.decayAll ?? false
     this.variables = this.model.trainableWeights.map((w) => w.read() as tf.Variable)
   }
 
@@ -99,7 +101,8 @@ export class NetworkTrainer {
     if (this.weightDecay > 0) {
       for (const v of this.variables) {
         const g = grads[v.name]
-        if (g && DECAYED.test(v.name)) grads[v.name] = tf.add(g, tf.mul(v, this.weightDecay))
+        if (g && (this.decayAll || DECAYED.test(v.name)))
+          grads[v.name] = tf.add(g, tf.mul(v, this.weightDecay))
       }
     }
     this.optimizer.applyGradients(grads)

@@ -5,9 +5,15 @@
 import type { BackendName } from './backend'
 import type { NetworkSpec } from './zoo'
 
+interface WeightDecay {
+  weightDecay?: number
+  /** decay biases and BatchNorm parameters too, as PyTorch's `weight_decay` does (default: kernels only) */
+  decayAll?: boolean
+}
+
 export type OptimizerConfig =
-  | { kind: 'sgd'; lr: number; momentum?: number; nesterov?: boolean; weightDecay?: number }
-  | { kind: 'adam'; lr: number; beta1?: number; beta2?: number; epsilon?: number; weightDecay?: number }
+  | ({ kind: 'sgd'; lr: number; momentum?: number; nesterov?: boolean } & WeightDecay)
+  | ({ kind: 'adam'; lr: number; beta1?: number; beta2?: number; epsilon?: number } & WeightDecay)
 
 export interface NetworkConfig {
   spec: NetworkSpec

@@ -156,7 +156,8 @@ export function settingSection(records: readonly RunRecord[]): string {
       `T ${s.T}, λ ${s.lambda}, τ ${s.tau}` +
       (s.validationRule && s.validationRule !== 'softmax' ? `, validation rule ${s.validationRule}` : '') +
       (s.distillWarmup ? `, λ warm-up ${s.distillWarmup} epochs` : '') +
-      (s.augment && s.augment !== 'reference' ? `, augmentation ${s.augment}` : ''),
+      (s.augment && s.augment !== 'reference' ? `, augmentation ${s.augment}` : '') +
+      (s.decay === 'all' ? ', weight decay on all parameters' : ''),
     '',
     `Setting: \`${settingOf(first)}\`. ${first.sizes.train} training, ${first.sizes.validation} validation, ` +
       `${first.sizes.test} test images; ${records.length} runs; seeds ${seeds.join(', ')}. Last-epoch numbers; ` +

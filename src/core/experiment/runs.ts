@@ -65,6 +65,8 @@ export interface RunSpec {
   validationRule?: ValidationRule | undefined
   /** every network's augmentation (absent = the reference's) */
   augment?: ExperimentAugment | undefined
+  /** which parameters weight decay applies to (absent = kernels only, the product's; the reference: all) */
+  decay?: 'kernels' | 'all' | undefined
 }
 
 export interface NetworkResult {
@@ -113,6 +115,7 @@ export function runKey(spec: RunSpec): string {
     ...(spec.distillWarmup ? [`distillWarmup=${spec.distillWarmup}`] : []),
     ...(spec.validationRule && spec.validationRule !== 'softmax' ? [`rule=${spec.validationRule}`] : []),
     ...(spec.augment && spec.augment !== 'reference' ? [`augment=${spec.augment}`] : []),
+    ...(spec.decay === 'all' ? ['decay=all'] : []),
   ].join(' ')
 }
 
@@ -143,6 +146,7 @@ export function trainingConfigFor(spec: RunSpec): TrainingConfig {
     lr: 0.05,
     schedule: { kind: 'cosine', endFraction: 0 },
     weightDecay: 5e-4,
+    weightDecayScope: spec.decay ?? 'kernels',
     seed: spec.seed,
     validateEvery: spec.validateEvery,
   })

@@ -128,6 +128,10 @@ export function trainingConfigSchema(archs: readonly string[] = KNOWN_ARCHS) {
         schedule: scheduleSchema.prefault('cosine'),
         warmupEpochs: number('warm-up epochs', 0, 1000).default(0),
         weightDecay: number('weight decay', 0, 0.1).default(5e-4),
+        // 'all' decays biases and BatchNorm parameters too (PyTorch's weight_decay, the reference's recipe)
+        weightDecayScope: z
+          .enum(['kernels', 'all'], say('the weight decay scope must be "kernels" or "all"'))
+          .default('kernels'),
         seed: number('the seed', 0, 0xffffffff, true).default(0),
         validateEvery: number('validate every (epochs)', 1, 1000, true).default(1),
       },

@@ -62,6 +62,7 @@ export function runDirectory(paths: LibraryPaths, runId: number): string {
 
 /** The engine's description of each network of a run: spec (seeded per network) and optimiser. */
 export function groupNetworks(config: TrainingConfig, classes: number): EngineNetworkConfig[] {
+  const decay = { weightDecay: config.weightDecay, decayAll: config.weightDecayScope === 'all' }
   return config.networks.map((net, i) => ({
     spec: {
       arch: net.arch as NetworkArch,
@@ -79,9 +80,9 @@ export function groupNetworks(config: TrainingConfig, classes: number): EngineNe
             lr: config.lr,
             momentum: config.momentum,
             nesterov: config.nesterov,
-            weightDecay: config.weightDecay,
+            ...decay,
           }
-        : { kind: 'adam', lr: config.lr, weightDecay: config.weightDecay },
+        : { kind: 'adam', lr: config.lr, ...decay },
   }))
 }
 

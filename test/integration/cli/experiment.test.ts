@@ -15,6 +15,7 @@ describe('cohort experiment fashion-mnist', () => {
     ...['experiment', 'fashion-mnist', '--quick', '--json', '--seeds', '0', '--teachers', 'none,validation'],
     ...['--epochs', '1', '--per-class', '5', '--out', out, '--report', report],
     ...['--validation-rule', 'standard-error', '--distill-warmup', '1', '--augment', 'strong'],
+    ...['--decay', 'all'],
   ]
   afterAll(() => dir.cleanup())
 
@@ -43,6 +44,7 @@ describe('cohort experiment fashion-mnist', () => {
     expect(config.teacherOptions.validationRule).toBe('standard-error')
     expect(config.distillWarmupEpochs).toBe(1)
     expect(config.networks[0].augment).toMatchObject({ pad: 4, brightness: 0.2 })
+    expect(config.weightDecayScope).toBe('all')
     expect(config.networks).toHaveLength(2)
     // the recognition ensemble under every weight rule, the plain average among them
     const { final } = JSON.parse(lines[0]!)

@@ -52,6 +52,13 @@ describe('trainingConfigFor', () => {
     })
   })
 
+  it('decays kernels only unless the reference recipe (all parameters) is asked for', () => {
+    expect(trainingConfigFor({ ...base, teacher: 'none', seed: 0 }).weightDecayScope).toBe('kernels')
+    expect(trainingConfigFor({ ...base, teacher: 'none', seed: 0, decay: 'all' }).weightDecayScope).toBe(
+      'all',
+    )
+  })
+
   it('applies the chosen augmentation strength to every network', () => {
     const strong = trainingConfigFor({ ...base, teacher: 'none', seed: 0, augment: 'strong' })
     expect(strong.networks.map((n) => n.augment)).toEqual([
@@ -79,6 +86,8 @@ describe('runKey', () => {
     // the reference augmentation is the default, so earlier keys stay valid; another strength is its own setting
     expect(runKey({ ...spec, augment: 'reference' })).toBe(runKey(spec))
     expect(runKey({ ...spec, augment: 'strong' })).toBe(`${runKey(spec)} augment=strong`)
+    expect(runKey({ ...spec, decay: 'kernels' })).toBe(runKey(spec))
+    expect(runKey({ ...spec, decay: 'all' })).toBe(`${runKey(spec)} decay=all`)
   })
 })
 

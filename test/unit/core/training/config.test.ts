@@ -6,6 +6,7 @@ import {
   type TrainingConfig,
   TrainingConfigError,
 } from '../../../../src/core/training/config'
+import { groupNetworks } from '../../../../src/core/training/run-job'
 import { learningRateAt, planFor } from '../../../../src/core/training/schedule'
 import type { TeacherName } from '../../../../src/core/training/teacher-names'
 import type { ValidationRule } from '../../../../src/core/training/validation-weights'
@@ -45,6 +46,7 @@ describe('parseTrainingConfig', () => {
       schedule: { kind: 'cosine', endFraction: 0 },
       warmupEpochs: 0,
       weightDecay: 5e-4,
+      weightDecayScope: 'kernels',
       seed: 0,
       validateEvery: 1,
     })
@@ -54,6 +56,19 @@ describe('parseTrainingConfig', () => {
     const rule: ValidationRule = c.teacherOptions.validationRule
     expect([augment, teacher, rule]).toEqual(['standard', 'min-logit', 'softmax'])
     expect(learningRateAt(0, planFor(c, 10))).toBe(0.05)
+  })
+
+  it('hands the weight decay scope to every network’s optimiser, and names a wrong one', () => {
+    const all = groupNetworks(parseTrainingConfig({ dataset: 'd', weightDecayScope: 'all' }), 3)
+    expect(all.map((n) => n.optimizer)).toEqual([
+      expect.objectContaining({ weightDecay: 5e-4, decayAll: true }),
+      expect.objectContaining({ weightDecay: 5e-4, decayAll: true }),
+    ])
+    const adam = groupNetworks(parseTrainingConfig({ dataset: 'd', optimiser: 'adam' }), 3)
+    expect(adam[0]!.optimizer).toMatchObject({ kind: 'adam', decayAll: false })
+    expect(problems({ dataset: 'd', weightDecayScope: 'biases' })).toEqual([
+      'weightDecayScope: the weight decay scope must be "kernels" or "all" (got "biases")',
+    ])
   })
 
   it('keeps explicit settings, fills defaults inside them, and picks Adam’s learning rate', () => {
