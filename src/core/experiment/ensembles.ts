@@ -4,10 +4,7 @@
  * so one grid says which rule the recognition ensemble should use, beside the plain average (`equal`).
  */
 import { accuracy, errorsOf, weightedLogits } from '../training/trainer'
-import { VALIDATION_RULES, validationWeights, type ValidationRule } from '../training/validation-weights'
-
-export type EnsembleRule = 'equal' | ValidationRule
-export const ENSEMBLE_RULES: readonly EnsembleRule[] = ['equal', ...VALIDATION_RULES]
+import { ENSEMBLE_RULES, ensembleWeights, type EnsembleRule } from '../training/validation-weights'
 
 export interface EnsembleResult {
   weights: number[]
@@ -30,12 +27,8 @@ export function recognitionEnsembles(
 ): Record<EnsembleRule, EnsembleResult> {
   const accuracies = validation.logits.map((z) => accuracy(z, validation.labels, classes))
   const errors = errorsOf(validation.logits, validation.labels, classes)
-  const n = validation.logits.length
   const entries = ENSEMBLE_RULES.map((rule): [EnsembleRule, EnsembleResult] => {
-    const weights =
-      rule === 'equal'
-        ? new Array<number>(n).fill(1 / n)
-        : validationWeights(rule, { accuracies, errors }, tau)
+    const weights = ensembleWeights(rule, { accuracies, errors }, tau)
     return [
       rule,
       {

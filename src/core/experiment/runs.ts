@@ -15,10 +15,10 @@ import { Random } from '../training/random'
 import { groupNetworks } from '../training/run-job'
 import type { TeacherName } from '../training/teacher-names'
 import { accuracy, trainGroup, type LabelledImages } from '../training/trainer'
-import type { ValidationRule } from '../training/validation-weights'
+import type { EnsembleRule, ValidationRule } from '../training/validation-weights'
 import type { EpochMetrics } from '../../shared/types'
 import { loadExperimentData } from './data'
-import { recognitionEnsembles, type EnsembleResult, type EnsembleRule } from './ensembles'
+import { recognitionEnsembles, type EnsembleResult } from './ensembles'
 
 /** The reference's input statistics and augmentation (kdcl_ref.py): zero-pad 2, random crop, flip. */
 export const REFERENCE_NORMALISATION: Normalisation = { mean: [0.286], std: [0.353] }

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod'
 import { TEACHER_NAMES } from './teacher-names'
-import { VALIDATION_RULES } from './validation-weights'
+import { ENSEMBLE_RULES, VALIDATION_RULES } from './validation-weights'
 
 export const KNOWN_ARCHS = ['cnn', 'resnet-8', 'resnet-14', 'resnet-20', 'mobilenet'] as const
 
@@ -115,6 +115,10 @@ export function trainingConfigSchema(archs: readonly string[] = KNOWN_ARCHS) {
             tau: number('the validation softmax temperature τ', 0.0001, 1).default(0.01),
           })
           .prefault({}),
+        // what the recognition ensemble (the app's predictions) weighs its networks by; τ as above for softmax
+        ensembleRule: z
+          .enum(ENSEMBLE_RULES, say(`the ensemble rule must be one of ${ENSEMBLE_RULES.join(', ')}`))
+          .default('softmax'),
         T: number('the distillation temperature T', 0.1, 20).default(2),
         lambda: number('λ (the weight of the distillation loss)', 0, 100).default(1),
         // λ ramps up from 0 over these epochs (see distillationWeightAt)

@@ -12,7 +12,7 @@ import type { TrainingConfig } from './config'
 import { Random, type RandomState } from './random'
 import { distillationWeightAt, learningRateAt, planFor } from './schedule'
 import { effectiveLambda, fuse } from './teachers'
-import { validationWeights } from './validation-weights'
+import { ensembleWeights, validationWeights } from './validation-weights'
 
 /** Labelled uint8 NHWC images of one split. */
 export interface LabelledImages {
@@ -33,6 +33,8 @@ export interface ValidationResult {
   networks: { valLoss: number; valAcc: number }[]
   teacher: EpochMetrics['teacher']
   ensemble: EpochMetrics['ensemble']
+  /** the `validation` teacher's weights for the epochs until the next pass (its rule, not the ensemble's) */
+  nextTeacherWeights?: number[]
 }
 
 /** Everything besides the networks that a resumed run needs to continue exactly. */
@@ -250,15 +252,12 @@ export async function validate(
       weights: fused.weights ?? null,
     }
   }
-  const errors = errorsOf(logits, labels, classes)
-  const accuracies = networks.map((n) => n.valAcc)
-  const weights = validationWeights(
-    config.teacherOptions.validationRule,
-    { accuracies, errors },
-    config.teacherOptions.tau,
-  )
+  const measure = { accuracies: networks.map((n) => n.valAcc), errors: errorsOf(logits, labels, classes) }
+  const { validationRule, tau } = config.teacherOptions
+  const weights = ensembleWeights(config.ensembleRule, measure, tau)
   const ensemble = { valAcc: accuracy(weightedLogits(logits, weights), labels, classes), weights }
-  return { networks, teacher, ensemble }
+  if (config.teacher !== 'validation') return { networks, teacher, ensemble }
+  return { networks, teacher, ensemble, nextTeacherWeights: validationWeights(validationRule, measure, tau) }
 }
 
 /** Each network's training images: everything, or its own seeded subset (bagging style) when dataFraction < 1. */
@@ -393,7 +392,7 @@ export async function trainGroup(options: TrainOptions): Promise<TrainResult> {
       validation = await validate(group, valImages, data.validation.labels, classes, config, teacherWeights)
       const bad = validation.networks.findIndex((v) => !Number.isFinite(v.valLoss))
       if (bad >= 0) throw new TrainingDivergedError(epoch, steps, validation.networks[bad]!.valLoss)
-      if (config.teacher === 'validation') teacherWeights = validation.ensemble.weights.slice()
+      if (validation.nextTeacherWeights) teacherWeights = validation.nextTeacherWeights.slice()
     }
     lastValidation = validation
     const networks: NetworkEpochMetrics[] = sums.map((sum, i) => ({

@@ -160,3 +160,12 @@ export function validationWeights(rule: ValidationRule, measure: ValidationMeasu
       return covarianceWeights(errorsFor(rule, measure))
   }
 }
+
+/** How the recognition ensemble weighs its networks: equally, or by one of the validation rules. */
+export type EnsembleRule = 'equal' | ValidationRule
+export const ENSEMBLE_RULES: readonly EnsembleRule[] = ['equal', ...VALIDATION_RULES]
+
+/** The recognition ensemble's weights under `rule`; τ is used by `softmax` only. */
+export function ensembleWeights(rule: EnsembleRule, measure: ValidationMeasure, tau: number): number[] {
+  return rule === 'equal' ? equal(measure.accuracies.length) : validationWeights(rule, measure, tau)
+}

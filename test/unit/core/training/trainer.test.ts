@@ -15,6 +15,7 @@ import {
   type StepInspection,
   type TrainingData,
 } from '../../../../src/core/training/trainer'
+import { softmaxWeights } from '../../../../src/core/training/validation-weights'
 import type { EpochMetrics } from '../../../../src/shared/types'
 import { tempDir } from '../../../helpers/temp'
 
@@ -160,6 +161,17 @@ describe('trainGroup', () => {
     // the validation teacher of the next epoch uses this epoch's validation weights
     if (teacher === 'validation')
       expect(reports[0]!.state.teacherWeights).toEqual(reports[0]!.metrics.ensemble.weights)
+  })
+
+  it('weighs the recognition ensemble by its own rule, the validation teacher by the validation rule', async () => {
+    const { reports } = await train(config({ epochs: 2, teacher: 'validation', ensembleRule: 'equal' }))
+    for (const r of reports) {
+      expect(r.metrics.ensemble.weights).toEqual([0.5, 0.5])
+      const accuracies = r.metrics.networks.map((n) => n.valAcc)
+      expect(r.state.teacherWeights).toEqual(softmaxWeights(accuracies, 0.01))
+    }
+    // epoch 2's teacher used the weights learned in epoch 1
+    expect(reports[1]!.metrics.teacher!.weights).toEqual(reports[0]!.state.teacherWeights)
   })
 
   it('gives every network its own view and calls fuse once per step with every network’s logits', async () => {

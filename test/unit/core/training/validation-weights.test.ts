@@ -2,10 +2,13 @@ import { describe, expect, it } from 'vitest'
 import {
   accuracyStandardError,
   covarianceWeights,
+  ENSEMBLE_RULES,
+  ensembleWeights,
   proportionalWeights,
   softmaxWeights,
   standardErrorWeights,
   validationWeights,
+  VALIDATION_RULES,
   WeightRuleError,
 } from '../../../../src/core/training/validation-weights'
 
@@ -156,5 +159,21 @@ describe('validationWeights', () => {
       0.01,
     )
     expect(w[1]! > w[0]!).toBe(true)
+  })
+})
+
+describe('ensembleWeights', () => {
+  const measure = {
+    accuracies: [0.8, 0.9],
+    errors: [Float64Array.of(1, 0, 0, 1), Float64Array.of(0, 0, 0, 1)],
+  }
+
+  it('is equal for the plain average whatever the accuracies, and the validation rule otherwise', () => {
+    expect(ensembleWeights('equal', measure, 0.01)).toEqual([0.5, 0.5])
+    expect(ensembleWeights('equal', { accuracies: [0.1, 0.2, 0.9] }, 0.01)).toEqual([1 / 3, 1 / 3, 1 / 3])
+    for (const rule of VALIDATION_RULES) {
+      expect(ensembleWeights(rule, measure, 0.01)).toEqual(validationWeights(rule, measure, 0.01))
+    }
+    expect(ENSEMBLE_RULES).toEqual(['equal', ...VALIDATION_RULES])
   })
 })
