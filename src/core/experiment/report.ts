@@ -239,6 +239,8 @@ function median(xs: readonly number[]): number {
 export function agreementSection(records: readonly RunRecord[]): string | null {
   const s = records[0]!.spec
   if (s.nets.join(',') !== REFERENCE_NETS.join(',') || (s.widths ?? []).some((w) => w !== 1)) return null
+  // the reference always trained with its crop + flip
+  if (s.augment && s.augment !== 'reference') return null
   const ref = REFERENCE.find((r) => r.perClass === s.perClass && r.epochs === s.epochs)
   if (!ref) return null
   // the training images do not depend on the validation size, so only the validation teacher needs the
@@ -445,7 +447,7 @@ export function bySetting(records: readonly RunRecord[]): RunRecord[][] {
 }
 
 const NO_REFERENCE =
-  'No reference numbers for this setting: the reference ran cnn + resnet-8 at ' +
+  'No reference numbers for this setting: the reference ran cnn + resnet-8 with its crop + flip at ' +
   `${REFERENCE.map((r) => r.label).join('; ')}.`
 
 /** The tables of every setting in `records` (no title: the block may sit inside a longer document). */

@@ -141,6 +141,11 @@ describe('report', () => {
     )
     const otherGroup = records.map((r) => ({ ...r, spec: { ...r.spec, nets: ['resnet-20', 'cnn'] } }))
     expect(agreementSection(otherGroup)).toBeNull()
+    // the reference always trained with its crop + flip; its weight decay is compared either way
+    const noAugment = records.map((r) => ({ ...r, spec: { ...r.spec, augment: 'none' as const } }))
+    expect(agreementSection(noAugment)).toBeNull()
+    const decayAll = records.slice(0, 4).map((r) => ({ ...r, spec: { ...r.spec, decay: 'all' as const } }))
+    expect(agreementSection(decayAll)).toContain('| none | cnn |')
   })
 
   it('draws one polyline per teacher in the chart', () => {
