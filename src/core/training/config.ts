@@ -115,10 +115,12 @@ export function trainingConfigSchema(archs: readonly string[] = KNOWN_ARCHS) {
             tau: number('the validation softmax temperature τ', 0.0001, 1).default(0.01),
           })
           .prefault({}),
-        // what the recognition ensemble (the app's predictions) weighs its networks by; τ as above for softmax
+        // what the recognition ensemble (the app's predictions) weighs its networks by. Equal: weights learned
+        // from a validation split of a few hundred images fit its noise (docs/EXPERIMENTS.md, "The recognition
+        // ensemble's weights")
         ensembleRule: z
           .enum(ENSEMBLE_RULES, say(`the ensemble rule must be one of ${ENSEMBLE_RULES.join(', ')}`))
-          .default('softmax'),
+          .default('equal'),
         T: number('the distillation temperature T', 0.1, 20).default(2),
         lambda: number('λ (the weight of the distillation loss)', 0, 100).default(1),
         // λ ramps up from 0 over these epochs (see distillationWeightAt)

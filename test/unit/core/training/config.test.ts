@@ -34,7 +34,7 @@ describe('parseTrainingConfig', () => {
       ],
       teacher: 'min-logit',
       teacherOptions: { minLoss: 'sample', validationRule: 'softmax', tau: 0.01 },
-      ensembleRule: 'softmax',
+      ensembleRule: 'equal',
       T: 2,
       lambda: 1,
       distillWarmupEpochs: 0,
