@@ -19,6 +19,7 @@ import {
   type ExperimentAugment,
 } from '../../core/experiment/runs'
 import { cohortHome } from '../../core/paths'
+import { WEIGHT_DECAY_SCOPES, type WeightDecayScope } from '../../core/training/config'
 import { TEACHER_NAMES, type TeacherName } from '../../core/training/teacher-names'
 import { VALIDATION_RULES, type ValidationRule } from '../../core/training/validation-weights'
 import type { EpochMetrics } from '../../shared/types'
@@ -72,7 +73,7 @@ interface ExperimentOptions {
   distillWarmup?: number
   validationRule?: ValidationRule
   augment?: ExperimentAugment
-  decay?: 'kernels' | 'all'
+  decay?: WeightDecayScope
 }
 
 /** The profile with the user's overrides on top; `usage` reports a contradiction between options. */
@@ -174,7 +175,7 @@ export function registerExperimentCommand(program: Command): void {
       new Option(
         '--decay <scope>',
         'weight decay on kernels only (default) or on all parameters (the reference)',
-      ).choices(['kernels', 'all']),
+      ).choices(WEIGHT_DECAY_SCOPES),
     )
     .action(async (o: ExperimentOptions, command: Command) => {
       const plan = planFor(o, (message) => command.error(`error: ${message}`))

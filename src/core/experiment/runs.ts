@@ -10,7 +10,7 @@ import { availableParallelism } from 'node:os'
 import { initBackend } from '../engine/backend'
 import { NetworkGroup } from '../engine/network-group'
 import { AUGMENT_PRESETS, augmentPixels, type AugmentPolicy, type Normalisation } from '../training/augment'
-import { parseTrainingConfig, type TrainingConfig } from '../training/config'
+import { parseTrainingConfig, type TrainingConfig, type WeightDecayScope } from '../training/config'
 import { Random } from '../training/random'
 import { groupNetworks } from '../training/run-job'
 import type { TeacherName } from '../training/teacher-names'
@@ -66,7 +66,7 @@ export interface RunSpec {
   /** every network's augmentation (absent = the reference's) */
   augment?: ExperimentAugment | undefined
   /** which parameters weight decay applies to (absent = kernels only, the product's; the reference: all) */
-  decay?: 'kernels' | 'all' | undefined
+  decay?: WeightDecayScope | undefined
 }
 
 export interface NetworkResult {

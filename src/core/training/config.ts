@@ -7,6 +7,10 @@ import { z } from 'zod'
 import { TEACHER_NAMES } from './teacher-names'
 import { ENSEMBLE_RULES, VALIDATION_RULES } from './validation-weights'
 
+/** Which parameters weight decay applies to: kernels only (the product's), or all (PyTorch's `weight_decay`). */
+export const WEIGHT_DECAY_SCOPES = ['kernels', 'all'] as const
+export type WeightDecayScope = (typeof WEIGHT_DECAY_SCOPES)[number]
+
 export const KNOWN_ARCHS = ['cnn', 'resnet-8', 'resnet-14', 'resnet-20', 'mobilenet'] as const
 
 const PRESETS = ['none', 'light', 'standard'] as const
@@ -136,7 +140,7 @@ export function trainingConfigSchema(archs: readonly string[] = KNOWN_ARCHS) {
         weightDecay: number('weight decay', 0, 0.1).default(5e-4),
         // 'all' decays biases and BatchNorm parameters too (PyTorch's weight_decay, the reference's recipe)
         weightDecayScope: z
-          .enum(['kernels', 'all'], say('the weight decay scope must be "kernels" or "all"'))
+          .enum(WEIGHT_DECAY_SCOPES, say('the weight decay scope must be "kernels" or "all"'))
           .default('kernels'),
         seed: number('the seed', 0, 0xffffffff, true).default(0),
         validateEvery: number('validate every (epochs)', 1, 1000, true).default(1),
