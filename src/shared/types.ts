@@ -174,7 +174,7 @@ export interface EpochMetrics {
   networks: NetworkEpochMetrics[]
   /** the teacher fused from the networks' validation logits (null for independent training) */
   teacher: { valAcc: number; weights: number[] | null } | null
-  /** the validation-weighted ensemble that recognition uses */
+  /** the ensemble that recognition uses, weighted by its rule (a plain average by default) */
   ensemble: { valAcc: number; weights: number[] }
   lr: number
   seconds: number

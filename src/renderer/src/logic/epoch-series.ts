@@ -54,6 +54,19 @@ export function fusionWeights(m: EpochMetrics): number[] {
   return m.teacher?.weights ?? m.ensemble.weights
 }
 
+/**
+ * Whether the fusion weights tell the user anything: a teacher that weighs its networks (validation, linear), or
+ * a weighted recognition ensemble. A plain average with a weightless teacher (min-logit, min-loss) would chart a
+ * flat 1/N line, so the Train view leaves the chart and the column out.
+ */
+export function fusionWeightsVary(epochs: readonly EpochMetrics[]): boolean {
+  return epochs.some((m) => {
+    if (m.teacher?.weights) return true
+    const [first, ...rest] = m.ensemble.weights
+    return rest.some((w) => Math.abs(w - first!) > 1e-9)
+  })
+}
+
 export function weightSeries(epochs: readonly EpochMetrics[]): Series[] {
   return perNetwork(epochs, (m, i) => fusionWeights(m)[i] ?? null)
 }
