@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import type { NetworkArch, NetworkSpec } from '../../shared/types'
+import { BatchNormalization } from './batch-norm-layer'
 
 // Describing a network (parameters, FLOPs) may run before any backend is chosen; keep tfjs's console
 // advice ("install tfjs-node") out of the user's terminal either way.
@@ -133,9 +134,9 @@ class Builder {
   }
 
   bn(x: tf.SymbolicTensor): tf.SymbolicTensor {
-    return tf.layers
-      .batchNormalization({ name: this.name('bn'), momentum: 0.9, epsilon: 1e-5 })
-      .apply(x) as tf.SymbolicTensor
+    return new BatchNormalization({ name: this.name('bn'), momentum: 0.9, epsilon: 1e-5 }).apply(
+      x,
+    ) as tf.SymbolicTensor
   }
 
   relu(x: tf.SymbolicTensor, max?: number): tf.SymbolicTensor {

@@ -3,6 +3,7 @@
  * replacements for slow ones it has. Idempotent; returns the names registered.
  */
 import * as tf from '@tensorflow/tfjs'
+import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrain, batchNormTrainGrad } from './batch-norm'
 import {
   conv2DBackpropFilter,
   conv2DBackpropInput,
@@ -25,6 +26,8 @@ export const COHORT_KERNELS: ReadonlyArray<{ kernelName: string; kernelFunc: tf.
   { kernelName: 'Mean', kernelFunc: meanKernel },
   { kernelName: 'Tile', kernelFunc: tileKernel },
   { kernelName: 'Identity', kernelFunc: identityKernel },
+  { kernelName: BATCH_NORM_TRAIN, kernelFunc: batchNormTrain },
+  { kernelName: BATCH_NORM_TRAIN_GRAD, kernelFunc: batchNormTrainGrad },
 ]
 
 export function registerCohortKernels(): string[] {
