@@ -24,7 +24,10 @@ import { decodeImage, ImageRejectedError } from './decode'
 
 export type Channels = 1 | 3
 
-/** One split's images, all in image-id order. */
+/**
+ * One split's images in content order (by hash, then id): image ids follow the order an import happened to
+ * finish decoding in, so id order would give the same pictures a different batch order in another library.
+ */
 export interface TensorSplit {
   ids: Int32Array
   /** class index into TrainingTensors.classNames */
@@ -182,8 +185,8 @@ export async function loadTrainingTensors(
   const kept = [...cached.keys()].filter((h) => inDataset.has(h))
   const dropped = cached.size - kept.length
   if (decoded.size > 0 || dropped > 0 || problem !== null) {
-    // new frames in image-id order (not decode-completion order), so the same library gives the same file
-    const hashes = [...kept, ...toDecode.map((img) => img.hash).filter((h) => decoded.has(h))]
+    // frames in hash order, whatever the history of the cache: the same images always give the same file
+    const hashes = [...kept, ...toDecode.map((img) => img.hash).filter((h) => decoded.has(h))].sort()
     checkFits(hashes.length, frame, imageSize, channels)
     await writeCacheFile(
       file,
@@ -325,7 +328,7 @@ function listTrainingImages(db: Db, datasetId: number): TrainingImage[] {
       `SELECT i.id, i.hash, i.source_path AS path, l.name AS label, i.split
          FROM images i JOIN labels l ON l.id = i.label_id
         WHERE i.dataset_id = ? AND i.status = 'ok' AND i.split IN ('train', 'validation', 'test')
-        ORDER BY i.id`,
+        ORDER BY i.hash, i.id`,
     )
     .all(datasetId)
 }

@@ -176,16 +176,23 @@ describe('loadTrainingTensors', () => {
     await lib.cleanup()
   })
 
-  it('gives each split its labelled images in id order, with classes in name order', () => {
+  it('gives each split its labelled images in content order, with classes in name order', () => {
     const { ids } = lib
     expect(first.classNames).toEqual(['Mango', 'apple', 'zebra'])
     expect([first.imageSize, first.channels]).toEqual([S, 3])
-    expect(Array.from(first.train.ids)).toEqual(
-      ['blue-wide.png', 'transparent.png', 'bands.png', 'red.png'].map((n) => ids[n]!).sort((a, b) => a - b),
+    const hashOf = new Map(
+      lib.db
+        .prepare<[], { id: number; hash: string }>('SELECT id, hash FROM images')
+        .all()
+        .map((r) => [r.id, r.hash]),
     )
-    expect(Array.from(first.validation.ids)).toEqual(
-      [ids['blue-16bit.png']!, ids['rotated.jpg']!].sort((a, b) => a - b),
-    )
+    const inContentOrder = (names: string[]) =>
+      names.map((n) => ids[n]!).sort((a, b) => (hashOf.get(a)! < hashOf.get(b)! ? -1 : 1))
+    const train = ['blue-wide.png', 'transparent.png', 'bands.png', 'red.png']
+    // ids come from the order an import finished decoding in; content order is the same in every library
+    expect(inContentOrder(train)).not.toEqual(train.map((n) => ids[n]!).sort((a, b) => a - b))
+    expect(Array.from(first.train.ids)).toEqual(inContentOrder(train))
+    expect(Array.from(first.validation.ids)).toEqual(inContentOrder(['blue-16bit.png', 'rotated.jpg']))
     expect(Array.from(first.test.ids)).toEqual([ids['grey.jpg']!])
     const labelOf = (split: TensorSplit, name: string): string =>
       first.classNames[split.labels[split.ids.indexOf(ids[name]!)]!]!
