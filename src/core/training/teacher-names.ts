@@ -7,14 +7,14 @@ export type TeacherName = 'validation' | 'min-logit' | 'min-loss' | 'linear' | '
 
 /**
  * Every teacher with the sentence the user sees when choosing one, the default first. The evidence behind the
- * default and the caveats is docs/EXPERIMENTS.md (Fashion-MNIST, 100 and 500 pictures per class, paired seeds).
+ * default and the caveats is docs/EXPERIMENTS.md (Fashion-MNIST, 30 to 500 pictures per class, groups of 2 and 3, paired seeds).
  */
 export const TEACHERS: Record<TeacherName, { description: string }> = {
   'min-logit': {
     description:
       'For each picture, keeps the right answer and the surest "no" any network gives every other class. ' +
       'The steadiest teacher in our tests: each network gained on average in every setting we measured, ' +
-      'most when there are few pictures and the networks learn them by heart.',
+      'most when there are few pictures and, in a group of a large and a small network, the small one.',
   },
   validation: {
     description:
@@ -31,7 +31,7 @@ export const TEACHERS: Record<TeacherName, { description: string }> = {
   none: {
     description:
       'No teacher: each network learns on its own. Its networks agree less, so their combined answer ' +
-      'can be slightly better; each network alone is usually slightly worse.',
+      'can be slightly better (not with very few pictures); each network alone is usually slightly worse.',
   },
 }
 export const TEACHER_NAMES = Object.keys(TEACHERS) as TeacherName[]
