@@ -120,7 +120,7 @@ describe('BatchNormalization layer', () => {
     const json = m.toJSON(undefined, false) as { config: { layers: { class_name: string }[] } }
     expect(json.config.layers.map((l) => l.class_name)).toEqual(['InputLayer', 'BatchNormalization'])
     // tfjs numbers repeated names within a process (bn/gamma_4): the weight's own name is what matters
-    const names = m.layers[1]!.getWeights().map((w) => w.name.replace(/_\d+$/, ''))
+    const names = m.layers[1]!.weights.map((w) => w.name.replace(/_\d+$/, ''))
     expect(names).toEqual(['bn/gamma', 'bn/beta', 'bn/moving_mean', 'bn/moving_variance'])
     m.dispose()
   })
