@@ -23,8 +23,8 @@ export const TEACHERS: Record<TeacherName, { description: string }> = {
   },
   'min-loss': {
     description:
-      'For each picture, follows the network that got it most right. Best with 100 pictures per class in ' +
-      'our tests, but with 500 per class it made resnet-8 worse, in ours and in the reference’s.',
+      'For each picture, follows the network that got it most right. Best with 30 to 100 pictures per ' +
+      'class in our tests, but with 500 per class it made resnet-8 worse, in ours and in the reference’s.',
   },
   linear: { description: 'Blends the networks in the proportions that best fit the labels of each batch.' },
   mean: { description: 'Averages all networks equally (a simple baseline).' },
