@@ -13,6 +13,8 @@ export interface LabelSummary {
   name: string
   /** images carrying this label */
   count: number
+  /** of those, the images in the training split */
+  trainCount: number
 }
 
 export interface DatasetSummary {
@@ -324,10 +326,12 @@ export interface ModelCopyReport {
 
 /* ---------- the Train view's network picker and the Results view (src/core/service/zoo.ts, run-evaluation.ts) ---------- */
 
-/** What the network picker shows: every zoo network at one input size, and every teacher. */
+/** What the network picker shows: every zoo network at one input size, every teacher and ensemble rule. */
 export interface ZooCatalogue {
   networks: { name: NetworkArch; description: string; params: number; flops: number }[]
   teachers: { name: string; description: string }[]
+  /** how the app's answer weighs the networks (the run setting `ensembleRule`), the default first */
+  ensembleRules: { name: string; description: string }[]
 }
 
 /** One image of a run's split as the run's final model sees it; classes are indices into `classNames`. */

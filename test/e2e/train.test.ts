@@ -50,7 +50,7 @@ describe('training in a browser', () => {
     await expect.poll(async () => (await service['datasets.list']())[0]!.splits.validation).toBeGreaterThan(0)
   })
 
-  it('trains two networks for 2 epochs with the default teacher, charts updating live', async () => {
+  it('trains two networks for 2 epochs with the teacher the person picks, charts updating live', async () => {
     await page.click('[data-test=nav-train]')
     await page.locator('[data-test=network-card]').first().waitFor()
     await expect.poll(() => page.locator('[data-test=network-card][aria-pressed=true]').count()).toBe(2)
@@ -59,7 +59,13 @@ describe('training in a browser', () => {
     await page.fill('input[name=epochs]', '2')
     await page.locator('[data-test=advanced] summary').click()
     await page.fill('input[name=batchSize]', '8')
-    expect(await page.locator('[data-test=teacher]').inputValue()).toBe('min-logit')
+    // a few pictures per label: min-loss is recommended and chosen, saying why; the person picks min-logit
+    expect(await page.locator('[data-test=teacher]').inputValue()).toBe('min-loss')
+    expect(await page.locator('[data-test=teacher-reason]').innerText()).toMatch(
+      /^Recommended for about \d+ /,
+    )
+    await page.selectOption('[data-test=teacher]', 'min-logit')
+    expect(await page.locator('[data-test=teacher-reason]').count()).toBe(0)
     await page.click('[data-test=train]')
 
     await page.locator('[data-test=run-panel]').waitFor()

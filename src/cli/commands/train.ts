@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import { SAMPLE_DATASET, type CohortService } from '../../core/service'
+import { MIN_LOSS_UP_TO } from '../../shared/teacher-choice'
 import type { EpochMetrics, RunSummary } from '../../shared/types'
 import { CliError, withService, type GlobalOptions } from '../context'
 import { endProgress, printJson, printTable, progressLine } from '../output'
@@ -162,7 +163,10 @@ export function registerTrainCommands(program: Command, globals: () => GlobalOpt
     .description('train a group of networks together on a labelled, split dataset')
     .requiredOption('--dataset <name>', 'dataset name or id')
     .option('--nets <list>', 'comma-separated architectures, e.g. cnn,resnet-8 (2–4)')
-    .option('--teacher <name>', 'min-logit (default), validation, min-loss, linear, mean or none')
+    .option(
+      '--teacher <name>',
+      `min-logit, validation, min-loss, linear, mean or none (default: by the dataset's size, min-loss up to ${MIN_LOSS_UP_TO} training pictures per label, else min-logit)`,
+    )
     .option('--epochs <n>', 'passes over the training images')
     .option('--image-size <px>', 'images are resized to this many pixels per side')
     .option('--channels <1|3>', '1 for grey, 3 for colour')
@@ -250,7 +254,7 @@ export function registerTrainCommands(program: Command, globals: () => GlobalOpt
               { arch: 'cnn', augment: 'light' },
               { arch: 'resnet-8', augment: 'light' },
             ],
-            teacher: 'min-logit',
+            // no teacher: the one the app recommends for the sample's size
             epochs: numberOption('--epochs', opts.epochs),
             batchSize: 32,
           },

@@ -10,10 +10,11 @@ import { fileURLToPath } from 'node:url'
 import type { ServiceEvents } from './events'
 import type { LibraryPaths } from '../paths'
 import type { Db } from '../store/db'
-import { requireDataset } from '../store/datasets'
+import { datasetSummary, requireDataset } from '../store/datasets'
 import { createRun, getRun, listEpochs, listRuns, requireRun, setRunStatus } from '../store/runs'
 import { parseTrainingConfig } from '../training/config'
 import { TRAINER_PID_FILE } from '../training/checkpoint'
+import { recommendedTeacher } from '../../shared/teacher-choice'
 import type { EpochMetrics, RunSummary } from '../../shared/types'
 import { isTrainerMessage, type ParentMessage, type TrainerMessage } from '../../shared/trainer-protocol'
 
@@ -133,6 +134,10 @@ export class RunSupervisor {
   async start(input: Record<string, unknown>): Promise<RunSummary> {
     const config = parseTrainingConfig(input)
     const datasetId = requireDataset(this.db, config.dataset).id
+    // a teacher left unset is chosen by the dataset's size, as the Train view shows it
+    if (input.teacher === undefined) {
+      config.teacher = recommendedTeacher(datasetSummary(this.db, datasetId).labels).teacher
+    }
     const classNames = this.classNames(datasetId)
     // params and flops are shown before training starts; the zoo is loaded only when a run is started
     const [{ describeNetwork }, { groupNetworks }] = await Promise.all([

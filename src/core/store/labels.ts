@@ -1,6 +1,6 @@
 import type { LabelSummary } from '../../shared/types'
 import type { Db } from './db'
-import { requireDataset } from './datasets'
+import { datasetSummary, requireDataset } from './datasets'
 import { StoreError } from './errors'
 import { clearHistory } from './history'
 import { cleanName, nameKey } from './names'
@@ -106,16 +106,7 @@ export function deleteLabel(db: Db, labelId: number): number {
   })()
 }
 
-/** The dataset's labels with their image counts, by name. */
+/** The dataset's labels with their image counts (all and in the training split), by name. */
 export function listLabels(db: Db, datasetId: number): LabelSummary[] {
-  requireDataset(db, datasetId)
-  return db
-    .prepare<[number], LabelSummary>(
-      `SELECT l.id, l.name, COUNT(i.id) AS count
-         FROM labels l LEFT JOIN images i ON i.label_id = l.id
-        WHERE l.dataset_id = ?
-        GROUP BY l.id
-        ORDER BY l.name`,
-    )
-    .all(datasetId)
+  return datasetSummary(db, datasetId).labels
 }

@@ -1,7 +1,9 @@
 /**
- * The names and user-facing descriptions of the teachers, free of tfjs so that settings validation, the CLI
- * and the UI can list them without loading the engine. The rules themselves are in teachers.ts.
+ * The names and user-facing descriptions of the teachers and of the recognition ensemble's weight rules, free of
+ * tfjs so that settings validation, the CLI and the UI can list them without loading the engine. The rules
+ * themselves are in teachers.ts and validation-weights.ts.
  */
+import type { EnsembleRule } from './validation-weights'
 
 export type TeacherName = 'validation' | 'min-logit' | 'min-loss' | 'linear' | 'mean' | 'none'
 
@@ -39,4 +41,22 @@ export const TEACHER_NAMES = Object.keys(TEACHERS) as TeacherName[]
 /** λ actually used: the `none` teacher means independent training whatever λ says. */
 export function effectiveLambda(teacher: TeacherName, lambda: number): number {
   return teacher === 'none' ? 0 : lambda
+}
+
+/**
+ * How the app's answer (the recognition ensemble) weighs the networks, the default first. Evidence:
+ * docs/EXPERIMENTS.md, "The recognition ensemble's weights".
+ */
+export const ENSEMBLE_RULE_DESCRIPTIONS: Record<EnsembleRule, string> = {
+  equal:
+    'Averages the networks. Best in our tests unless one network is clearly weaker: weights learned from a few ' +
+    'hundred validation pictures fit their noise.',
+  'standard-error':
+    'Trusts a network more the further its validation accuracy stands above the others’, allowing for how few ' +
+    'validation pictures there are. Worth trying when one network is much smaller than the rest.',
+  covariance:
+    'Weights that best cancel the networks’ shared mistakes on the validation pictures. Needs many of them.',
+  softmax:
+    'Trusts each network by its validation accuracy, sharply: a one-point lead earns about three quarters of the weight.',
+  proportional: 'Trusts each network in proportion to its validation accuracy: nearly an average.',
 }

@@ -116,6 +116,17 @@ describe('training runs in the trainer process', () => {
     expect(await service['runs.list']()).toHaveLength(before)
   })
 
+  it('chooses the teacher by the dataset’s size when none is given, and keeps one that is', async () => {
+    const summary = (await service['datasets.list']())[0]!
+    // 12 training pictures a label: few
+    expect(summary.labels.map((l) => l.trainCount)).toEqual([12, 12, 12])
+    const chosen = await service['runs.start'](settings({ epochs: 1 }))
+    expect(chosen.config.teacher).toBe('min-loss')
+    const kept = await service['runs.start'](settings({ epochs: 1, teacher: 'mean' }))
+    expect(kept.config.teacher).toBe('mean')
+    for (const run of [chosen, kept]) await service['runs.wait'](run.id)
+  })
+
   it('cancels within a second and leaves the run resumable', async () => {
     const run = await service['runs.start'](settings({ epochs: 50 }))
     await nextEvent('run.progress', (p) => p.runId === run.id && p.epoch >= 1)

@@ -67,8 +67,20 @@ describe('TrainView on a real library', () => {
     const at32 = cnn()
     await wrapper.find('select[name=imageSize]').setValue('16')
     await until(() => cnn() !== at32)
-    expect(teacherOptions()).toEqual(['min-logit', 'validation', 'none'])
+    expect(teacherOptions()).toEqual(['min-logit', 'validation', 'min-loss', 'none'])
+    // 12 pictures a label: few, so min-loss is recommended and chosen until the person picks another
+    const teacher = wrapper.find('[data-test=teacher]')
+    expect((teacher.element as HTMLSelectElement).value).toBe('min-loss')
+    expect(teacher.find('option[value=min-loss]').text()).toBe('Min-loss (recommended)')
+    expect(wrapper.find('[data-test=teacher-description]').text()).toContain('got it most right')
+    expect(wrapper.find('[data-test=teacher-reason]').text()).toMatch(/^Recommended .*min-loss/)
+    await teacher.setValue('min-logit')
+    expect(useRunsStore().form.teacher).toBe('min-logit')
     expect(wrapper.find('[data-test=teacher-description]').text()).toContain('surest "no"')
+    expect(wrapper.find('[data-test=teacher-reason]').exists()).toBe(false)
+    // choosing the recommended one again leaves the choice to the dataset's size
+    await teacher.setValue('min-loss')
+    expect(useRunsStore().form.teacher).toBeNull()
     // the rest stays out of sight until asked for
     expect(wrapper.find('[data-test=advanced]').attributes('open')).toBeUndefined()
   })
@@ -93,6 +105,22 @@ describe('TrainView on a real library', () => {
     ;(advanced.element as HTMLDetailsElement).open = true
     await advanced.trigger('toggle')
     expect(teacherOptions()).toEqual(['min-logit', 'validation', 'min-loss', 'linear', 'mean', 'none'])
+  })
+
+  it('offers how the app’s answer weighs the networks under Advanced, the plain average first', async () => {
+    const rule = wrapper.find('[data-test=ensemble-rule]')
+    expect(rule.findAll('option').map((o) => o.attributes('value'))).toEqual([
+      'equal',
+      'softmax',
+      'standard-error',
+      'proportional',
+      'covariance',
+    ])
+    expect((rule.element as HTMLSelectElement).value).toBe('equal')
+    expect(useRunsStore().form.ensembleRule).toBeNull()
+    await rule.setValue('standard-error')
+    expect(useRunsStore().form.ensembleRule).toBe('standard-error')
+    expect(wrapper.find('[data-test=ensemble-rule-description]').text()).toContain('much smaller')
   })
 
   it('explains a missing validation split and splits the dataset on request', async () => {
@@ -131,9 +159,11 @@ describe('TrainView on a real library', () => {
     expect(wrapper.find('[data-test=cancel]').exists()).toBe(true)
     // after epoch 1 and before the end, the first epoch already shows
     await until(() => wrapper.findAll('[data-test=epoch-row]').length >= 1)
+    // min-loss weighs its networks by how many pictures each one taught: the fusion weights are shown
     expect(wrapper.findAll('[data-test=chart]').map((c) => c.attributes('data-title'))).toEqual([
       'Validation accuracy (%)',
       'Training loss',
+      'Fusion weights',
     ])
     await until(() => wrapper.find('[data-test=run-panel]').attributes('data-status') === 'completed')
     stopWatching()
@@ -142,15 +172,16 @@ describe('TrainView on a real library', () => {
     const recorded = await service['runs.epochs'](runId)
     // 2 networks + the ensemble, one point per epoch
     expect(wrapper.find('[data-test=chart][data-title^=Validation]').attributes('data-points')).toBe('6')
-    // min-logit has no weights and the ensemble is a plain average: a flat 0.5 line would say nothing
-    expect(wrapper.find('[data-test=chart][data-title="Fusion weights"]').exists()).toBe(false)
-    expect(wrapper.find('[data-test=epoch-table] thead').text()).not.toContain('Weights')
+    expect(wrapper.find('[data-test=epoch-table] thead').text()).toContain('Weights')
     expect(rows[1]!.text()).toContain(`${(recorded[1]!.ensemble.valAcc * 100).toFixed(1)}%`)
     expect(seenProgress.some((t) => /^Epoch [12] of 2: step \d+ \/ \d+/.test(t))).toBe(true)
     expect(wrapper.find('[data-test=show-results]').exists()).toBe(true)
     expect(wrapper.find(`[data-test=run-item][data-run="${runId}"]`).text()).toContain('completed')
     const run = await service['runs.get'](runId)
-    expect(run.config).toMatchObject({ imageSize: 16, batchSize: 8, epochs: 2, teacher: 'min-logit' })
+    // the recommendation was left in place: the service chose the same teacher from the same counts
+    expect(run.config).toMatchObject({ imageSize: 16, batchSize: 8, epochs: 2, teacher: 'min-loss' })
+    // chosen under Advanced above
+    expect(run.config.ensembleRule).toBe('standard-error')
   })
 
   it('cancels a run within a second and resumes it to the end', async () => {

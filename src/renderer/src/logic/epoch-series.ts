@@ -55,9 +55,10 @@ export function fusionWeights(m: EpochMetrics): number[] {
 }
 
 /**
- * Whether the fusion weights tell the user anything: a teacher that weighs its networks (validation, linear), or
- * a weighted recognition ensemble. A plain average with a weightless teacher (min-logit, min-loss) would chart a
- * flat 1/N line, so the Train view leaves the chart and the column out.
+ * Whether the fusion weights tell the user anything: a teacher that weighs its networks (validation, linear, and
+ * min-loss by the share of pictures each network taught), or a weighted recognition ensemble. A plain average with
+ * a weightless teacher (min-logit, mean) would chart a flat 1/N line, so the Train view leaves the chart and the
+ * column out.
  */
 export function fusionWeightsVary(epochs: readonly EpochMetrics[]): boolean {
   return epochs.some((m) => {

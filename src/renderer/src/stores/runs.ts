@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import { call, on } from '../api'
+import { recommendedTeacher } from '../../../shared/teacher-choice'
 import type { ApiEvents } from '../../../shared/api'
 import type { EpochMetrics, NetworkArch, RunSummary, ZooCatalogue } from '../../../shared/types'
 import { useDatasetStore } from './dataset'
@@ -9,13 +10,16 @@ import { useNoticesStore } from './notices'
 export const MIN_NETWORKS = 2
 export const MAX_NETWORKS = 4
 
-/** The teachers shown without opening "Advanced": the default (docs/EXPERIMENTS.md), the other headline mode and the baseline. */
-export const BASIC_TEACHERS = ['min-logit', 'validation', 'none'] as const
+/** The teachers shown without opening "Advanced": the two recommended by dataset size (docs/EXPERIMENTS.md), the other headline mode and the baseline. */
+export const BASIC_TEACHERS = ['min-logit', 'validation', 'min-loss', 'none'] as const
 
 /** The settings a person chooses; the rest keep the service's defaults unless set under Advanced. */
 export interface TrainForm {
   networks: NetworkArch[]
-  teacher: string
+  /** null = the one recommended for the dataset's size, which the service applies */
+  teacher: string | null
+  /** how the app's answer weighs the networks; null = the service's default */
+  ensembleRule: string | null
   epochs: number
   imageSize: number
   channels: 1 | 3
@@ -31,12 +35,11 @@ export function startSettings(datasetId: number, form: TrainForm): Record<string
   const settings: Record<string, unknown> = {
     dataset: datasetId,
     networks: form.networks.map((arch) => ({ arch })),
-    teacher: form.teacher,
     epochs: form.epochs,
     imageSize: form.imageSize,
     channels: form.channels,
   }
-  for (const key of ['lr', 'batchSize', 'lambda', 'T'] as const) {
+  for (const key of ['teacher', 'ensembleRule', 'lr', 'batchSize', 'lambda', 'T'] as const) {
     if (form[key] !== null) settings[key] = form[key]
   }
   return settings
@@ -62,7 +65,8 @@ export const useRunsStore = defineStore('runs', () => {
 
   const form = ref<TrainForm>({
     networks: ['cnn', 'resnet-8'],
-    teacher: 'min-logit',
+    teacher: null,
+    ensembleRule: null,
     epochs: 20,
     imageSize: 32,
     channels: 3,
@@ -80,6 +84,10 @@ export const useRunsStore = defineStore('runs', () => {
   const cancelling = ref(false)
   // when the current epoch's first step was seen, for the rate behind the ETA
   let epochStart: { epoch: number; step: number; at: number } | null = null
+
+  const recommended = computed(() => (dataset.summary ? recommendedTeacher(dataset.summary.labels) : null))
+  /** The teacher the next run will have: the person's choice or the recommendation. */
+  const teacher = computed(() => form.value.teacher ?? recommended.value?.teacher ?? null)
 
   const active = computed(() => current.value !== null && ACTIVE.has(current.value.status))
   const resumable = computed(
@@ -222,6 +230,8 @@ export const useRunsStore = defineStore('runs', () => {
   return {
     form,
     catalogue,
+    recommended,
+    teacher,
     runs,
     current,
     epochs,

@@ -107,7 +107,7 @@ describe('runs.evaluateSplit on a real tiny run', () => {
     expect(bad).toMatchObject({ ok: false, error: { name: 'InvalidArgumentsError' } })
   })
 
-  it('lists the zoo with sizes at the chosen input, and every teacher', async () => {
+  it('lists the zoo with sizes at the chosen input, every teacher and every ensemble rule', async () => {
     const small = await service['models.zoo'](16, 3, 3)
     const large = await service['models.zoo'](32, 3, 3)
     expect(small.networks.map((n) => n.name)).toEqual([
@@ -130,6 +130,8 @@ describe('runs.evaluateSplit on a real tiny run', () => {
       'mean',
       'none',
     ])
+    expect(small.ensembleRules[0]!.name).toBe('equal')
+    expect(small.ensembleRules.every((r) => r.description.length > 0)).toBe(true)
     // the run's own networks were described the same way (default width there, quarter width in the run)
     expect(run.networks[0]!.params).toBeLessThan(cnn(small).params)
   })
