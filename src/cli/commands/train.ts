@@ -1,8 +1,8 @@
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import { SAMPLE_DATASET, type CohortService } from '../../core/service'
-import { MIN_LOSS_UP_TO } from '../../shared/teacher-choice'
-import type { EpochMetrics, RunSummary } from '../../shared/types'
+import { MIN_LOSS_UP_TO, recommendedTeacher } from '../../shared/teacher-choice'
+import type { DatasetSummary, EpochMetrics, RunSummary } from '../../shared/types'
 import { CliError, withService, type GlobalOptions } from '../context'
 import { endProgress, printJson, printTable, progressLine } from '../output'
 import { resolveDataset } from './datasets'
@@ -143,6 +143,7 @@ function printSummary(run: RunSummary, seconds: number, json: boolean, home: str
 
 async function trainAndReport(
   service: CohortService,
+  dataset: DatasetSummary,
   settings: Record<string, unknown>,
   json: boolean,
 ): Promise<RunSummary> {
@@ -150,7 +151,9 @@ async function trainAndReport(
   const run = await service['runs.start'](settings)
   if (!json) {
     const nets = run.networks.map((n) => `${n.arch} (${(n.params / 1000).toFixed(0)}k params)`).join(', ')
-    process.stderr.write(`run ${run.id}: ${nets}, teacher ${String(run.config.teacher)}\n`)
+    // a teacher left to the dataset's size says why it was chosen
+    const why = settings.teacher === undefined ? ` (${recommendedTeacher(dataset.labels).reason})` : ''
+    process.stderr.write(`run ${run.id}: ${nets}, teacher ${String(run.config.teacher)}${why}\n`)
   }
   const done = await follow(service, run, json)
   printSummary(done, (Date.now() - started) / 1000, json, service.paths.home)
@@ -180,7 +183,7 @@ export function registerTrainCommands(program: Command, globals: () => GlobalOpt
     .action(async (opts: TrainOptions) => {
       await withService(globals(), async (service) => {
         const dataset = await resolveDataset(service, opts.dataset)
-        await trainAndReport(service, settingsFrom(opts, dataset.id), opts.json ?? false)
+        await trainAndReport(service, dataset, settingsFrom(opts, dataset.id), opts.json ?? false)
       })
     })
 
@@ -246,6 +249,7 @@ export function registerTrainCommands(program: Command, globals: () => GlobalOpt
         }
         await trainAndReport(
           service,
+          dataset,
           {
             dataset: dataset.id,
             imageSize: 28,

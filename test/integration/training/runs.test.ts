@@ -245,6 +245,21 @@ describe('training runs in the trainer process', () => {
     const runs = JSON.parse(runCli(home.path, ['runs', '--json']).stdout) as RunSummary[]
     expect(runs.at(-1)!.status).toBe('completed')
     expect(readFileSync(join(home.path, 'library.sqlite')).length).toBeGreaterThan(0)
+
+    // without --teacher the run says which teacher the dataset's size chose, and why
+    const told = runCli(home.path, [
+      'train',
+      '--dataset',
+      'squares',
+      '--epochs',
+      '1',
+      '--image-size',
+      '16',
+      '--batch-size',
+      '8',
+    ])
+    expect(told.code, told.stderr).toBe(0)
+    expect(told.stderr).toMatch(/teacher min-loss \(Recommended for about 12 training pictures per label: /)
   })
 
   it('marks a run left running by a dead trainer as interrupted when the service starts', async () => {
