@@ -15,8 +15,8 @@ export const TEACHERS: Record<TeacherName, { description: string }> = {
   'min-logit': {
     description:
       'For each picture, keeps the right answer and the surest "no" any network gives every other class. ' +
-      'The steadiest teacher in our tests: each network gained on average in every setting we measured, ' +
-      'most when there are few pictures and, in a group of a large and a small network, the small one.',
+      'The steadiest teacher in our tests: each network gained on average in every setting we measured, and ' +
+      'with 500 pictures per label it was the one that still helped both networks.',
   },
   validation: {
     description:
@@ -25,8 +25,9 @@ export const TEACHERS: Record<TeacherName, { description: string }> = {
   },
   'min-loss': {
     description:
-      'For each picture, follows the network that got it most right. Best with 30 to 100 pictures per ' +
-      'class in our tests, but with 500 per class it made resnet-8 worse, in ours and in the reference’s.',
+      'For each picture, follows the network that got it most right. The best teacher in our tests with 30 to ' +
+      '250 pictures per label, the small network of a group gaining most; with 500 per label it made resnet-8 ' +
+      'worse, in ours and in the reference’s.',
   },
   linear: { description: 'Blends the networks in the proportions that best fit the labels of each batch.' },
   mean: { description: 'Averages all networks equally (a simple baseline).' },
