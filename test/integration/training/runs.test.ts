@@ -203,24 +203,19 @@ describe('training runs in the trainer process', () => {
   it('cohort train --json prints one line per epoch and the documented final line', () => {
     service.close() // the CLI opens the library itself
     // run from another folder: the trainer process must not depend on the working folder
-    const r = runCli(
-      home.path,
-      [
-        'train',
-        '--dataset',
-        'squares',
-        '--nets',
-        'cnn,resnet-8',
-        '--epochs',
-        '1',
-        '--image-size',
-        '16',
-        '--batch-size',
-        '8',
-        '--json',
-      ],
-      home.path,
-    )
+    // one quick epoch on the squares
+    const quick = [
+      'train',
+      '--dataset',
+      'squares',
+      '--epochs',
+      '1',
+      '--image-size',
+      '16',
+      '--batch-size',
+      '8',
+    ]
+    const r = runCli(home.path, [...quick, '--nets', 'cnn,resnet-8', '--json'], home.path)
     expect(r.code, r.stderr).toBe(0)
     const lines = r.stdout
       .trim()
@@ -247,17 +242,7 @@ describe('training runs in the trainer process', () => {
     expect(readFileSync(join(home.path, 'library.sqlite')).length).toBeGreaterThan(0)
 
     // without --teacher the run says which teacher the dataset's size chose, and why
-    const told = runCli(home.path, [
-      'train',
-      '--dataset',
-      'squares',
-      '--epochs',
-      '1',
-      '--image-size',
-      '16',
-      '--batch-size',
-      '8',
-    ])
+    const told = runCli(home.path, quick)
     expect(told.code, told.stderr).toBe(0)
     expect(told.stderr).toMatch(/teacher min-loss \(Recommended for about 12 training pictures per label: /)
   })
