@@ -15,6 +15,8 @@ export interface LabelSummary {
   count: number
   /** of those, the images in the training split */
   trainCount: number
+  /** of those, the images in the validation split */
+  validationCount: number
 }
 
 export interface DatasetSummary {
@@ -330,7 +332,7 @@ export interface ModelCopyReport {
 export interface ZooCatalogue {
   networks: { name: NetworkArch; description: string; params: number; flops: number }[]
   teachers: { name: string; description: string }[]
-  /** how the app's answer weighs the networks (the run setting `ensembleRule`), the default first */
+  /** how the app's answer weighs the networks (the run setting `ensembleRule`), the trainer's default first */
   ensembleRules: { name: string; description: string }[]
 }
 

@@ -66,6 +66,11 @@ describe('training in a browser', () => {
     )
     await page.selectOption('[data-test=teacher]', 'min-logit')
     expect(await page.locator('[data-test=teacher-reason]').count()).toBe(0)
+    // a few validation pictures: the answer averages its networks, saying why
+    expect(await page.locator('[data-test=ensemble-rule]').inputValue()).toBe('equal')
+    expect(await page.locator('[data-test=ensemble-rule-reason]').innerText()).toMatch(
+      /^Recommended for \d+ validation pictures: below 500/,
+    )
     await page.click('[data-test=train]')
 
     await page.locator('[data-test=run-panel]').waitFor()
@@ -82,7 +87,13 @@ describe('training in a browser', () => {
     expect(rows.map((r) => r.split('\t')[0]?.trim())).toEqual(['1', '2'])
     expect(rows[1]).toMatch(/\d+\.\d%/)
     const [run] = await service['runs.list']()
-    expect(run!.config).toMatchObject({ imageSize: 16, epochs: 2, batchSize: 8, teacher: 'min-logit' })
+    expect(run!.config).toMatchObject({
+      imageSize: 16,
+      epochs: 2,
+      batchSize: 8,
+      teacher: 'min-logit',
+      ensembleRule: 'equal',
+    })
     await shot('train-completed')
   })
 

@@ -1,7 +1,13 @@
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import { SAMPLE_DATASET, type CohortService } from '../../core/service'
-import { MIN_LOSS_UP_TO, recommendedTeacher } from '../../shared/teacher-choice'
+import { ENSEMBLE_RULES } from '../../core/training/validation-weights'
+import {
+  COVARIANCE_FROM,
+  MIN_LOSS_UP_TO,
+  recommendedEnsembleRule,
+  recommendedTeacher,
+} from '../../shared/recommended-settings'
 import type { DatasetSummary, EpochMetrics, RunSummary } from '../../shared/types'
 import { CliError, withService, type GlobalOptions } from '../context'
 import { endProgress, printJson, printTable, progressLine } from '../output'
@@ -11,6 +17,7 @@ interface TrainOptions {
   dataset: string
   nets?: string
   teacher?: string
+  ensembleRule?: string
   epochs?: string
   imageSize?: string
   channels?: string
@@ -47,6 +54,7 @@ function settingsFrom(opts: TrainOptions, datasetId: number): Record<string, unk
       .map((arch) => ({ arch }))
   }
   put('teacher', opts.teacher)
+  put('ensembleRule', opts.ensembleRule)
   put('optimiser', opts.optimiser)
   put('epochs', numberOption('--epochs', opts.epochs))
   put('imageSize', numberOption('--image-size', opts.imageSize))
@@ -151,9 +159,14 @@ async function trainAndReport(
   const run = await service['runs.start'](settings)
   if (!json) {
     const nets = run.networks.map((n) => `${n.arch} (${(n.params / 1000).toFixed(0)}k params)`).join(', ')
-    // a teacher left to the dataset's size says why it was chosen
-    const why = settings.teacher === undefined ? ` (${recommendedTeacher(dataset.labels).reason})` : ''
-    process.stderr.write(`run ${run.id}: ${nets}, teacher ${String(run.config.teacher)}${why}\n`)
+    // a setting left to the dataset's size says why it was chosen
+    const why = (key: string, reason: () => string) => (settings[key] === undefined ? ` (${reason()})` : '')
+    process.stderr.write(
+      `run ${run.id}: ${nets}, teacher ${String(run.config.teacher)}` +
+        `${why('teacher', () => recommendedTeacher(dataset.labels).reason)}\n` +
+        `  the answer weighs its networks: ${String(run.config.ensembleRule)}` +
+        `${why('ensembleRule', () => recommendedEnsembleRule(dataset.labels).reason)}\n`,
+    )
   }
   const done = await follow(service, run, json)
   printSummary(done, (Date.now() - started) / 1000, json, service.paths.home)
@@ -169,6 +182,10 @@ export function registerTrainCommands(program: Command, globals: () => GlobalOpt
     .option(
       '--teacher <name>',
       `min-logit, validation, min-loss, linear, mean or none (default: by the dataset's size, min-loss up to ${MIN_LOSS_UP_TO} training pictures per label, else min-logit)`,
+    )
+    .option(
+      '--ensemble-rule <name>',
+      `how the app's answer weighs the networks: ${ENSEMBLE_RULES.join(', ')} (default: by the validation split's size, equal below ${COVARIANCE_FROM} validation pictures, else covariance)`,
     )
     .option('--epochs <n>', 'passes over the training images')
     .option('--image-size <px>', 'images are resized to this many pixels per side')

@@ -14,7 +14,7 @@ import { datasetSummary, requireDataset } from '../store/datasets'
 import { createRun, getRun, listEpochs, listRuns, requireRun, setRunStatus } from '../store/runs'
 import { parseTrainingConfig } from '../training/config'
 import { TRAINER_PID_FILE } from '../training/checkpoint'
-import { recommendedTeacher } from '../../shared/teacher-choice'
+import { recommendedEnsembleRule, recommendedTeacher } from '../../shared/recommended-settings'
 import type { EpochMetrics, RunSummary } from '../../shared/types'
 import { isTrainerMessage, type ParentMessage, type TrainerMessage } from '../../shared/trainer-protocol'
 
@@ -134,9 +134,11 @@ export class RunSupervisor {
   async start(input: Record<string, unknown>): Promise<RunSummary> {
     const config = parseTrainingConfig(input)
     const datasetId = requireDataset(this.db, config.dataset).id
-    // a teacher left unset is chosen by the dataset's size, as the Train view shows it
-    if (input.teacher === undefined) {
-      config.teacher = recommendedTeacher(datasetSummary(this.db, datasetId).labels).teacher
+    // a teacher or weight rule left unset is chosen by the dataset's size, as the Train view shows it
+    if (input.teacher === undefined || input.ensembleRule === undefined) {
+      const { labels } = datasetSummary(this.db, datasetId)
+      if (input.teacher === undefined) config.teacher = recommendedTeacher(labels).teacher
+      if (input.ensembleRule === undefined) config.ensembleRule = recommendedEnsembleRule(labels).rule
     }
     const classNames = this.classNames(datasetId)
     // params and flops are shown before training starts; the zoo is loaded only when a run is started

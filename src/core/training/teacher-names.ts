@@ -45,18 +45,20 @@ export function effectiveLambda(teacher: TeacherName, lambda: number): number {
 }
 
 /**
- * How the app's answer (the recognition ensemble) weighs the networks, the default first. Evidence:
- * docs/EXPERIMENTS.md, "The recognition ensemble's weights".
+ * How the app's answer (the recognition ensemble) weighs the networks, the trainer's default first (a run
+ * started without a rule gets the one its validation split's size recommends: src/shared/recommended-settings.ts).
+ * Evidence: docs/EXPERIMENTS.md, "The recognition ensemble's weights".
  */
 export const ENSEMBLE_RULE_DESCRIPTIONS: Record<EnsembleRule, string> = {
   equal:
-    'Averages the networks. Best in our tests unless one network is clearly weaker: weights learned from a few ' +
-    'hundred validation pictures fit their noise.',
+    'Averages the networks. Best in our tests with a few hundred validation pictures or fewer, unless one ' +
+    'network is clearly weaker: weights learned from so few pictures fit their noise.',
   'standard-error':
     'Trusts a network more the further its validation accuracy stands above the others’, allowing for how few ' +
     'validation pictures there are. Worth trying when one network is much smaller than the rest.',
   covariance:
-    'Weights that best cancel the networks’ shared mistakes on the validation pictures. Needs many of them.',
+    'Weights that best cancel the networks’ shared mistakes on the validation pictures. Better than the ' +
+    'average in our tests from about 600 validation pictures on, and when one network is clearly weaker.',
   softmax:
     'Trusts each network by its validation accuracy, sharply: a one-point lead earns about three quarters of the weight.',
   proportional: 'Trusts each network in proportion to its validation accuracy: nearly an average.',

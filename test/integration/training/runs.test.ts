@@ -116,15 +116,34 @@ describe('training runs in the trainer process', () => {
     expect(await service['runs.list']()).toHaveLength(before)
   })
 
-  it('chooses the teacher by the dataset’s size when none is given, and keeps one that is', async () => {
-    const summary = (await service['datasets.list']())[0]!
-    // 12 training pictures a label: few
-    expect(summary.labels.map((l) => l.trainCount)).toEqual([12, 12, 12])
+  it('chooses the teacher and weight rule by the dataset’s size when none is given, and keeps ones that are', async () => {
+    const summary = (await service['datasets.list']()).find((d) => d.id === datasetId)!
+    // 12 training and 4 validation pictures a label: few
+    expect(summary.labels.map((l) => [l.trainCount, l.validationCount])).toEqual([
+      [12, 4],
+      [12, 4],
+      [12, 4],
+    ])
     const chosen = await service['runs.start'](settings({ epochs: 1 }))
-    expect(chosen.config.teacher).toBe('min-loss')
-    const kept = await service['runs.start'](settings({ epochs: 1, teacher: 'mean' }))
-    expect(kept.config.teacher).toBe('mean')
+    expect(chosen.config).toMatchObject({ teacher: 'min-loss', ensembleRule: 'equal' })
+    const kept = await service['runs.start'](
+      settings({ epochs: 1, teacher: 'mean', ensembleRule: 'standard-error' }),
+    )
+    expect(kept.config).toMatchObject({ teacher: 'mean', ensembleRule: 'standard-error' })
     for (const run of [chosen, kept]) await service['runs.wait'](run.id)
+  })
+
+  it('weighs the app’s answer by covariance when the validation split is large', async () => {
+    const folder = join(home.path, 'pictures', 'many')
+    await makeLabelledFolder(folder, { red: 180, green: 180, blue: 180 }, 8)
+    await service['imports.folder']({ folder, dataset: 'many' })
+    const many = (await service['datasets.list']()).find((d) => d.name === 'many')!
+    await service['splits.apply']({ datasetId: many.id, validation: 0.95, test: 0, seed: 1 })
+    const run = await service['runs.start'](settings({ dataset: 'many', epochs: 1 }))
+    expect(run.config.ensembleRule).toBe('covariance')
+    // the choice is all this test needs: stop the trainer rather than train 540 pictures
+    await service['runs.cancel'](run.id)
+    await service['runs.wait'](run.id)
   })
 
   it('cancels within a second and leaves the run resumable', async () => {
@@ -245,6 +264,10 @@ describe('training runs in the trainer process', () => {
     const told = runCli(home.path, quick)
     expect(told.code, told.stderr).toBe(0)
     expect(told.stderr).toMatch(/teacher min-loss \(Recommended for about 12 training pictures per label: /)
+    expect(told.stderr).toMatch(/weighs its networks: equal \(Recommended for 12 validation pictures: /)
+    const badRule = runCli(home.path, [...quick, '--ensemble-rule', 'loudest'])
+    expect(badRule.code).toBe(1)
+    expect(badRule.stderr).toMatch(/the ensemble rule must be one of equal, softmax/)
   })
 
   it('marks a run left running by a dead trainer as interrupted when the service starts', async () => {

@@ -107,7 +107,7 @@ describe('TrainView on a real library', () => {
     expect(teacherOptions()).toEqual(['min-logit', 'validation', 'min-loss', 'linear', 'mean', 'none'])
   })
 
-  it('offers how the app’s answer weighs the networks under Advanced, the plain average first', async () => {
+  it('offers how the app’s answer weighs the networks under Advanced, the recommended rule chosen', async () => {
     const rule = wrapper.find('[data-test=ensemble-rule]')
     expect(rule.findAll('option').map((o) => o.attributes('value'))).toEqual([
       'equal',
@@ -116,11 +116,15 @@ describe('TrainView on a real library', () => {
       'proportional',
       'covariance',
     ])
+    // no validation pictures yet: the plain average
     expect((rule.element as HTMLSelectElement).value).toBe('equal')
+    expect(rule.find('option[value=equal]').text()).toBe('Average of the networks (recommended)')
+    expect(wrapper.find('[data-test=ensemble-rule-reason]').text()).toMatch(/without validation pictures yet/)
     expect(useRunsStore().form.ensembleRule).toBeNull()
     await rule.setValue('standard-error')
     expect(useRunsStore().form.ensembleRule).toBe('standard-error')
     expect(wrapper.find('[data-test=ensemble-rule-description]').text()).toContain('much smaller')
+    expect(wrapper.find('[data-test=ensemble-rule-reason]').exists()).toBe(false)
   })
 
   it('explains a missing validation split and splits the dataset on request', async () => {
@@ -233,5 +237,29 @@ describe('TrainView on a real library', () => {
     await first.trigger('click')
     await until(() => wrapper.findAll('[data-test=epoch-row]').length === 2)
     expect(wrapper.find('[data-test=run-panel] h3').text()).toContain(`Run ${first.attributes('data-run')}`)
+  })
+
+  it('recommends weighing by error covariance for a dataset with many validation pictures', async () => {
+    const folder = join(dir.path, 'many')
+    await makeLabelledFolder(folder, { red: 180, green: 180, blue: 180 }, 8)
+    await service['imports.folder']({ folder, dataset: 'many' })
+    const many = (await service['datasets.list']()).find((d) => d.name === 'many')!
+    await service['splits.apply']({ datasetId: many.id, validation: 0.95, test: 0, seed: 1 })
+    await useDatasetStore().open(many.id)
+    await settle()
+    const rule = wrapper.find('[data-test=ensemble-rule]')
+    expect(rule.find('option[value=covariance]').text()).toBe('Weighted: error covariance (recommended)')
+    // the person's earlier choice stands until they choose the recommended rule, which hands it back
+    expect((rule.element as HTMLSelectElement).value).toBe('standard-error')
+    await rule.setValue('covariance')
+    expect(useRunsStore().form.ensembleRule).toBeNull()
+    expect((rule.element as HTMLSelectElement).value).toBe('covariance')
+    expect(wrapper.find('[data-test=ensemble-rule-reason]').text()).toMatch(
+      /^Recommended for 51\d validation pictures: from 500 on/,
+    )
+    // back on the small dataset the same empty choice means the plain average
+    await useDatasetStore().open(datasetId)
+    await settle()
+    expect((rule.element as HTMLSelectElement).value).toBe('equal')
   })
 })

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import { call, on } from '../api'
-import { recommendedTeacher } from '../../../shared/teacher-choice'
+import { recommendedEnsembleRule, recommendedTeacher } from '../../../shared/recommended-settings'
 import type { ApiEvents } from '../../../shared/api'
 import type { EpochMetrics, NetworkArch, RunSummary, ZooCatalogue } from '../../../shared/types'
 import { useDatasetStore } from './dataset'
@@ -18,7 +18,7 @@ export interface TrainForm {
   networks: NetworkArch[]
   /** null = the one recommended for the dataset's size, which the service applies */
   teacher: string | null
-  /** how the app's answer weighs the networks; null = the service's default */
+  /** how the app's answer weighs the networks; null = the one recommended for the validation split's size */
   ensembleRule: string | null
   epochs: number
   imageSize: number
@@ -85,9 +85,15 @@ export const useRunsStore = defineStore('runs', () => {
   // when the current epoch's first step was seen, for the rate behind the ETA
   let epochStart: { epoch: number; step: number; at: number } | null = null
 
-  const recommended = computed(() => (dataset.summary ? recommendedTeacher(dataset.summary.labels) : null))
+  // what the dataset's size recommends, with why (src/shared/recommended-settings.ts)
+  const teacherChoice = computed(() => (dataset.summary ? recommendedTeacher(dataset.summary.labels) : null))
+  const ensembleRuleChoice = computed(() =>
+    dataset.summary ? recommendedEnsembleRule(dataset.summary.labels) : null,
+  )
   /** The teacher the next run will have: the person's choice or the recommendation. */
-  const teacher = computed(() => form.value.teacher ?? recommended.value?.teacher ?? null)
+  const teacher = computed(() => form.value.teacher ?? teacherChoice.value?.teacher ?? null)
+  /** The weight rule the next run's answer will have: the person's choice or the recommendation. */
+  const ensembleRule = computed(() => form.value.ensembleRule ?? ensembleRuleChoice.value?.rule ?? null)
 
   const active = computed(() => current.value !== null && ACTIVE.has(current.value.status))
   const resumable = computed(
@@ -230,8 +236,10 @@ export const useRunsStore = defineStore('runs', () => {
   return {
     form,
     catalogue,
-    recommended,
+    teacherChoice,
+    ensembleRuleChoice,
     teacher,
+    ensembleRule,
     runs,
     current,
     epochs,

@@ -67,7 +67,7 @@ describe('datasets', () => {
     expect(() => requireDataset(lib.db, 'x')).toThrow("No dataset named 'x'. There are no datasets yet.")
   })
 
-  it('lists every dataset with image, labelled, missing, per-label (all and training) and per-split counts', () => {
+  it('lists every dataset with image, labelled, missing, per-label (all, training and validation) and per-split counts', () => {
     const pets = createDataset(lib.db, 'pets')
     const empty = createDataset(lib.db, 'empty')
     const cat = createLabel(lib.db, pets.id, 'cat')
@@ -91,9 +91,9 @@ describe('datasets', () => {
     })
     expect(p).toMatchObject({ name: 'pets', imageCount: 6, labeledCount: 5, missingCount: 1 })
     expect(p!.labels).toEqual([
-      { id: cat.id, name: 'cat', count: 3, trainCount: 3 },
-      { id: dog.id, name: 'dog', count: 2, trainCount: 0 },
-      { id: expect.any(Number), name: 'unused', count: 0, trainCount: 0 },
+      { id: cat.id, name: 'cat', count: 3, trainCount: 3, validationCount: 0 },
+      { id: dog.id, name: 'dog', count: 2, trainCount: 0, validationCount: 1 },
+      { id: expect.any(Number), name: 'unused', count: 0, trainCount: 0, validationCount: 0 },
     ])
     expect(p!.splits).toEqual({ unassigned: 1, train: 3, validation: 1, test: 1 })
     expect(datasetSummary(lib.db, pets.id)).toEqual(p)
