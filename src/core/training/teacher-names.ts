@@ -16,7 +16,7 @@ export const TEACHERS: Record<TeacherName, { description: string }> = {
     description:
       'For each picture, keeps the right answer and the surest "no" any network gives every other class. ' +
       'The steadiest teacher in our tests: each network gained on average in every setting we measured, and ' +
-      'with 500 pictures per label it was the one that still helped both networks.',
+      'with 500 pictures per label it still helped both networks where min-loss made one worse.',
   },
   validation: {
     description:
