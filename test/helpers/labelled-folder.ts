@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import sharp from 'sharp'
+import type { CohortService } from '../../src/core/service'
 
 /**
  * A small folder of real PNGs, one sub-folder per label, each image distinct
@@ -32,4 +33,20 @@ export async function makeLabelledFolder(
     }
   }
   return written
+}
+
+/**
+ * Imports a dataset of 540 tiny pictures with 95 % of them (513) in the validation split: more validation
+ * pictures than COVARIANCE_FROM, so a run started on it has its answer weighed by covariance. Returns its id.
+ */
+export async function importManyValidationPictures(
+  service: CohortService,
+  folder: string,
+  dataset: string,
+): Promise<number> {
+  await makeLabelledFolder(folder, { red: 180, green: 180, blue: 180 }, 8)
+  await service['imports.folder']({ folder, dataset })
+  const datasetId = (await service['datasets.list']()).find((d) => d.name === dataset)!.id
+  await service['splits.apply']({ datasetId, validation: 0.95, test: 0, seed: 1 })
+  return datasetId
 }

@@ -10,7 +10,7 @@ import { readCheckpoint, writeCheckpoint } from '../../../src/core/training/chec
 import type { ApiEvents } from '../../../src/shared/api'
 import type { RunSummary } from '../../../src/shared/types'
 import { runCli } from '../../helpers/cli'
-import { makeLabelledFolder } from '../../helpers/labelled-folder'
+import { importManyValidationPictures, makeLabelledFolder } from '../../helpers/labelled-folder'
 import { tempDir } from '../../helpers/temp'
 
 const home = tempDir('cohort-runs-')
@@ -134,11 +134,7 @@ describe('training runs in the trainer process', () => {
   })
 
   it('weighs the app’s answer by covariance when the validation split is large', async () => {
-    const folder = join(home.path, 'pictures', 'many')
-    await makeLabelledFolder(folder, { red: 180, green: 180, blue: 180 }, 8)
-    await service['imports.folder']({ folder, dataset: 'many' })
-    const many = (await service['datasets.list']()).find((d) => d.name === 'many')!
-    await service['splits.apply']({ datasetId: many.id, validation: 0.95, test: 0, seed: 1 })
+    await importManyValidationPictures(service, join(home.path, 'pictures', 'many'), 'many')
     const run = await service['runs.start'](settings({ dataset: 'many', epochs: 1 }))
     expect(run.config.ensembleRule).toBe('covariance')
     // the choice is all this test needs: stop the trainer rather than train 540 pictures

@@ -8,7 +8,7 @@ import { useBridge } from '../../../src/renderer/src/api'
 import { useDatasetStore } from '../../../src/renderer/src/stores/dataset'
 import { useRunsStore } from '../../../src/renderer/src/stores/runs'
 import { createCohortService, type CohortService } from '../../../src/core/service'
-import { makeLabelledFolder } from '../../helpers/labelled-folder'
+import { importManyValidationPictures, makeLabelledFolder } from '../../helpers/labelled-folder'
 import { serviceBridge } from '../../helpers/service-bridge'
 import { tempDir } from '../../helpers/temp'
 
@@ -240,12 +240,7 @@ describe('TrainView on a real library', () => {
   })
 
   it('recommends weighing by error covariance for a dataset with many validation pictures', async () => {
-    const folder = join(dir.path, 'many')
-    await makeLabelledFolder(folder, { red: 180, green: 180, blue: 180 }, 8)
-    await service['imports.folder']({ folder, dataset: 'many' })
-    const many = (await service['datasets.list']()).find((d) => d.name === 'many')!
-    await service['splits.apply']({ datasetId: many.id, validation: 0.95, test: 0, seed: 1 })
-    await useDatasetStore().open(many.id)
+    await useDatasetStore().open(await importManyValidationPictures(service, join(dir.path, 'many'), 'many'))
     await settle()
     const rule = wrapper.find('[data-test=ensemble-rule]')
     expect(rule.find('option[value=covariance]').text()).toBe('Weighted: error covariance (recommended)')
