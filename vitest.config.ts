@@ -4,7 +4,12 @@ import vue from '@vitejs/plugin-vue'
 export default defineConfig({
   plugins: [vue()],
   test: {
-    include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+    include: [
+      'test/unit/**/*.test.ts',
+      'test/integration/**/*.test.ts',
+      'test/security/**/*.test.ts',
+      'test/e2e/**/*.test.ts',
+    ],
     // native addons (sharp, better-sqlite3) and wasm are happiest in forked processes
     pool: 'forks',
     testTimeout: 60_000,
