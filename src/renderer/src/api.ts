@@ -13,6 +13,8 @@ export interface Bridge {
   pickFolder?(): Promise<string | null>
   /** the desktop app only: where a dropped or picked file lives ('' when it has no file) */
   pathForFile?(file: File): string
+  /** web mode only: the address of a picture (it carries the tab's token) */
+  imageUrl?(imageId: number, variant: 'thumb' | 'full'): string
 }
 
 declare global {
@@ -69,5 +71,6 @@ export function filePath(file: File): string | null {
 
 /** Images are named by id only; the shell resolves ids the store knows. */
 export function imageUrl(imageId: number, variant: 'thumb' | 'full' = 'thumb'): string {
-  return window.cohort ? `cohort-image://image/${imageId}/${variant}` : `/image/${imageId}/${variant}`
+  if (window.cohort) return `cohort-image://image/${imageId}/${variant}`
+  return bridge?.imageUrl?.(imageId, variant) ?? `/image/${imageId}/${variant}`
 }

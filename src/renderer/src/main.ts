@@ -3,9 +3,18 @@ import { createPinia } from 'pinia'
 import App from './App.vue'
 import { useBridge } from './api'
 import { createWebBridge } from './web-bridge'
+import { NO_TOKEN_MESSAGE, reloadOnNewToken, takeAccessToken } from './web-token'
 import './style.css'
 
 // The desktop app's preload provides window.cohort; in a plain browser we are in web mode.
-if (!window.cohort) useBridge(createWebBridge())
-
-createApp(App).use(createPinia()).mount('#app')
+const token = window.cohort ? null : takeAccessToken()
+if (!window.cohort) reloadOnNewToken()
+if (window.cohort || token) {
+  if (token) useBridge(createWebBridge(token))
+  createApp(App).use(createPinia()).mount('#app')
+} else {
+  const message = document.createElement('p')
+  message.dataset.test = 'no-token'
+  message.textContent = NO_TOKEN_MESSAGE
+  document.getElementById('app')!.replaceChildren(message)
+}

@@ -1,18 +1,21 @@
 /**
- * Web mode (`cohort serve`): the same API over HTTP on loopback. The page was opened with the
- * server's token in its URL; the server answered with a same-site cookie, so plain same-origin
- * requests carry it from then on.
+ * Web mode (`cohort serve`): the same API over HTTP on loopback. Every API call carries the tab's
+ * token as `Authorization: Bearer`; the event stream and pictures, which the browser loads by URL
+ * and cannot give headers, carry it as `?token=` (never shown in the address bar, and the server's
+ * Referrer-Policy is no-referrer).
  */
 import { API_EVENTS } from '../../shared/api'
 import type { Bridge } from './api'
+import { NO_TOKEN_MESSAGE } from './web-token'
 
-export function createWebBridge(base = ''): Bridge {
+export function createWebBridge(token: string, base = ''): Bridge {
   let source: EventSource | null = null
   const listeners = new Map<string, Set<(payload: unknown) => void>>()
+  const withToken = (path: string): string => `${base}${path}?token=${encodeURIComponent(token)}`
 
   function ensureEvents(): void {
     if (source) return
-    source = new EventSource(`${base}/api/events`)
+    source = new EventSource(withToken('/api/events'))
     for (const name of API_EVENTS) {
       source.addEventListener(name, (e) => {
         const payload: unknown = JSON.parse((e as MessageEvent<string>).data)
@@ -25,18 +28,12 @@ export function createWebBridge(base = ''): Bridge {
     async call(channel, args) {
       const response = await fetch(`${base}/api/${channel}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
         body: JSON.stringify(args),
-        credentials: 'same-origin',
+        credentials: 'omit',
       })
       if (response.status === 401) {
-        return {
-          ok: false,
-          error: {
-            name: 'Unauthorized',
-            message: 'Open the address that `cohort serve` printed (it carries the access token).',
-          },
-        }
+        return { ok: false, error: { name: 'Unauthorized', message: NO_TOKEN_MESSAGE } }
       }
       const text = await response.text()
       try {
@@ -58,5 +55,6 @@ export function createWebBridge(base = ''): Bridge {
       listeners.get(event)!.add(listener)
       return () => listeners.get(event)?.delete(listener)
     },
+    imageUrl: (imageId, variant) => withToken(`/image/${imageId}/${variant}`),
   }
 }
