@@ -49,7 +49,9 @@ const INTERNAL: Refusal = {
 export function createHandler(ctx: RouteContext): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     route(ctx, req, res).catch((err: unknown) => {
-      ctx.log(`cohort serve: ${req.method} ${req.url}: ${err instanceof Error ? err.stack : String(err)}`)
+      // the path only: the query may carry the token
+      const path = (req.url ?? '').split('?')[0]
+      ctx.log(`cohort serve: ${req.method} ${path}: ${err instanceof Error ? err.stack : String(err)}`)
       if (!res.headersSent) sendText(res, INTERNAL)
       else res.destroy()
     })

@@ -1,36 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
+import { http } from '../../helpers/http'
 import { join } from 'node:path'
 import { tempDir } from '../../helpers/temp'
 import { makeLabelledFolder } from '../../helpers/labelled-folder'
 import { createCohortService, type CohortService } from '../../../src/core/service'
 import { startServer, type RunningServer } from '../../../src/server'
-
-interface Reply {
-  status: number
-  headers: Record<string, string | string[] | undefined>
-  body: Buffer
-}
-
-/** Raw HTTP so the test controls every header, Host included. */
-function http(
-  url: string,
-  opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
-): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-      )
-    })
-    req.on('error', reject)
-    if (opts.body) req.write(opts.body)
-    req.end()
-  })
-}
 
 describe('web mode server', () => {
   const dir = tempDir()
@@ -193,6 +169,33 @@ describe('web mode server limits', () => {
       expect(JSON.parse(r.body.toString()).error.message).toMatch(/larger than 32 MB/)
       const list = await http(`${base}/api/datasets.list`, { method: 'POST', headers: auth, body: '[]' })
       expect(list.status).toBe(200)
+    } finally {
+      await server.close()
+      service.close()
+      dir.cleanup()
+    }
+  })
+})
+
+describe('web mode server errors', () => {
+  it('answers an unexpected failure with a generic 500 and logs the detail on the server', async () => {
+    const dir = tempDir()
+    const service = await createCohortService({ home: join(dir.path, 'home') })
+    // a failure no test can provoke honestly: the picture lookup throws with a path in its text
+    const failing = new Proxy(service, {
+      get: (target, key, receiver) =>
+        key === 'imageFile'
+          ? () => Promise.reject(new Error("EACCES: permission denied, open '/home/someone/secret.png'"))
+          : Reflect.get(target, key, receiver),
+    })
+    const logged: string[] = []
+    const server = await startServer({ service: failing, rendererDir: dir.path, log: (m) => logged.push(m) })
+    try {
+      const r = await http(`${new URL(server.url).origin}/image/1/thumb?token=${server.token}`)
+      expect(r.status).toBe(500)
+      expect(r.body.toString()).toBe('Cohort hit an unexpected problem; the details are in the server log.')
+      expect(logged.join('\n')).toMatch(/GET \/image\/1\/thumb.*secret\.png/s)
+      expect(logged.join('\n')).not.toContain(server.token)
     } finally {
       await server.close()
       service.close()
