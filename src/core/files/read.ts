@@ -36,7 +36,6 @@ export function describeKind(stats: Stats): string {
   if (stats.isDirectory()) return 'a folder'
   if (stats.isFIFO()) return 'a named pipe'
   if (stats.isSocket()) return 'a socket'
-  if (stats.isSymbolicLink()) return 'a symbolic link'
   return 'a device or special file'
 }
 
@@ -52,6 +51,8 @@ function mib(n: number): string {
   return `${Math.round((n / 2 ** 20) * 10) / 10} MiB`
 }
 
+const NOT_FOLLOWED = 'it is a symbolic link, which is not followed here'
+
 function notRegular(stats: Stats): FileRefusedError {
   return new FileRefusedError('unreadable', `not a regular file (${describeKind(stats)})`)
 }
@@ -66,7 +67,7 @@ function openError(err: unknown, noFollow: boolean): FileRefusedError {
         ? 'a folder on its path is a file'
         : code === 'ELOOP'
           ? noFollow
-            ? 'it is a symbolic link, which is not followed here'
+            ? NOT_FOLLOWED
             : 'the symbolic link loops'
           : code === 'EACCES' || code === 'EPERM'
             ? 'permission denied'
@@ -94,6 +95,7 @@ export async function readFileBounded(path: string, limits: ReadLimits): Promise
     throw openError(err, noFollow)
   }
   // devices are never opened: opening one can have effects of its own (a tape rewinds, a tty is claimed)
+  if (before.isSymbolicLink()) throw new FileRefusedError('unreadable', NOT_FOLLOWED)
   if (!before.isFile()) throw notRegular(before)
   if (before.size > maxBytes) throw tooLarge(before.size, maxBytes)
   let flags = constants.O_RDONLY | constants.O_NONBLOCK
