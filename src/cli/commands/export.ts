@@ -1,7 +1,9 @@
-import { readFileSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import type { Command } from 'commander'
 import { SPLITS, type Split } from '../../shared/types'
+import { FileRefusedError, readTextBounded, refusalText } from '../../core/files/read'
+import { MAX_CSV_BYTES } from '../../core/dataset/csv'
 import { CliError, withService, type GlobalOptions } from '../context'
 import { printJson } from '../output'
 import { resolveDataset } from './datasets'
@@ -58,11 +60,10 @@ export function registerExportCommands(program: Command, globals: () => GlobalOp
       const path = resolve(file)
       let text: string
       try {
-        text = readFileSync(path, 'utf8')
+        text = await readTextBounded(path, { maxBytes: MAX_CSV_BYTES })
       } catch (err) {
-        throw new CliError(
-          `Cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-        )
+        if (!(err instanceof FileRefusedError)) throw err
+        throw new CliError(`Cannot read ${path}: ${refusalText(err)}`)
       }
       await withService(globals(), async (service) => {
         const dataset = await resolveDataset(service, opts.dataset)

@@ -13,6 +13,8 @@ import { applyChanges } from './labelling'
 export type { CsvApplyResult }
 
 export const CSV_COLUMNS = ['path', 'label', 'split'] as const
+/** Larger CSVs are refused unread: 100 000 images at ~200 characters a row are 20 MB. */
+export const MAX_CSV_BYTES = 32 * 1024 * 1024
 type Column = (typeof CSV_COLUMNS)[number]
 
 export interface CsvApplyOptions {

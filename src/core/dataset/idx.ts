@@ -3,12 +3,17 @@
  * dimensions, each dimension as a big-endian uint32, then the values row-major. Files may be gzipped.
  * Also reads the Fashion-MNIST files as Debian installs them.
  */
-import { readFile, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { promisify } from 'node:util'
 import { gunzip } from 'node:zlib'
+import { FileRefusedError, readFileBounded } from '../files/read'
 
 const gunzipAsync = promisify(gunzip)
+
+/** Fashion-MNIST's largest file is 45 MiB unpacked (26 MiB gzipped); these leave room and bound memory. */
+export const MAX_IDX_FILE_BYTES = 256 * 1024 * 1024
+export const MAX_IDX_UNPACKED_BYTES = 1024 * 1024 * 1024
 
 /** The one value type Cohort reads: unsigned bytes (pixels and class ids). */
 const IDX_UBYTE = 0x08
@@ -84,8 +89,11 @@ export async function decodeIdx(bytes: Uint8Array, name = 'IDX data'): Promise<I
   if (!isGzip(bytes)) return parseIdx(bytes, name)
   let raw: Buffer
   try {
-    raw = await gunzipAsync(bytes)
+    raw = await gunzipAsync(bytes, { maxOutputLength: MAX_IDX_UNPACKED_BYTES })
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new IdxError(`${name} unpacks to more than ${MAX_IDX_UNPACKED_BYTES / 2 ** 20} MiB, the limit.`)
+    }
     throw new IdxError(`${name} is a damaged or truncated gzip file (${(err as Error).message}).`)
   }
   return parseIdx(raw, name)
@@ -95,11 +103,12 @@ export async function decodeIdx(bytes: Uint8Array, name = 'IDX data'): Promise<I
 export async function readIdxFile(path: string): Promise<IdxArray> {
   let bytes: Buffer
   try {
-    bytes = await readFile(path)
+    bytes = await readFileBounded(path, { maxBytes: MAX_IDX_FILE_BYTES })
   } catch (err) {
-    const e = err as NodeJS.ErrnoException
-    const why = e.code === 'ENOENT' ? 'the file does not exist' : e.message
-    throw new IdxError(`Cannot read the IDX file ${path}: ${why}.`)
+    if (!(err instanceof FileRefusedError)) throw err
+    throw new IdxError(
+      `Cannot read the IDX file ${path}: ${err.reason === 'unreadable' ? err.detail : err.message}.`,
+    )
   }
   return decodeIdx(bytes, basename(path))
 }

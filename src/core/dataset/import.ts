@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto'
-import { constants, type Stats } from 'node:fs'
-import { open, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type {
   ImportConflict,
@@ -25,9 +24,10 @@ import { ensureLabel } from '../store/labels'
 import { decodeImage, ImageRejectedError, inspectImage, type ImageFacts } from './decode'
 import { isSystemPath, labelName, scanFolder, type ScannedFile, type ScanResult } from './scan'
 import { hasThumbnail, renderThumbnail, saveThumbnail } from './thumbnails'
+import { describeKind, FileRefusedError, MAX_PICTURE_BYTES, readFileBounded, tooLarge } from '../files/read'
 
 /** Bigger files are refused unread: no photo worth training on is this large, and reading it costs memory. */
-export const DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024
+export const DEFAULT_MAX_FILE_BYTES = MAX_PICTURE_BYTES
 /** Rows committed per transaction: a killed import loses at most this many decoded images. */
 export const DEFAULT_CHUNK_SIZE = 200
 /**
@@ -269,36 +269,19 @@ function isUnchanged(known: KnownImage, file: ScannedFile): boolean {
 }
 
 /**
- * Reads a file once, refusing empty and oversized files unread. O_NONBLOCK plus a check on the open
- * handle means a path swapped for a named pipe after the scan cannot block the import.
+ * Reads a file once through the bounded reader, refusing empty and oversized files unread (the scan's size
+ * decides first; the reader checks the open handle again, so a path swapped for a named pipe cannot block).
  */
 async function readCandidate(file: ScannedFile, maxFileBytes: number): Promise<Buffer> {
   if (file.bytes === 0) throw new ImageRejectedError('empty', '0 bytes')
-  if (file.bytes > maxFileBytes) throw tooLarge(file.bytes, maxFileBytes)
-  const handle = await open(file.path, constants.O_RDONLY | constants.O_NONBLOCK)
+  if (file.bytes > maxFileBytes)
+    throw new ImageRejectedError('too-large', tooLarge(file.bytes, maxFileBytes).detail)
   try {
-    const stats = await handle.stat()
-    if (!stats.isFile()) {
-      throw new ImageRejectedError('unreadable', `not a regular file (${describeKind(stats)})`)
-    }
-    if (stats.size === 0) throw new ImageRejectedError('empty', '0 bytes')
-    if (stats.size > maxFileBytes) throw tooLarge(stats.size, maxFileBytes)
-    return await handle.readFile()
-  } finally {
-    await handle.close()
+    return await readFileBounded(file.path, { maxBytes: maxFileBytes, refuseEmpty: true })
+  } catch (err) {
+    if (err instanceof FileRefusedError) throw new ImageRejectedError(err.reason, err.detail)
+    throw err
   }
-}
-
-function tooLarge(bytes: number, limit: number): ImageRejectedError {
-  const mib = (n: number): string => `${Math.round((n / 2 ** 20) * 10) / 10} MiB`
-  return new ImageRejectedError('too-large', `${mib(bytes)}, the limit is ${mib(limit)}`)
-}
-
-function describeKind(stats: Stats): string {
-  if (stats.isDirectory()) return 'a folder'
-  if (stats.isFIFO()) return 'a named pipe'
-  if (stats.isSocket()) return 'a socket'
-  return 'a device or special file'
 }
 
 /** Runs `work` over the items with at most `width` in flight; stops taking new items once `signal` aborts. */

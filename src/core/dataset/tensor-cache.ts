@@ -21,6 +21,7 @@ import type { Split } from '../../shared/types'
 import type { Db } from '../store/db'
 import { requireDataset } from '../store/datasets'
 import { decodeImage, ImageRejectedError } from './decode'
+import { FileRefusedError, MAX_PICTURE_BYTES, readFileBounded, refusalText } from '../files/read'
 
 export type Channels = 1 | 3
 
@@ -382,10 +383,10 @@ async function decodeSource(
 ): Promise<Uint8Array | string> {
   let bytes: Buffer
   try {
-    bytes = await readFile(img.path)
+    bytes = await readFileBounded(img.path, { maxBytes: MAX_PICTURE_BYTES })
   } catch (err) {
-    const e = err as NodeJS.ErrnoException
-    return e.code === 'ENOENT' ? 'the file no longer exists' : `the file cannot be read (${e.message})`
+    if (!(err instanceof FileRefusedError)) throw err
+    return err.detail === 'the file does not exist' ? 'the file no longer exists' : refusalText(err)
   }
   // the cache is keyed by the imported bytes' hash: pixels of other bytes must never be filed under it
   if (createHash('sha256').update(bytes).digest('hex') !== img.hash) {

@@ -3,9 +3,17 @@
  * file IO, so it works on every backend (tfjs-node's `file://` handler is not always installed) and the
  * files load unchanged in a browser with `tf.loadLayersModel`.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { mkdir, rename, writeFile } from 'node:fs/promises'
+import { isAbsolute, join, relative, resolve, sep } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
+import { FileRefusedError, readFileBounded, refusalText } from '../files/read'
+import {
+  checkModelJson,
+  MAX_MODEL_JSON_BYTES,
+  TopologyError,
+  type CheckedModel,
+  type ExpectedModel,
+} from './model-topology'
 
 export const MODEL_FILE = 'model.json'
 export const WEIGHTS_FILE = 'weights.bin'
@@ -47,58 +55,77 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<voi
   )
 }
 
-/** Loads a model saved by saveModel (or any single-shard TF.js Layers model). */
-export async function loadModel(dir: string): Promise<tf.LayersModel> {
-  let json: {
-    modelTopology?: object
-    weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[]
-  }
-  try {
-    json = JSON.parse(await readFile(join(dir, MODEL_FILE), 'utf8'))
-  } catch (err) {
-    throw new ModelFileError(`Cannot read a model from ${dir}: ${(err as Error).message}`)
-  }
-  if (!json.modelTopology || !Array.isArray(json.weightsManifest)) {
-    throw new ModelFileError(
-      `${join(dir, MODEL_FILE)} is not a TensorFlow.js Layers model (no topology or weights manifest).`,
-    )
-  }
-  const specs: tf.io.WeightsManifestEntry[] = []
-  const buffers: Buffer[] = []
-  for (const group of json.weightsManifest) {
-    specs.push(...group.weights)
-    for (const p of group.paths) {
-      const file = join(dir, p)
-      if (!file.startsWith(dir))
-        throw new ModelFileError(`A weights path in ${MODEL_FILE} leaves the model folder: ${p}`)
-      try {
-        buffers.push(await readFile(file))
-      } catch (err) {
-        throw new ModelFileError(`Cannot read the weights file ${file}: ${(err as Error).message}`)
-      }
-    }
-  }
-  const all = Buffer.concat(buffers)
-  const expected = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * bytesPer(s.dtype), 0)
-  if (all.length !== expected) {
-    throw new ModelFileError(
-      `The weights in ${dir} are ${all.length} bytes but the model needs ${expected}: the files are damaged or mismatched.`,
-    )
-  }
-  const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.length) as ArrayBuffer
-  return tf.loadLayersModel(
-    tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData }),
-  )
+/** A network's files as read and checked: the exact bytes to load or to copy, nothing read twice. */
+export interface ModelFiles {
+  dir: string
+  checked: CheckedModel
+  /** model.json as read */
+  modelJson: Buffer
+  /** the weights files, relative to `dir`, in manifest order */
+  weights: { path: string; bytes: Buffer }[]
 }
 
-function bytesPer(dtype: string): number {
-  return dtype === 'float32' || dtype === 'int32'
-    ? 4
-    : dtype === 'bool' || dtype === 'uint8'
-      ? 1
-      : dtype === 'float16'
-        ? 2
-        : 4
+/**
+ * Reads `dir/model.json` and its weights through the bounded reader, without following symbolic links, and
+ * checks the topology, the manifest and the weights' size (see model-topology.ts) before tfjs sees any of it.
+ * `expected` (from the bundle's metadata) also checks the input and the number of classes.
+ */
+export async function readModelFiles(dir: string, expected?: ExpectedModel): Promise<ModelFiles> {
+  const modelFile = join(dir, MODEL_FILE)
+  let modelJson: Buffer
+  try {
+    modelJson = await readFileBounded(modelFile, { maxBytes: MAX_MODEL_JSON_BYTES, noFollow: true })
+  } catch (err) {
+    if (err instanceof FileRefusedError) {
+      throw new ModelFileError(`Cannot read a model from ${dir}: ${MODEL_FILE}: ${refusalText(err)}`)
+    }
+    throw err
+  }
+  let checked: CheckedModel
+  try {
+    checked = checkModelJson(JSON.parse(modelJson.toString('utf8')), expected)
+  } catch (err) {
+    const problem = err instanceof TopologyError ? err.message : 'it is not valid JSON'
+    throw new ModelFileError(`This model is not one Cohort can open: ${problem} (${modelFile}).`)
+  }
+  const weights: ModelFiles['weights'] = []
+  let remaining = checked.weightBytes
+  const mismatched = (have: string): ModelFileError =>
+    new ModelFileError(
+      `The weights in ${dir} are ${have} bytes but the model needs ${checked.weightBytes}: the files are damaged or mismatched.`,
+    )
+  for (const p of checked.weightPaths) {
+    const rel = relative(dir, resolve(dir, p))
+    // a plain file beside model.json: no folder to be a link, no way out of the model's folder
+    if (!rel || isAbsolute(rel) || rel.split(sep).includes('..') || rel.includes(sep)) {
+      throw new ModelFileError(`A weights path in ${MODEL_FILE} is not a file in the model folder: ${p}`)
+    }
+    let bytes: Buffer
+    try {
+      bytes = await readFileBounded(join(dir, rel), { maxBytes: remaining, noFollow: true })
+    } catch (err) {
+      if (!(err instanceof FileRefusedError)) throw err
+      if (err.reason === 'too-large') throw mismatched('more than those')
+      throw new ModelFileError(`Cannot read the weights file ${join(dir, rel)}: ${refusalText(err)}`)
+    }
+    remaining -= bytes.length
+    weights.push({ path: rel, bytes })
+  }
+  if (remaining !== 0) throw mismatched(String(checked.weightBytes - remaining))
+  return { dir, checked, modelJson, weights }
+}
+
+/** Builds the tfjs model from files read and checked by readModelFiles. */
+export async function modelFromFiles(files: ModelFiles): Promise<tf.LayersModel> {
+  const all = Buffer.concat(files.weights.map((w) => w.bytes))
+  const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.length) as ArrayBuffer
+  const { modelTopology, weightSpecs } = files.checked
+  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology, weightSpecs, weightData }))
+}
+
+/** Loads a model saved by saveModel (a TF.js Layers model of the zoo's layers, float32 weights). */
+export async function loadModel(dir: string, expected?: ExpectedModel): Promise<tf.LayersModel> {
+  return modelFromFiles(await readModelFiles(dir, expected))
 }
 
 async function atomicWrite(file: string, data: Buffer): Promise<void> {

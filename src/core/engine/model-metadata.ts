@@ -4,17 +4,22 @@
  * channels, normalisation), what each output means (class names) and how to combine the networks (the
  * validation-weighted ensemble). Written at the end of a run, exported, imported, and read for recognition.
  */
-import { readFile, rename, writeFile, mkdir } from 'node:fs/promises'
+import { lstat, rename, writeFile, mkdir } from 'node:fs/promises'
 import { isAbsolute, join, normalize, sep } from 'node:path'
 import type * as tf from '@tensorflow/tfjs'
 import { z } from 'zod'
 import type { ModelBundleInfo } from '../../shared/types'
 import { MAX_IMAGE_SIZE, MIN_IMAGE_SIZE } from '../dataset/tensor-cache'
-import { loadModel, ModelFileError, saveModel } from './model-files'
+import { FileRefusedError, readFileBounded, refusalText } from '../files/read'
+import { modelFromFiles, ModelFileError, readModelFiles, saveModel, type ModelFiles } from './model-files'
 
 export const METADATA_FILE = 'metadata.json'
 export const BUNDLE_FORMAT = 'cohort-model'
 export const BUNDLE_VERSION = 1
+/** A run trains 2 to 4 networks; more than this is not a bundle Cohort wrote. */
+export const MAX_BUNDLE_NETWORKS = 16
+/** metadata.json with 1000 class names is ~20 KB. */
+export const MAX_METADATA_BYTES = 1024 * 1024
 
 /** The folder of network `index` inside a bundle. */
 export function networkDirName(index: number): string {
@@ -49,7 +54,8 @@ export const modelMetadataSchema = z
           dir: z.string().min(1),
         }),
       )
-      .min(1),
+      .min(1)
+      .max(MAX_BUNDLE_NETWORKS),
     /** weights on the networks' logits, in `networks` order */
     ensemble: z.object({ weights: z.array(z.number().finite().min(0)), valAcc: fraction.nullable() }),
     runId: z.number().int().positive().optional(),
@@ -123,24 +129,69 @@ export function parseModelMetadata(value: unknown, where = 'The model metadata')
 
 /** Reads and validates `dir/metadata.json` without loading any network. */
 export async function readModelMetadata(dir: string): Promise<ModelMetadata> {
+  return (await readMetadataFile(dir)).metadata
+}
+
+async function readMetadataFile(dir: string): Promise<{ metadata: ModelMetadata; bytes: Buffer }> {
   const file = join(dir, METADATA_FILE)
-  let text: string
+  let bytes: Buffer
   try {
-    text = await readFile(file, 'utf8')
+    bytes = await readFileBounded(file, { maxBytes: MAX_METADATA_BYTES, noFollow: true })
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
+    if (!(err instanceof FileRefusedError)) throw err
+    if (err.detail === 'the file does not exist' || err.detail === 'a folder on its path is a file') {
       throw new ModelBundleError(`${dir} is not a Cohort model folder: it has no ${METADATA_FILE}.`)
     }
-    throw new ModelBundleError(`Cannot read ${file}: ${(err as Error).message}`)
+    throw new ModelBundleError(`Cannot read ${file}: ${refusalText(err)}`)
   }
   let json: unknown
   try {
-    json = JSON.parse(text)
+    json = JSON.parse(bytes.toString('utf8'))
   } catch {
     throw new ModelBundleError(`${file} is damaged: it is not valid JSON.`)
   }
-  return parseModelMetadata(json, file)
+  return { metadata: parseModelMetadata(json, file), bytes }
+}
+
+/** A bundle's files as read and checked: what loading and copying a bundle both use, read once. */
+export interface BundleFiles {
+  dir: string
+  metadata: ModelMetadata
+  /** metadata.json as read */
+  metadataBytes: Buffer
+  /** in `metadata.networks` order */
+  networks: ModelFiles[]
+}
+
+/**
+ * Reads every file of the bundle in `dir` through the bounded reader and checks it before any tfjs call:
+ * the metadata, each network's folder (a real folder, not a link), its topology, manifest and weights.
+ * A link anywhere inside the bundle is refused, so nothing outside it is ever read.
+ */
+export async function readBundleFiles(dir: string): Promise<BundleFiles> {
+  const { metadata, bytes } = await readMetadataFile(dir)
+  const networks: ModelFiles[] = []
+  const expected = {
+    input: [metadata.imageSize, metadata.imageSize, metadata.channels] as [number, number, number],
+    classes: metadata.classNames.length,
+  }
+  for (const [i, n] of metadata.networks.entries()) {
+    const cannot = (why: string): ModelBundleError =>
+      new ModelBundleError(`Network ${i} of the model in ${dir} cannot be loaded: ${why}`)
+    const netDir = join(dir, n.dir)
+    // a missing folder is reported by reading its model.json
+    const kind = await lstat(netDir).catch(() => null)
+    if (kind?.isSymbolicLink())
+      throw cannot(`its folder ${n.dir} is a symbolic link; a model bundle holds no links.`)
+    if (kind && !kind.isDirectory()) throw cannot(`${n.dir} is not a folder.`)
+    try {
+      networks.push(await readModelFiles(netDir, expected))
+    } catch (err) {
+      if (err instanceof ModelFileError) throw cannot(err.message)
+      throw err
+    }
+  }
+  return { dir, metadata, metadataBytes: bytes, networks }
 }
 
 /** The input and output shapes a network of this bundle must have. */
@@ -185,19 +236,16 @@ export async function writeModelBundle(
 
 /** Reads a bundle and loads its networks; a foreign or damaged folder gives a ModelBundleError. */
 export async function readModelBundle(dir: string): Promise<ModelBundle> {
-  const metadata = await readModelMetadata(dir)
+  return bundleFromFiles(await readBundleFiles(dir))
+}
+
+/** Loads the networks of files read and checked by readBundleFiles. */
+export async function bundleFromFiles(files: BundleFiles): Promise<ModelBundle> {
+  const { dir, metadata } = files
   const models: tf.LayersModel[] = []
   try {
-    for (const [i, n] of metadata.networks.entries()) {
-      let model: tf.LayersModel
-      try {
-        model = await loadModel(join(dir, n.dir))
-      } catch (err) {
-        if (err instanceof ModelFileError) {
-          throw new ModelBundleError(`Network ${i} of the model in ${dir} cannot be loaded: ${err.message}`)
-        }
-        throw err
-      }
+    for (const [i, network] of files.networks.entries()) {
+      const model = await modelFromFiles(network)
       models.push(model)
       checkShapes(model, metadata, i, dir)
     }

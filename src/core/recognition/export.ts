@@ -4,15 +4,17 @@
  * it into the library so it can be used for recognition like a run's own model.
  */
 import { randomBytes } from 'node:crypto'
-import { copyFile, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises'
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { ModelCopyReport } from '../../shared/types'
 import { MODEL_FILE } from '../engine/model-files'
 import {
+  bundleFromFiles,
   disposeModelBundle,
   METADATA_FILE,
   ModelBundleError,
-  readModelBundle,
+  readBundleFiles,
+  type BundleFiles,
   type ModelMetadata,
 } from '../engine/model-metadata'
 
@@ -25,24 +27,27 @@ export class ModelExportError extends Error {
 
 /** Loads every network of the bundle (then lets them go): the files are complete and match the metadata. */
 export async function verifyModelBundle(dir: string): Promise<ModelMetadata> {
-  const bundle = await readModelBundle(dir)
-  disposeModelBundle(bundle)
-  return bundle.metadata
+  return (await verifiedBundleFiles(dir)).metadata
 }
 
-/** The bundle's files, relative to its folder: each network's model.json and weights, metadata.json last. */
-async function bundleFiles(dir: string, metadata: ModelMetadata): Promise<string[]> {
-  const files: string[] = []
-  for (const n of metadata.networks) {
-    const manifest = JSON.parse(await readFile(join(dir, n.dir, MODEL_FILE), 'utf8')) as {
-      weightsManifest: { paths: string[] }[]
-    }
-    files.push(join(n.dir, MODEL_FILE))
-    for (const group of manifest.weightsManifest) for (const p of group.paths) files.push(join(n.dir, p))
+/** The bundle's files, read and checked once, after every network loaded from exactly those bytes. */
+async function verifiedBundleFiles(dir: string): Promise<BundleFiles> {
+  const files = await readBundleFiles(dir)
+  disposeModelBundle(await bundleFromFiles(files))
+  return files
+}
+
+/** The verified bytes to write, relative to the bundle folder: each network's files, metadata.json last. */
+function bundleContents(files: BundleFiles): { path: string; bytes: Buffer }[] {
+  const out: { path: string; bytes: Buffer }[] = []
+  for (const [i, network] of files.networks.entries()) {
+    const dir = files.metadata.networks[i]!.dir
+    out.push({ path: join(dir, MODEL_FILE), bytes: network.modelJson })
+    for (const w of network.weights) out.push({ path: join(dir, w.path), bytes: w.bytes })
   }
   // last, so a copy interrupted part-way is not mistaken for a complete bundle
-  files.push(METADATA_FILE)
-  return files
+  out.push({ path: METADATA_FILE, bytes: files.metadataBytes })
+  return out
 }
 
 async function isMissingOrEmpty(dir: string): Promise<boolean> {
@@ -58,15 +63,17 @@ async function isMissingOrEmpty(dir: string): Promise<boolean> {
 
 /** Copies a verified bundle into `outDir` (new or empty); on failure nothing half-written is left there. */
 async function copyBundle(srcDir: string, outDir: string): Promise<ModelCopyReport> {
-  const metadata = await verifyModelBundle(srcDir)
-  const files = await bundleFiles(srcDir, metadata)
+  // the very bytes that were checked and loaded are written: a file swapped meanwhile is never copied
+  const verified = await verifiedBundleFiles(srcDir)
+  const files = bundleContents(verified)
+  const metadata = verified.metadata
   await mkdir(outDir, { recursive: true })
   let bytes = 0
   try {
     for (const f of files) {
-      await mkdir(join(outDir, f, '..'), { recursive: true })
-      await copyFile(join(srcDir, f), join(outDir, f))
-      bytes += (await stat(join(outDir, f))).size
+      await mkdir(join(outDir, f.path, '..'), { recursive: true })
+      await writeFile(join(outDir, f.path), f.bytes, { flag: 'wx' })
+      bytes += f.bytes.length
     }
   } catch (err) {
     for (const entry of await readdir(outDir)) await rm(join(outDir, entry), { recursive: true, force: true })

@@ -3,7 +3,7 @@
  * were (so the networks see the same pixels), normalised with the training statistics and predicted in
  * batches by one network or by the validation-weighted ensemble of all of them.
  */
-import { readFile, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import * as tf from '@tensorflow/tfjs'
 import type {
   NetworkChoice,
@@ -15,6 +15,7 @@ import type {
 } from '../../shared/types'
 import { REJECT_MESSAGES } from '../../shared/types'
 import { decodeImage, ImageRejectedError } from '../dataset/decode'
+import { FileRefusedError, MAX_PICTURE_BYTES, readFileBounded, refusalText } from '../files/read'
 import { scanFolder } from '../dataset/scan'
 import { renderTrainingPixels } from '../dataset/tensor-cache'
 import { normaliseBatch } from '../training/augment'
@@ -40,16 +41,17 @@ export interface RecognizeOptions extends RecognizeRequest {
   onProgress?: (progress: { done: number; total: number }) => void
 }
 
-/** The networks' input pixels (imageSize² × channels, uint8) of one file, or the reason it has none. */
+/**
+ * The networks' input pixels (imageSize² × channels, uint8) of one file, or the reason it has none. The file
+ * is read by the bounded reader, so a device, a named pipe or a huge file is refused, never read.
+ */
 export async function readInputPixels(path: string, metadata: ModelMetadata): Promise<Uint8Array | string> {
   let bytes: Buffer
   try {
-    bytes = await readFile(path)
+    bytes = await readFileBounded(path, { maxBytes: MAX_PICTURE_BYTES })
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ENOENT') return 'the file does not exist'
-    if (code === 'EISDIR') return 'it is a folder, not an image file'
-    return `${REJECT_MESSAGES.unreadable} (${code ?? (err as Error).message})`
+    if (err instanceof FileRefusedError) return refusalText(err)
+    throw err
   }
   return inputPixelsOf(bytes, metadata)
 }

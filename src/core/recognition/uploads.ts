@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto'
 import { constants } from 'node:fs'
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type {
   AddedImage,
@@ -17,6 +17,7 @@ import type {
 import { REJECT_MESSAGES } from '../../shared/types'
 import type { ModelBundle } from '../engine/model-metadata'
 import { sniffFormat } from '../dataset/decode'
+import { MAX_PICTURE_BYTES, readFileBounded } from '../files/read'
 import { importFiles, type ImportContext } from '../dataset/import'
 import { labelImages } from '../dataset/labelling'
 import { getImage } from '../store/image-queries'
@@ -171,7 +172,7 @@ export async function addRecognisedImage(
     throw new UploadError(`The picture was not added: ${rejectionText(rejected)}.`)
   }
   const hash = createHash('sha256')
-    .update(await readFile(file))
+    .update(await readFileBounded(file, { maxBytes: MAX_PICTURE_BYTES }))
     .digest('hex')
   const image = findByHash(ctx.db, datasetId, hash)
   if (!image) throw new UploadError('The picture was not added: it vanished while it was imported.')

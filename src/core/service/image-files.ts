@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import { MAX_PICTURE_BYTES, readFileBounded } from '../files/read'
 import type { Sharp } from 'sharp'
 import type { ImageRecord } from '../../shared/types'
 import { decodeImage } from '../dataset/decode'
@@ -27,7 +28,8 @@ export async function thumbnailFile(thumbnailsDir: string, image: ImageRecord): 
   } catch {
     if (image.status !== 'ok') return null
     try {
-      const made = await decodeImage(await readFile(image.sourcePath), renderThumbnail)
+      const source = await readFileBounded(image.sourcePath, { maxBytes: MAX_PICTURE_BYTES })
+      const made = await decodeImage(source, renderThumbnail)
       await saveThumbnail(thumbnailsDir, image.hash, made.output)
       return { data: made.output, contentType: 'image/jpeg' }
     } catch {
@@ -40,7 +42,7 @@ export async function thumbnailFile(thumbnailsDir: string, image: ImageRecord): 
 export async function fullImageFile(image: ImageRecord): Promise<ImageFile | null> {
   if (image.status !== 'ok') return null
   try {
-    const bytes = await readFile(image.sourcePath)
+    const bytes = await readFileBounded(image.sourcePath, { maxBytes: MAX_PICTURE_BYTES })
     const type = SHOWN_AS_IS[image.format]
     if (type) return { data: bytes, contentType: type }
     const preview = (upright: Sharp): Promise<Buffer> =>

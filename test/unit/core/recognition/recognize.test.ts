@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import sharp from 'sharp'
@@ -137,6 +138,21 @@ describe('recognising image files with a model bundle', () => {
     expect(errors[2]).toMatch(new RegExp(`^${REJECT_MESSAGES.corrupt}`))
     expect(errors[3]).toBe('the file does not exist')
     expect('predictions' in report.results[0]!).toBe(true)
+  })
+
+  it('refuses a named pipe and an oversized file at once, with a reason, never waiting or reading them', async () => {
+    const fifo = join(tmp.path, 'pipe.png')
+    execFileSync('mkfifo', [fifo])
+    const huge = join(tmp.path, 'huge.png')
+    writeFileSync(huge, '')
+    truncateSync(huge, 300 * 1024 * 1024)
+    const started = performance.now()
+    const report = await recognizeFiles(bundle, [fifo, huge])
+    expect(performance.now() - started).toBeLessThan(2000)
+    expect(report.results.map((r) => ('error' in r ? r.error : 'recognised'))).toEqual([
+      'not a regular file (a named pipe)',
+      'the file is larger than the safety limit: 300 MiB, the limit is 256 MiB',
+    ])
   })
 
   it('expands folders to their image files, leaving system files and sidecars out', async () => {
