@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander'
 import { CliError, type GlobalOptions } from './context'
+import { safeText } from './output'
 import { registerDatasetCommands } from './commands/datasets'
 import { registerImportCommand } from './commands/import'
 import { registerLabelCommands } from './commands/labels'
@@ -21,6 +22,8 @@ program
     'force the TensorFlow.js backend: tensorflow, wasm or cpu (also COHORT_BACKEND)',
   )
   .showHelpAfterError('(run with --help for usage)')
+  // commander quotes the offending argument, which may be a hostile file name
+  .configureOutput({ outputError: (text, write) => write(safeText(text, { keepNewlines: true })) })
   .exitOverride()
 
 const globals = (): GlobalOptions => program.opts<GlobalOptions>()
@@ -48,7 +51,7 @@ try {
     process.exitCode = err.exitCode === 0 ? 0 : 2
   } else {
     const message = err instanceof Error ? err.message : String(err)
-    process.stderr.write(`cohort: ${message}\n`)
+    process.stderr.write(`cohort: ${safeText(message, { keepNewlines: true })}\n`)
     if (process.env.COHORT_DEBUG && err instanceof Error && !(err instanceof CliError)) {
       process.stderr.write(`${err.stack}\n`)
     }

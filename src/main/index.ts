@@ -4,7 +4,7 @@ import { cohortHome } from '../core/paths'
 import { createCohortService, type CohortService } from '../core/service'
 import { IPC_PREFIX } from '../shared/api'
 import { createMainWindow } from './window'
-import { bindIpc } from './ipc'
+import { bindIpc, fromCohortPage } from './ipc'
 import { handleImageProtocol, registerImageScheme } from './image-protocol'
 import { buildMenu } from './menu'
 import { launchUtilityTrainer } from './trainer-process'
@@ -42,7 +42,7 @@ if (!app.requestSingleInstanceLock()) {
     handleImageProtocol(service)
     bindIpc(service, () => window)
     ipcMain.handle(`${IPC_PREFIX}shell.pickFolder`, async (event) => {
-      if (!window || event.sender.id !== window.webContents.id) return null
+      if (!window || !fromCohortPage(event, window)) return null
       const picked = await dialog.showOpenDialog(window, { properties: ['openDirectory'] })
       return picked.canceled ? null : (picked.filePaths[0] ?? null)
     })

@@ -2,10 +2,12 @@
  * A recognition report as CSV, shared so the CLI writes and the renderer downloads the same file.
  * Dependency-free (RFC 4180 quoting) because it also runs in the browser.
  */
+import { guardFormula } from './spreadsheet-cell'
 import type { RecognitionReport } from './types'
 
 function cell(value: string | number): string {
-  const text = String(value)
+  // numbers are Cohort's own probabilities; text (paths, labels from a model bundle) may be anything
+  const text = typeof value === 'number' ? String(value) : guardFormula(value)
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
 }
 

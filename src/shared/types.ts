@@ -62,7 +62,14 @@ export interface ImageQuery {
 
 /** Why a file was not imported. Each has a human sentence in REJECT_MESSAGES. */
 export type RejectReason =
-  'empty' | 'corrupt' | 'not-an-image' | 'too-many-pixels' | 'too-large' | 'unreadable' | 'outside-symlink'
+  | 'empty'
+  | 'corrupt'
+  | 'not-an-image'
+  | 'too-many-pixels'
+  | 'too-large'
+  | 'unreadable'
+  | 'outside-symlink'
+  | 'invalid-label'
 
 export const REJECT_MESSAGES: Record<RejectReason, string> = {
   empty: 'the file is empty',
@@ -72,6 +79,7 @@ export const REJECT_MESSAGES: Record<RejectReason, string> = {
   'too-large': 'the file is larger than the safety limit',
   unreadable: 'the file cannot be read (permissions or I/O error)',
   'outside-symlink': 'a symbolic link that leads outside the imported folder',
+  'invalid-label': 'its label (the sub-folder name) cannot name a label',
 }
 
 export interface RejectedFile {

@@ -217,3 +217,26 @@ export async function createMessyFolder(base: string): Promise<MessyFolder> {
   await put('dogs/meta.json', '{}')
   return { root, outside }
 }
+
+/** A 1-bit (black and white) BMP: 100 megapixels fit in 12.5 MB, the shape of a pixel bomb sharp cannot see. */
+export function oneBitBmp(width: number, height: number): Buffer {
+  const stride = Math.floor((width + 31) / 32) * 4
+  const offset = 14 + 40 + 8
+  const out = Buffer.alloc(offset + stride * height, 0x5a)
+  out.write('BM', 0, 'latin1')
+  out.writeUInt32LE(out.length, 2)
+  out.writeUInt32LE(0, 6)
+  out.writeUInt32LE(offset, 10)
+  out.writeUInt32LE(40, 14)
+  out.writeInt32LE(width, 18)
+  out.writeInt32LE(height, 22)
+  out.writeUInt16LE(1, 26)
+  out.writeUInt16LE(1, 28)
+  out.writeUInt32LE(0, 30)
+  out.writeUInt32LE(stride * height, 34)
+  out.fill(0, 38, 54)
+  // palette: black, white
+  out.writeUInt32LE(0x000000, 54)
+  out.writeUInt32LE(0xffffff, 58)
+  return out
+}

@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { CliError } from '../context'
+import { wholeNumber } from '../options'
 import { printJson } from '../output'
 
 const SUITES = ['import', 'engine'] as const
@@ -15,17 +16,19 @@ export function registerBenchCommand(program: Command): void {
     .description(`run benchmarks beside their peers: ${SUITES.join(', ')} (default: all)`)
     .argument('[suites...]', 'which benchmarks')
     .option('--quick', 'smaller runs (under two minutes)')
-    .option('--count <n>', 'images for the import benchmark (default 10000, quick 1000)')
+    .option(
+      '--count <n>',
+      'images for the import benchmark (default 10000, quick 1000)',
+      wholeNumber(1, 1_000_000),
+    )
     .option('--json', 'print one JSON object')
-    .action(async (names: string[], opts: { quick?: boolean; count?: string; json?: boolean }) => {
+    .action(async (names: string[], opts: { quick?: boolean; count?: number; json?: boolean }) => {
       const suites = (names.length ? names : [...SUITES]) as Suite[]
       for (const s of suites) {
         if (!SUITES.includes(s))
           throw new CliError(`Unknown benchmark "${s}"; choose from ${SUITES.join(', ')}.`)
       }
-      const count = opts.count === undefined ? undefined : Number(opts.count)
-      if (count !== undefined && (!Number.isInteger(count) || count < 1))
-        throw new CliError('--count must be a positive whole number')
+      const count = opts.count
       const results: Record<string, unknown> = {}
       for (const suite of suites) {
         if (suite === 'import') {

@@ -2,7 +2,8 @@ import type { Command } from 'commander'
 import type { CohortService } from '../../core/service'
 import type { DatasetSummary } from '../../shared/types'
 import { CliError, withService, type GlobalOptions } from '../context'
-import { printJson, printTable } from '../output'
+import { wholeNumber } from '../options'
+import { printJson, printTable, say } from '../output'
 
 /** Finds a dataset by name (case-insensitive) or numeric id, with a helpful error. */
 export async function resolveDataset(service: CohortService, nameOrId: string): Promise<DatasetSummary> {
@@ -52,20 +53,18 @@ export function registerDatasetCommands(program: Command, globals: () => GlobalO
     .requiredOption('--dataset <name>', 'dataset name or id')
     .option('--val <fraction>', 'share of each label for validation', '0.2')
     .option('--test <fraction>', 'share of each label for test', '0')
-    .option('--seed <n>', 'random seed; the same seed gives the same split', '1')
+    .option('--seed <n>', 'random seed; the same seed gives the same split', wholeNumber(0, 2 ** 31), 1)
     .option('--json', 'print the counts as JSON')
-    .action(async (opts: { dataset: string; val: string; test: string; seed: string; json?: boolean }) => {
+    .action(async (opts: { dataset: string; val: string; test: string; seed: number; json?: boolean }) => {
       const validation = parseFraction('--val', opts.val)
       const test = parseFraction('--test', opts.test)
-      const seed = Number(opts.seed)
-      if (!Number.isInteger(seed) || seed < 0)
-        throw new CliError(`--seed must be a whole number ≥ 0 (got "${opts.seed}")`)
+      const seed = opts.seed
       await withService(globals(), async (service) => {
         const dataset = await resolveDataset(service, opts.dataset)
         const report = await service['splits.apply']({ datasetId: dataset.id, validation, test, seed })
         if (opts.json) return printJson(report)
         printTable(Object.entries(report.counts).map(([label, c]) => ({ label, ...c })))
-        for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`)
+        for (const w of report.warnings) process.stderr.write(say`warning: ${w}\n`)
       })
     })
 }

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { InvalidArgumentError, Option, type Command } from 'commander'
+import { wholeNumber, wholeNumbers } from '../options'
 import { validationPerClass } from '../../core/experiment/data'
 import {
   experimentSummary,
@@ -19,20 +20,11 @@ import {
   type ExperimentAugment,
 } from '../../core/experiment/runs'
 import { cohortHome } from '../../core/paths'
-import { WEIGHT_DECAY_SCOPES, type WeightDecayScope } from '../../core/training/config'
+import { WEIGHT_DECAY_SCOPES, WHOLE_SETTING_RANGES, type WeightDecayScope } from '../../core/training/config'
 import { TEACHER_NAMES, type TeacherName } from '../../core/training/teacher-names'
 import { VALIDATION_RULES, type ValidationRule } from '../../core/training/validation-weights'
 import type { EpochMetrics } from '../../shared/types'
 import { endProgress, printJson, printTable, progressLine } from '../output'
-
-function whole(what: string, min: number) {
-  return (text: string): number => {
-    const n = Number(text)
-    if (!Number.isInteger(n) || n < min)
-      throw new InvalidArgumentError(`${what} must be a whole number ≥ ${min}`)
-    return n
-  }
-}
 
 function positive(what: string) {
   return (text: string): number => {
@@ -140,19 +132,19 @@ export function registerExperimentCommand(program: Command): void {
     .option('--out <file>', 'results file, JSON lines (default: in the Cohort folder, per profile)')
     .option('--report <file>', 'Markdown to write the report block into (default: beside --out)')
     .option('--teachers <names>', `teachers (default: all of ${TEACHER_NAMES.join(', ')})`, list(teacher))
-    .option('--seeds <S,…>', 'seeds', list(whole('a seed', 0)))
-    .option('--epochs <E>', 'epochs', whole('--epochs', 1))
+    .option('--seeds <S,…>', 'seeds', wholeNumbers(...WHOLE_SETTING_RANGES.seed))
+    .option('--epochs <E>', 'epochs', wholeNumber(...WHOLE_SETTING_RANGES.epochs))
     .option(
       '--per-class <N>',
       'training images per class (validation: 20 % held back)',
-      whole('--per-class', 1),
+      wholeNumber(1, 100_000),
     )
     .option(
       '--val-fraction <f>',
       'fraction of the labelled images held back for validation',
       positive('--val-fraction'),
     )
-    .option('--val-per-class <V>', 'validation images per class', whole('--val-per-class', 1))
+    .option('--val-per-class <V>', 'validation images per class', wholeNumber(1, 100_000))
     .option('--all', 'the full 55k training split with 500 validation images per class (the reference)')
     .option('--nets <archs>', 'the group, e.g. cnn,resnet-8 or resnet-20,cnn', list(String))
     .option('--widths <w>', 'width multiplier per network, e.g. 1,0.5', list(positive('a width')))
@@ -164,8 +156,16 @@ export function registerExperimentCommand(program: Command): void {
         VALIDATION_RULES,
       ),
     )
-    .option('--distill-warmup <epochs>', 'ramp λ up from 0 over these epochs', whole('--distill-warmup', 0))
-    .option('--validate-every <K>', 'validation pass every K epochs', whole('--validate-every', 1))
+    .option(
+      '--distill-warmup <epochs>',
+      'ramp λ up from 0 over these epochs',
+      wholeNumber(0, WHOLE_SETTING_RANGES.epochs[1]),
+    )
+    .option(
+      '--validate-every <K>',
+      'validation pass every K epochs',
+      wholeNumber(...WHOLE_SETTING_RANGES.epochs),
+    )
     .addOption(
       new Option('--augment <strength>', "every network's augmentation (default: the reference's)").choices(
         EXPERIMENT_AUGMENT_NAMES,

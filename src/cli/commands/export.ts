@@ -5,7 +5,7 @@ import { SPLITS, type Split } from '../../shared/types'
 import { FileRefusedError, readTextBounded, refusalText } from '../../core/files/read'
 import { MAX_CSV_BYTES } from '../../core/dataset/csv'
 import { CliError, withService, type GlobalOptions } from '../context'
-import { printJson } from '../output'
+import { printJson, say } from '../output'
 import { resolveDataset } from './datasets'
 
 export function registerExportCommands(program: Command, globals: () => GlobalOptions): void {
@@ -29,10 +29,10 @@ export function registerExportCommands(program: Command, globals: () => GlobalOp
           opts.split as Split | undefined,
         )
         if (opts.json) return printJson(report)
-        process.stdout.write(`Copied ${report.copied} images to ${out}\n`)
+        process.stdout.write(say`Copied ${report.copied} images to ${out}\n`)
         if (report.missing.length)
           process.stdout.write(`${report.missing.length} source files are missing and were not copied\n`)
-        for (const f of report.failed) process.stdout.write(`  failed ${f.path}: ${f.reason}\n`)
+        for (const f of report.failed) process.stdout.write(say`  failed ${f.path}: ${f.reason}\n`)
       })
     })
 
@@ -72,10 +72,10 @@ export function registerExportCommands(program: Command, globals: () => GlobalOp
         process.stdout.write(`Applied ${result.applied} rows (${result.changed} images changed)\n`)
         if (result.unknownPaths.length) {
           process.stdout.write(
-            `${result.unknownPaths.length} paths are not in the dataset (import them first), e.g. ${result.unknownPaths[0]}\n`,
+            say`${result.unknownPaths.length} paths are not in the dataset (import them first), e.g. ${result.unknownPaths[0]}\n`,
           )
         }
-        for (const e of result.errors) process.stdout.write(`  ${e}\n`)
+        for (const e of result.errors) process.stdout.write(say`  ${e}\n`)
       })
     })
 

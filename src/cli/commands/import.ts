@@ -2,7 +2,7 @@ import { statSync } from 'node:fs'
 import { basename, resolve } from 'node:path'
 import type { Command } from 'commander'
 import { CliError, withService, type GlobalOptions } from '../context'
-import { endProgress, printJson, progressLine } from '../output'
+import { endProgress, printJson, progressLine, say } from '../output'
 import type { ImportReport } from '../../shared/types'
 
 export function registerImportCommand(program: Command, globals: () => GlobalOptions): void {
@@ -83,16 +83,16 @@ function publicReport(r: ImportReport): Record<string, unknown> {
 function printReport(r: ImportReport): void {
   const out = process.stdout
   out.write(
-    `${r.cancelled ? 'Cancelled' : 'Imported'}: ${r.imported} new images into "${r.dataset}" in ${r.seconds.toFixed(1)} s` +
+    say`${r.cancelled ? 'Cancelled' : 'Imported'}: ${r.imported} new images into "${r.dataset}" in ${r.seconds.toFixed(1)} s` +
       ` (${r.duplicates} duplicates, ${r.skipped} system files skipped, ${r.rejected.length} rejected, ${r.conflicts.length} conflicts)\n`,
   )
   const classes = Object.entries(r.classes)
-  if (classes.length) out.write(`Labels: ${classes.map(([k, v]) => `${k} ${v}`).join(', ')}\n`)
+  if (classes.length) out.write(`Labels: ${classes.map(([k, v]) => say`${k} ${v}`).join(', ')}\n`)
   for (const x of r.rejected)
-    out.write(`  rejected ${x.path}: ${x.reason}${x.detail ? ` (${x.detail})` : ''}\n`)
+    out.write(say`  rejected ${x.path}: ${x.reason}` + (x.detail ? say` (${x.detail})` : '') + '\n')
   for (const c of r.conflicts) {
     out.write(
-      `  conflict ${c.path}: same picture as ${c.existingPath}, labelled "${c.existingLabel ?? 'unlabelled'}" there; kept that label\n`,
+      say`  conflict ${c.path}: same picture as ${c.existingPath}, labelled "${c.existingLabel ?? 'unlabelled'}" there; kept that label\n`,
     )
   }
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { withService, type GlobalOptions } from '../context'
-import { printJson } from '../output'
+import { printJson, safeText } from '../output'
 
 export function registerInfoCommand(program: Command, globals: () => GlobalOptions): void {
   program
@@ -16,7 +16,10 @@ export function registerInfoCommand(program: Command, globals: () => GlobalOptio
             ? `none (${info.backend.error})`
             : `${info.backend.name}${info.backend.kernels.length ? ` + ${info.backend.kernels.length} Cohort kernels` : ''}`
         process.stdout.write(
-          `Cohort ${info.version}\nLibrary folder: ${info.home}\nLibrary file:   ${info.libraryFile}\nBackend:        ${backend}\n`,
+          safeText(
+            `Cohort ${info.version}\nLibrary folder: ${info.home}\nLibrary file:   ${info.libraryFile}\nBackend:        ${backend}\n`,
+            { keepNewlines: true },
+          ),
         )
       })
     })

@@ -3,7 +3,7 @@ import type { Command } from 'commander'
 import type { CohortService } from '../../core/service'
 import type { DatasetSummary, LabelSummary } from '../../shared/types'
 import { CliError, withService, type GlobalOptions } from '../context'
-import { printJson, printTable } from '../output'
+import { printJson, printTable, say } from '../output'
 import { resolveDataset } from './datasets'
 
 function findLabel(dataset: DatasetSummary, name: string): LabelSummary {
@@ -65,7 +65,7 @@ export function registerLabelCommands(program: Command, globals: () => GlobalOpt
       await withService(globals(), async (service) => {
         const dataset = await resolveDataset(service, opts.dataset)
         const label = await service['labels.create'](dataset.id, name)
-        process.stdout.write(`Created label "${label.name}"\n`)
+        process.stdout.write(say`Created label "${label.name}"\n`)
       })
     })
   labels
@@ -77,7 +77,7 @@ export function registerLabelCommands(program: Command, globals: () => GlobalOpt
       await withService(globals(), async (service) => {
         const dataset = await resolveDataset(service, opts.dataset)
         await service['labels.rename'](findLabel(dataset, name).id, newName)
-        process.stdout.write(`Renamed "${name}" to "${newName}"\n`)
+        process.stdout.write(say`Renamed "${name}" to "${newName}"\n`)
       })
     })
   labels
@@ -90,7 +90,7 @@ export function registerLabelCommands(program: Command, globals: () => GlobalOpt
       await withService(globals(), async (service) => {
         const dataset = await resolveDataset(service, opts.dataset)
         await service['labels.merge'](findLabel(dataset, from).id, findLabel(dataset, into).id)
-        process.stdout.write(`Merged "${from}" into "${into}"\n`)
+        process.stdout.write(say`Merged "${from}" into "${into}"\n`)
       })
     })
   labels
@@ -102,7 +102,7 @@ export function registerLabelCommands(program: Command, globals: () => GlobalOpt
       await withService(globals(), async (service) => {
         const dataset = await resolveDataset(service, opts.dataset)
         await service['labels.remove'](findLabel(dataset, name).id)
-        process.stdout.write(`Deleted label "${name}"\n`)
+        process.stdout.write(say`Deleted label "${name}"\n`)
       })
     })
 
@@ -125,7 +125,7 @@ export function registerLabelCommands(program: Command, globals: () => GlobalOpt
         }
         await service['images.label'](dataset.id, ids, labelId)
         process.stdout.write(
-          `${opts.as ? `Labelled ${ids.length} images "${opts.as}"` : `Unlabelled ${ids.length} images`}\n`,
+          `${opts.as ? say`Labelled ${ids.length} images "${opts.as}"` : `Unlabelled ${ids.length} images`}\n`,
         )
       })
     })
@@ -141,7 +141,7 @@ export function registerLabelCommands(program: Command, globals: () => GlobalOpt
           const result = await service[verb === 'undo' ? 'images.undo' : 'images.redo'](dataset.id)
           process.stdout.write(
             result.description
-              ? `${verb === 'undo' ? 'Undid' : 'Redid'}: ${result.description}\n`
+              ? say`${verb === 'undo' ? 'Undid' : 'Redid'}: ${result.description}\n`
               : `Nothing to ${verb}.\n`,
           )
         })

@@ -3,10 +3,11 @@ import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import type { EvaluationReport, NetworkChoice, RecognitionReport } from '../../shared/types'
 import { CliError, withService, type GlobalOptions } from '../context'
-import { printJson, printTable } from '../output'
+import { anId, wholeNumber } from '../options'
+import { printJson, printTable, safeText, say } from '../output'
 
 interface ModelOptions {
-  run?: string
+  run?: number
   model?: string
 }
 
@@ -18,23 +19,11 @@ function modelTarget(opts: ModelOptions): number | string {
     )
   }
   if (opts.model !== undefined) return resolve(opts.model)
-  return runId(opts.run!)
+  return opts.run!
 }
 
-function runId(text: string): number {
-  const id = Number(text)
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(id) || id < 1) {
-    throw new CliError(`--run takes a run id (a positive whole number), not "${text}".`)
-  }
-  return id
-}
-
-function wholeNumber(flag: string, text: string, min: number): number {
-  if (!/^\d+$/.test(text) || Number(text) < min) {
-    throw new CliError(`${flag} takes a whole number of at least ${min}, not "${text}".`)
-  }
-  return Number(text)
-}
+// a group has 2–4 networks; an imported bundle is checked against its own count by the service
+const networkIndex = wholeNumber(0, 99)
 
 const images = (n: number): string => (n === 1 ? '1 image' : `${n} images`)
 const percent = (p: number): string => `${(p * 100).toFixed(1)}%`
@@ -44,11 +33,11 @@ export function registerRecognizeCommands(program: Command, globals: () => Globa
     .command('predict')
     .description('recognise images (files or folders) with a trained run or an exported model')
     .argument('<paths...>', 'image files or folders')
-    .option('--run <id>', 'use the final model of this run')
+    .option('--run <id>', 'use the final model of this run', anId)
     .option('--model <folder>', 'use an exported or imported model folder')
-    .option('--network <n>', 'use one network (0 = the first) instead of the ensemble')
+    .option('--network <n>', 'use one network (0 = the first) instead of the ensemble', networkIndex)
     .option('--ensemble', 'use the validation-weighted ensemble of all networks (the default)')
-    .option('--top <k>', 'labels to report per image', '3')
+    .option('--top <k>', 'labels to report per image', wholeNumber(1, 1000), 3)
     .option('--per-network', "also report each network's own labels (ensemble only)")
     .option('--json', 'print one JSON report')
     .option('--csv <file>', 'write path,label,probability,… rows to a file ("-" for standard output)')
@@ -56,9 +45,9 @@ export function registerRecognizeCommands(program: Command, globals: () => Globa
       async (
         paths: string[],
         opts: ModelOptions & {
-          network?: string
+          network?: number
           ensemble?: boolean
-          top: string
+          top: number
           perNetwork?: boolean
           json?: boolean
           csv?: string
@@ -67,9 +56,8 @@ export function registerRecognizeCommands(program: Command, globals: () => Globa
         if (opts.network !== undefined && opts.ensemble) {
           throw new CliError('Choose either --network <n> or --ensemble, not both.')
         }
-        const network: NetworkChoice =
-          opts.network === undefined ? 'ensemble' : wholeNumber('--network', opts.network, 0)
-        const topK = wholeNumber('--top', opts.top, 1)
+        const network: NetworkChoice = opts.network ?? 'ensemble'
+        const topK = opts.top
         const model = modelTarget(opts)
         const files = paths.map((p) => resolve(p))
         await withService(globals(), async (service) => {
@@ -96,7 +84,7 @@ export function registerRecognizeCommands(program: Command, globals: () => Globa
     .command('eval')
     .description('measure accuracy on a labelled folder (sub-folder names are the labels)')
     .argument('<folder>', 'folder with one sub-folder of images per label')
-    .option('--run <id>', 'evaluate the final model of this run')
+    .option('--run <id>', 'evaluate the final model of this run', anId)
     .option('--model <folder>', 'evaluate an exported or imported model folder')
     .option('--json', 'print one JSON report')
     .action(async (folder: string, opts: ModelOptions & { json?: boolean }) => {
@@ -111,16 +99,16 @@ export function registerRecognizeCommands(program: Command, globals: () => Globa
   program
     .command('export')
     .description("copy a run's trained networks to a folder (TensorFlow.js Layers models + metadata.json)")
-    .requiredOption('--run <id>', 'run whose final model to export')
+    .requiredOption('--run <id>', 'run whose final model to export', anId)
     .requiredOption('--out <folder>', 'new or empty folder to write')
     .option('--json', 'print one JSON report')
-    .action(async (opts: { run: string; out: string; json?: boolean }) => {
-      const id = runId(opts.run)
+    .action(async (opts: { run: number; out: string; json?: boolean }) => {
+      const id = opts.run
       await withService(globals(), async (service) => {
         const report = await service['models.export'](id, resolve(opts.out))
         if (opts.json) return printJson(report)
         process.stdout.write(
-          `Exported ${report.metadata.networks.length} networks (${report.files} files, ${report.bytes} bytes) to ${report.dir}\n`,
+          say`Exported ${report.metadata.networks.length} networks (${report.files} files, ${report.bytes} bytes) to ${report.dir}\n`,
         )
       })
     })
@@ -136,8 +124,8 @@ export function registerRecognizeCommands(program: Command, globals: () => Globa
         if (opts.json) return printJson(report)
         const m = report.metadata
         process.stdout.write(
-          `Imported a model of ${m.networks.length} networks (${m.networks.map((n) => n.arch).join(', ')}) ` +
-            `for ${m.classNames.length} labels into ${report.dir}\nRecognise with: cohort predict --model ${report.dir} <images>\n`,
+          say`Imported a model of ${m.networks.length} networks (${m.networks.map((n) => n.arch).join(', ')}) ` +
+            say`for ${m.classNames.length} labels into ${report.dir}\nRecognise with: cohort predict --model ${report.dir} <images>\n`,
         )
       })
     })
@@ -161,7 +149,7 @@ function printPredictions(report: RecognitionReport): void {
 function printEvaluation(r: EvaluationReport): void {
   const out = process.stdout
   out.write(`Evaluated on ${images(r.images)}\n`)
-  for (const n of r.networks) out.write(`  network ${n.index} (${n.arch}): ${percent(n.accuracy)}\n`)
+  for (const n of r.networks) out.write(say`  network ${n.index} (${n.arch}): ${percent(n.accuracy)}\n`)
   out.write(`  ensemble: ${percent(r.ensemble.accuracy)}\n\nPer label (ensemble):\n`)
   printTable(
     r.perClass.map((c) => ({
@@ -173,8 +161,8 @@ function printEvaluation(r: EvaluationReport): void {
   out.write('\nConfusion (rows: true label, columns: predicted):\n')
   // built by hand: label names such as "0", "1" would reorder the keys of printTable's records
   const cells = [
-    ['', ...r.classNames],
-    ...r.classNames.map((name, i) => [name, ...r.confusion[i]!.map(String)]),
+    ['', ...r.classNames.map((name) => safeText(name))],
+    ...r.classNames.map((name, i) => [safeText(name), ...r.confusion[i]!.map(String)]),
   ]
   const widths = cells[0]!.map((_, j) => Math.max(...cells.map((row) => row[j]!.length)))
   for (const row of cells)
@@ -185,8 +173,10 @@ function printEvaluation(r: EvaluationReport): void {
         .trimEnd()}\n`,
     )
   for (const u of r.unknownLabels) {
-    out.write(`Not evaluated: ${images(u.images)} labelled "${u.label}", a label the model does not know\n`)
+    out.write(
+      say`Not evaluated: ${images(u.images)} labelled "${u.label}", a label the model does not know\n`,
+    )
   }
   if (r.unlabelled > 0) out.write(`Not evaluated: ${images(r.unlabelled)} outside a label sub-folder\n`)
-  for (const u of r.unreadable) out.write(`Unreadable: ${u.path} (${u.reason})\n`)
+  for (const u of r.unreadable) out.write(say`Unreadable: ${u.path} (${u.reason})\n`)
 }

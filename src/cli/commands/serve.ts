@@ -6,6 +6,8 @@ import { startServer } from '../../server'
 import { createCohortService } from '../../core/service'
 import { cohortHome } from '../../core/paths'
 import { CliError, cliVersion, type GlobalOptions } from '../context'
+import { wholeNumber } from '../options'
+import { say } from '../output'
 
 /** The renderer built by `npm run build`, served as is. */
 export function rendererDir(): string {
@@ -16,16 +18,14 @@ export function registerServeCommand(program: Command, globals: () => GlobalOpti
   program
     .command('serve')
     .description('serve the Cohort app to a browser (web mode), bound to loopback with an access token')
-    .option('--port <n>', 'port (default: a free one)', '0')
+    .option('--port <n>', 'port (default: a free one)', wholeNumber(0, 65535), 0)
     .option(
       '--host <address>',
       'address to bind; anything but loopback exposes your library to the network',
       '127.0.0.1',
     )
-    .action(async (opts: { port: string; host: string }) => {
-      const port = Number(opts.port)
-      if (!Number.isInteger(port) || port < 0 || port > 65535)
-        throw new CliError(`--port must be 0–65535 (got "${opts.port}")`)
+    .action(async (opts: { port: number; host: string }) => {
+      const port = opts.port
       const dir = rendererDir()
       if (!existsSync(join(dir, 'index.html')))
         throw new CliError('The app is not built yet: run `npm run build` first.')
@@ -35,7 +35,7 @@ export function registerServeCommand(program: Command, globals: () => GlobalOpti
         version: cliVersion(),
       })
       const server = await startServer({ service, rendererDir: dir, host: opts.host, port })
-      process.stdout.write(`Cohort is serving your library at ${server.url}\n`)
+      process.stdout.write(say`Cohort is serving your library at ${server.url}\n`)
       const stop = async (): Promise<void> => {
         await server.close()
         service.close()

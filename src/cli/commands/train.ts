@@ -1,6 +1,6 @@
 import { join } from 'node:path'
-import type { Command } from 'commander'
 import { SAMPLE_DATASET, type CohortService } from '../../core/service'
+import { WHOLE_SETTING_RANGES } from '../../core/training/config'
 import { ENSEMBLE_RULES } from '../../core/training/validation-weights'
 import {
   COVARIANCE_FROM,
@@ -9,8 +9,10 @@ import {
   recommendedTeacher,
 } from '../../shared/recommended-settings'
 import type { DatasetSummary, EpochMetrics, RunSummary } from '../../shared/types'
+import { InvalidArgumentError, type Command } from 'commander'
 import { CliError, withService, type GlobalOptions } from '../context'
-import { endProgress, printJson, printTable, progressLine } from '../output'
+import { anId, wholeNumber } from '../options'
+import { endProgress, printJson, printTable, progressLine, safeText, say } from '../output'
 import { resolveDataset } from './datasets'
 
 interface TrainOptions {
@@ -18,14 +20,14 @@ interface TrainOptions {
   nets?: string
   teacher?: string
   ensembleRule?: string
-  epochs?: string
-  imageSize?: string
-  channels?: string
-  batchSize?: string
+  epochs?: number
+  imageSize?: number
+  channels?: number
+  batchSize?: number
   lr?: string
   lambda?: string
   temperature?: string
-  seed?: string
+  seed?: number
   optimiser?: string
   json?: boolean
 }
@@ -56,15 +58,22 @@ function settingsFrom(opts: TrainOptions, datasetId: number): Record<string, unk
   put('teacher', opts.teacher)
   put('ensembleRule', opts.ensembleRule)
   put('optimiser', opts.optimiser)
-  put('epochs', numberOption('--epochs', opts.epochs))
-  put('imageSize', numberOption('--image-size', opts.imageSize))
-  put('channels', numberOption('--channels', opts.channels))
-  put('batchSize', numberOption('--batch-size', opts.batchSize))
+  put('epochs', opts.epochs)
+  put('imageSize', opts.imageSize)
+  put('channels', opts.channels)
+  put('batchSize', opts.batchSize)
   put('lr', numberOption('--lr', opts.lr))
   put('lambda', numberOption('--lambda', opts.lambda))
   put('T', numberOption('--temperature', opts.temperature))
-  put('seed', numberOption('--seed', opts.seed))
+  put('seed', opts.seed)
   return settings
+}
+
+const epochs = wholeNumber(...WHOLE_SETTING_RANGES.epochs)
+
+function channels(text: string): number {
+  if (text !== '1' && text !== '3') throw new InvalidArgumentError('Expected 1 (grey) or 3 (colour).')
+  return Number(text)
 }
 
 const percent = (x: number) => `${(100 * x).toFixed(1)}%`
@@ -102,7 +111,7 @@ async function follow(service: CohortService, run: RunSummary, json: boolean): P
       if (runId !== run.id) return
       endProgress()
       if (json) printJson(metrics)
-      else process.stdout.write(`${epochLine(metrics, total)}\n`)
+      else process.stdout.write(`${safeText(epochLine(metrics, total))}\n`)
     }),
     service.events.on('run.progress', (p) => {
       if (p.runId !== run.id) return
@@ -113,7 +122,7 @@ async function follow(service: CohortService, run: RunSummary, json: boolean): P
       )
     }),
     service.events.on('run.status', (s) => {
-      if (s.runId === run.id && s.backend && !json) process.stderr.write(`training on ${s.backend}\n`)
+      if (s.runId === run.id && s.backend && !json) process.stderr.write(say`training on ${s.backend}\n`)
     }),
   ]
   const onSigint = (): void => {
@@ -145,7 +154,7 @@ function printSummary(run: RunSummary, seconds: number, json: boolean, home: str
   process.stdout.write(
     `Run ${run.id} completed on ${run.backend ?? '?'} in ${seconds.toFixed(0)} s: ${nets}; ` +
       `ensemble ${percent(last.ensemble.valAcc)} (weights ${last.ensemble.weights.map((w) => w.toFixed(2)).join('/')}).\n` +
-      `Model saved in ${join(home, 'runs', String(run.id), 'final')}\n`,
+      say`Model saved in ${join(home, 'runs', String(run.id), 'final')}\n`,
   )
 }
 
@@ -161,12 +170,12 @@ async function trainAndReport(
     const nets = run.networks.map((n) => `${n.arch} (${(n.params / 1000).toFixed(0)}k params)`).join(', ')
     // a setting left to the dataset's size says why it was chosen
     const why = (key: string, reason: () => string) => (settings[key] === undefined ? ` (${reason()})` : '')
-    process.stderr.write(
+    const line =
       `run ${run.id}: ${nets}, teacher ${String(run.config.teacher)}` +
-        `${why('teacher', () => recommendedTeacher(dataset.labels).reason)}\n` +
-        `  the answer weighs its networks: ${String(run.config.ensembleRule)}` +
-        `${why('ensembleRule', () => recommendedEnsembleRule(dataset.labels).reason)}\n`,
-    )
+      `${why('teacher', () => recommendedTeacher(dataset.labels).reason)}\n` +
+      `  the answer weighs its networks: ${String(run.config.ensembleRule)}` +
+      `${why('ensembleRule', () => recommendedEnsembleRule(dataset.labels).reason)}\n`
+    process.stderr.write(safeText(line, { keepNewlines: true }))
   }
   const done = await follow(service, run, json)
   printSummary(done, (Date.now() - started) / 1000, json, service.paths.home)
@@ -187,15 +196,23 @@ export function registerTrainCommands(program: Command, globals: () => GlobalOpt
       '--ensemble-rule <name>',
       `how the app's answer weighs the networks: ${ENSEMBLE_RULES.join(', ')} (default: by the validation split's size, equal below ${COVARIANCE_FROM} validation pictures, else covariance)`,
     )
-    .option('--epochs <n>', 'passes over the training images')
-    .option('--image-size <px>', 'images are resized to this many pixels per side')
-    .option('--channels <1|3>', '1 for grey, 3 for colour')
-    .option('--batch-size <n>', 'images per step')
+    .option('--epochs <n>', 'passes over the training images', epochs)
+    .option(
+      '--image-size <px>',
+      'images are resized to this many pixels per side',
+      wholeNumber(...WHOLE_SETTING_RANGES.imageSize),
+    )
+    .option('--channels <1|3>', '1 for grey, 3 for colour', channels)
+    .option('--batch-size <n>', 'images per step', wholeNumber(...WHOLE_SETTING_RANGES.batchSize))
     .option('--optimiser <name>', 'sgd or adam')
     .option('--lr <rate>', 'learning rate (cosine-decayed per step)')
     .option('--lambda <weight>', 'weight of the distillation loss')
     .option('--temperature <T>', 'distillation temperature')
-    .option('--seed <n>', 'random seed: the same seed gives the same run')
+    .option(
+      '--seed <n>',
+      'random seed: the same seed gives the same run',
+      wholeNumber(...WHOLE_SETTING_RANGES.seed),
+    )
     .option('--json', 'one JSON line per epoch and a final summary line')
     .action(async (opts: TrainOptions) => {
       await withService(globals(), async (service) => {
@@ -234,12 +251,10 @@ export function registerTrainCommands(program: Command, globals: () => GlobalOpt
   program
     .command('resume')
     .description('continue a cancelled, interrupted or failed run from its last completed epoch')
-    .requiredOption('--run <id>', 'run id (see cohort runs)')
+    .requiredOption('--run <id>', 'run id (see cohort runs)', anId)
     .option('--json', 'one JSON line per epoch and a final summary line')
-    .action(async (opts: { run: string; json?: boolean }) => {
-      const runId = Number(opts.run)
-      if (!Number.isInteger(runId) || runId < 1)
-        throw new CliError(`--run must be a run id (got "${opts.run}")`)
+    .action(async (opts: { run: number; json?: boolean }) => {
+      const runId = opts.run
       await withService(globals(), async (service) => {
         const started = Date.now()
         const run = await service['runs.resume'](runId)
@@ -251,9 +266,9 @@ export function registerTrainCommands(program: Command, globals: () => GlobalOpt
   program
     .command('demo')
     .description('import the bundled Fashion-MNIST sample and train cnn + resnet-8 together on it')
-    .option('--epochs <n>', 'passes over the training images', '10')
+    .option('--epochs <n>', 'passes over the training images', epochs, 10)
     .option('--json', 'one JSON line per epoch and a final summary line')
-    .action(async (opts: { epochs: string; json?: boolean }) => {
+    .action(async (opts: { epochs: number; json?: boolean }) => {
       const json = opts.json ?? false
       await withService(globals(), async (service) => {
         const report = await service['datasets.importSample']()
@@ -276,7 +291,7 @@ export function registerTrainCommands(program: Command, globals: () => GlobalOpt
               { arch: 'resnet-8', augment: 'light' },
             ],
             // no teacher: the one the app recommends for the sample's size
-            epochs: numberOption('--epochs', opts.epochs),
+            epochs: opts.epochs,
             batchSize: 32,
           },
           json,

@@ -1,6 +1,7 @@
 import { parse } from 'csv-parse/sync'
 import { stringify } from 'csv-stringify/sync'
 import { isAbsolute, resolve } from 'node:path'
+import { guardFormula, unguardFormula } from '../../shared/spreadsheet-cell'
 import type { CsvApplyResult, Split } from '../../shared/types'
 import type { Db } from '../store/db'
 import { requireDataset } from '../store/datasets'
@@ -45,7 +46,8 @@ export function exportCsv(db: Db, datasetId: number): string {
     )
     .all(datasetId)
   return stringify(
-    rows.map((r) => [r.path, r.label ?? '', r.split]),
+    // a label such as "=HYPERLINK(…)" must stay text when the file is opened in a spreadsheet
+    rows.map((r) => [r.path, r.label ?? '', r.split].map(guardFormula)),
     { header: true, columns: [...CSV_COLUMNS], record_delimiter: 'unix' },
   )
 }
@@ -184,7 +186,7 @@ function parseRows(text: string, baseDir: string | undefined, errors: RowError[]
     }
     const cell = (c: Column): string | undefined => {
       const i = columns.indexOf(c)
-      return i < 0 ? undefined : record[i]
+      return i < 0 ? undefined : unguardFormula(record[i]!)
     }
     try {
       rows.push({

@@ -1,9 +1,17 @@
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import sharp, { type Metadata, type Sharp } from 'sharp'
 import type { RejectReason } from '../../shared/types'
 import { REJECT_MESSAGES } from '../../shared/types'
 
 /** Larger images are refused before any pixel is decoded: a 50000×50000 "bomb" would need gigabytes. */
 export const DEFAULT_MAX_PIXELS = 100_000_000
+/**
+ * BMPs are unpacked in JavaScript (libvips has no BMP loader), on the thread that imports: 3 bytes of memory
+ * and tens of nanoseconds per pixel. A 12.5 MB 1-bit BMP declares 100 megapixels, so BMPs get a lower limit.
+ */
+export const MAX_BMP_PIXELS = 25_000_000
+/** Pixels unpacked between yields to the event loop (a few milliseconds of work). */
+const BMP_PIXELS_PER_TURN = 1 << 16
 
 export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'tiff' | 'avif' | 'heif' | 'bmp'
 
@@ -77,7 +85,7 @@ export async function inspectImage(bytes: Buffer, options: DecodeOptions = {}): 
   if (sniffed === 'heic') throw heicRejection()
   if (sniffed === 'bmp') {
     const header = readBmpHeader(bytes)
-    checkPixels(header.width, header.height, maxPixels)
+    checkPixels(header.width, header.height, Math.min(maxPixels, MAX_BMP_PIXELS), 'BMP files are')
     return { format: 'bmp', width: header.width, height: header.height }
   }
   let meta: Metadata
@@ -109,7 +117,7 @@ export async function decodeImage<T>(
   try {
     const image =
       facts.format === 'bmp'
-        ? sharp(unpackBmp(bytes, readBmpHeader(bytes)), {
+        ? sharp(await unpackBmp(bytes, readBmpHeader(bytes)), {
             raw: { width: facts.width, height: facts.height, channels: 3 },
           })
         : sharp(bytes, {
@@ -130,12 +138,13 @@ function heicRejection(): ImageRejectedError {
   )
 }
 
-function checkPixels(width: number, height: number, maxPixels: number): void {
+function checkPixels(width: number, height: number, maxPixels: number, whose = 'the limit is'): void {
   if (width <= 0 || height <= 0) throw new ImageRejectedError('corrupt', `invalid size ${width} × ${height}`)
   if (width * height > maxPixels) {
+    const limit = whose === 'the limit is' ? 'the limit is' : `${whose} limited to`
     throw new ImageRejectedError(
       'too-many-pixels',
-      `${width} × ${height} is ${megapixels(width * height)} megapixels, the limit is ${megapixels(maxPixels)}`,
+      `${width} × ${height} is ${megapixels(width * height)} megapixels, ${limit} ${megapixels(maxPixels)}`,
     )
   }
 }
@@ -215,32 +224,48 @@ function readBmpHeader(bytes: Buffer): BmpHeader {
   }
 }
 
-function unpackBmp(bytes: Buffer, h: BmpHeader): Buffer {
+/** Unpacks to RGB, yielding to the event loop every BMP_PIXELS_PER_TURN pixels so the app stays responsive. */
+async function unpackBmp(bytes: Buffer, h: BmpHeader): Promise<Buffer> {
   const stride = Math.floor((h.bitsPerPixel * h.width + 31) / 32) * 4
   if (h.pixelOffset + stride * h.height > bytes.length) {
     throw new ImageRejectedError('corrupt', 'bmp: the pixel data is truncated')
   }
-  const out = Buffer.alloc(h.width * h.height * 3)
-  const paletteSize = Math.floor(h.palette.length / h.paletteEntrySize)
+  // not Buffer.alloc: zero-filling tens of megabytes at once would block as long as the unpacking itself;
+  // every byte is written below
+  const out = Buffer.allocUnsafe(h.width * h.height * 3)
+  // palette as RGB triples; indices past the palette stay black
+  const lut = new Uint8Array(256 * 3)
+  const paletteSize = Math.min(256, Math.floor(h.palette.length / h.paletteEntrySize))
+  for (let i = 0; i < paletteSize; i++) {
+    const p = i * h.paletteEntrySize
+    lut[i * 3] = h.palette[p + 2]!
+    lut[i * 3 + 1] = h.palette[p + 1]!
+    lut[i * 3 + 2] = h.palette[p]!
+  }
+  const bpp = h.bitsPerPixel
+  const mask = (1 << Math.min(bpp, 8)) - 1
+  let sinceYield = 0
   for (let y = 0; y < h.height; y++) {
+    sinceYield += h.width
+    if (sinceYield >= BMP_PIXELS_PER_TURN) {
+      sinceYield = 0
+      await nextTurn()
+    }
     const row = h.pixelOffset + stride * (h.topDown ? y : h.height - 1 - y)
-    for (let x = 0; x < h.width; x++) {
-      const o = (y * h.width + x) * 3
-      if (h.bitsPerPixel >= 24) {
-        const p = row + x * (h.bitsPerPixel / 8)
+    let o = y * h.width * 3
+    if (bpp >= 24) {
+      const step = bpp / 8
+      for (let x = 0, p = row; x < h.width; x++, p += step, o += 3) {
         out[o] = bytes[p + 2]!
         out[o + 1] = bytes[p + 1]!
         out[o + 2] = bytes[p]!
-      } else {
-        const bitIndex = x * h.bitsPerPixel
-        const byte = bytes[row + (bitIndex >> 3)]!
-        const index = (byte >> (8 - h.bitsPerPixel - (bitIndex & 7))) & ((1 << h.bitsPerPixel) - 1)
-        if (index < paletteSize) {
-          const p = index * h.paletteEntrySize
-          out[o] = h.palette[p + 2]!
-          out[o + 1] = h.palette[p + 1]!
-          out[o + 2] = h.palette[p]!
-        }
+      }
+    } else {
+      for (let x = 0, bit = 0; x < h.width; x++, bit += bpp, o += 3) {
+        const l = ((bytes[row + (bit >> 3)]! >> (8 - bpp - (bit & 7))) & mask) * 3
+        out[o] = lut[l]!
+        out[o + 1] = lut[l + 1]!
+        out[o + 2] = lut[l + 2]!
       }
     }
   }

@@ -80,3 +80,19 @@ export function countImagesByLabel(db: Db, datasetId: number): Record<string, nu
     .all(datasetId)
   return Object.fromEntries(rows.map((r) => [r.name, r.count]))
 }
+
+/** Which of these content hashes an image of the library (any dataset) uses: their thumbnails must stay. */
+export function hashesInUse(db: Db, hashes: readonly string[]): Set<string> {
+  const used = new Set<string>()
+  // SQLite caps bound parameters per statement; hashes come in at most a few chunks here
+  for (let i = 0; i < hashes.length; i += 500) {
+    const part = hashes.slice(i, i + 500)
+    const rows = db
+      .prepare<string[], { hash: string }>(
+        `SELECT DISTINCT hash FROM images WHERE hash IN (${part.map(() => '?').join(', ')})`,
+      )
+      .all(...part)
+    for (const r of rows) used.add(r.hash)
+  }
+  return used
+}

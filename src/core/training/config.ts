@@ -29,6 +29,14 @@ export class TrainingConfigError extends Error {
 
 const say = (error: string) => ({ error })
 
+/** Ranges of the whole-number settings a person types (the CLI's options check them the same way). */
+export const WHOLE_SETTING_RANGES = {
+  epochs: [1, 1000],
+  imageSize: [8, 256],
+  batchSize: [2, 1024],
+  seed: [0, 0xffffffff],
+} as const
+
 function number(what: string, min: number, max: number, whole = false) {
   const text = `${what} must be ${whole ? 'a whole number' : 'a number'} from ${min} to ${max}`
   const base = whole ? z.int(say(text)) : z.number(say(text))
@@ -92,7 +100,9 @@ export function trainingConfigSchema(archs: readonly string[] = KNOWN_ARCHS) {
           [z.string().min(1), z.int().positive()],
           say('choose a dataset by its name or its id'),
         ),
-        imageSize: number('image size (pixels per side)', 8, 256, true).default(32),
+        imageSize: number('image size (pixels per side)', ...WHOLE_SETTING_RANGES.imageSize, true).default(
+          32,
+        ),
         channels: z
           .union([z.literal(1), z.literal(3)], say('channels must be 1 (grey) or 3 (colour)'))
           .default(3),
@@ -129,8 +139,8 @@ export function trainingConfigSchema(archs: readonly string[] = KNOWN_ARCHS) {
         lambda: number('λ (the weight of the distillation loss)', 0, 100).default(1),
         // λ ramps up from 0 over these epochs (see distillationWeightAt)
         distillWarmupEpochs: number('distillation warm-up epochs', 0, 1000).default(0),
-        epochs: number('epochs', 1, 1000, true).default(20),
-        batchSize: number('batch size', 2, 1024, true).default(64),
+        epochs: number('epochs', ...WHOLE_SETTING_RANGES.epochs, true).default(20),
+        batchSize: number('batch size', ...WHOLE_SETTING_RANGES.batchSize, true).default(64),
         optimiser: z.enum(['sgd', 'adam'], say('the optimiser must be "sgd" or "adam"')).default('sgd'),
         momentum: number('SGD momentum', 0, 0.999).default(0.9),
         nesterov: z.boolean(say('nesterov must be true or false')).default(true),
@@ -142,7 +152,7 @@ export function trainingConfigSchema(archs: readonly string[] = KNOWN_ARCHS) {
         weightDecayScope: z
           .enum(WEIGHT_DECAY_SCOPES, say('the weight decay scope must be "kernels" or "all"'))
           .default('kernels'),
-        seed: number('the seed', 0, 0xffffffff, true).default(0),
+        seed: number('the seed', ...WHOLE_SETTING_RANGES.seed, true).default(0),
         validateEvery: number('validate every (epochs)', 1, 1000, true).default(1),
       },
       say('the settings must be an object of name: value pairs'),

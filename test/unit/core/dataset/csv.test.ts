@@ -70,6 +70,30 @@ describe('CSV', () => {
     ).toEqual(HOSTILE_LABELS.map((l) => l.trim()).sort())
   })
 
+  it('writes formula-like labels and paths as text for spreadsheets and reads them back exactly', () => {
+    const formulas = ['=HYPERLINK("http://x","y")', '+1', '-2', '@SUM(A1)', "'=already", "''+two", "it's"]
+    formulas.forEach((name, i) => {
+      addImage(lib.db, ds, { path: `/p/${i}.jpg`, labelId: createLabel(lib.db, ds, name).id })
+    })
+    const text = exportCsv(lib.db, ds)
+    const cells = (parse(text) as string[][]).slice(1)
+    // no cell a spreadsheet would evaluate
+    for (const row of cells) for (const c of row) expect(c).not.toMatch(/^[=+\-@\t\r]/)
+    expect(cells.map((r) => r[1])).toEqual([
+      `'=HYPERLINK("http://x","y")`,
+      "'+1",
+      "'-2",
+      "'@SUM(A1)",
+      "''=already",
+      "'''+two",
+      "it's",
+    ])
+    const copy = createDataset(lib.db, 'copy').id
+    formulas.forEach((_, i) => addImage(lib.db, copy, { path: `/p/${i}.jpg` }))
+    expect(applyCsv(lib.db, copy, text).errors).toEqual([])
+    expect(stateByPath(copy)).toEqual(stateByPath(ds))
+  })
+
   it('matches relative paths against a base folder and reuses labels ignoring case', () => {
     const cat = createLabel(lib.db, ds, 'Cat').id
     const a = addImage(lib.db, ds, { path: '/data/pets/a.jpg' })

@@ -7,7 +7,7 @@ import {
   sniffFormat,
 } from '../../../../src/core/dataset/decode'
 import { renderThumbnail } from '../../../../src/core/dataset/thumbnails'
-import { encodeBmp, noise, pngDeclaring, rawImage } from '../../../helpers/messy-folder'
+import { encodeBmp, noise, oneBitBmp, pngDeclaring, rawImage } from '../../../helpers/messy-folder'
 
 const toRaw = (image: Sharp) => image.raw().toBuffer()
 
@@ -101,6 +101,35 @@ describe('decodeImage', () => {
     bigBmp.writeInt32LE(20_000, 18)
     bigBmp.writeInt32LE(-20_000, 22)
     expect((await rejection(inspectImage(bigBmp))).reason).toBe('too-many-pixels')
+  })
+
+  it('refuses a 12.5 MB 1-bit BMP of 100 megapixels at once: BMPs are unpacked in JavaScript', async () => {
+    const started = performance.now()
+    const err = await rejection(decodeImage(oneBitBmp(10_000, 10_000), renderThumbnail))
+    expect([err.reason, err.detail]).toEqual([
+      'too-many-pixels',
+      '10000 × 10000 is 100 megapixels, BMP files are limited to 25',
+    ])
+    expect(performance.now() - started).toBeLessThan(500)
+  })
+
+  it('keeps the event loop responsive while it unpacks a large BMP', async () => {
+    const bytes = oneBitBmp(6000, 4000)
+    let worst = 0
+    let last = performance.now()
+    const timer = setInterval(() => {
+      const now = performance.now()
+      worst = Math.max(worst, now - last)
+      last = now
+    }, 10)
+    try {
+      const decoded = await decodeImage(bytes, renderThumbnail)
+      expect([decoded.width, decoded.height]).toEqual([6000, 4000])
+    } finally {
+      clearInterval(timer)
+    }
+    // the whole unpack takes a second or more on a busy machine; no single turn may hold the loop that long
+    expect(worst).toBeLessThan(200)
   })
 
   it('honours a custom pixel limit', async () => {
