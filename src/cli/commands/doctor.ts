@@ -8,8 +8,8 @@ import { printJson, printTable } from '../output'
 /** The library file's state as `cohort doctor` reports it. */
 function diagnose(file: string): { state: 'ok' | 'missing' | 'empty' | 'damaged'; problems: string[] } {
   if (!existsSync(file)) return { state: 'missing', problems: [] }
-  if (statSync(file).size === 0) return { state: 'empty', problems: ['the file is empty (0 bytes)'] }
   const check = checkIntegrity(file)
+  if (statSync(file).size === 0) return { state: 'empty', problems: check.problems }
   return check.ok ? { state: 'ok', problems: [] } : { state: 'damaged', problems: check.problems }
 }
 

@@ -61,8 +61,12 @@ export function backupLibrary(db: Db, dir: string, reason: string, now = new Dat
   return target
 }
 
-/** Takes the day's copy unless one was taken in the last 24 hours. Returns it, or null. */
+/**
+ * Takes the day's copy unless one was taken in the last 24 hours (or the library holds no dataset yet:
+ * nothing to lose, and an empty copy would only push out real ones). Returns it, or null.
+ */
 export function dailyBackup(db: Db, dir: string, now = new Date()): string | null {
+  if (!db.prepare('SELECT 1 FROM datasets LIMIT 1').get()) return null
   const newest = listBackups(dir)[0]
   if (newest && now.getTime() - Date.parse(newest.takenAt) < DAY_MS) return null
   return backupLibrary(db, dir, 'daily', now)
@@ -72,6 +76,8 @@ export function dailyBackup(db: Db, dir: string, now = new Date()): string | nul
 export function checkIntegrity(file: string): { ok: boolean; problems: string[] } {
   let db: Database.Database | undefined
   try {
+    // SQLite takes a 0-byte file for a new, empty database: for a library it means the data is gone
+    if (statSync(file).size === 0) return { ok: false, problems: ['the file is empty (0 bytes)'] }
     db = new Database(file, { readonly: true, fileMustExist: true })
     const rows = db.pragma('integrity_check') as { integrity_check: string }[]
     const problems = rows.map((r) => r.integrity_check).filter((t) => t !== 'ok')
