@@ -6,16 +6,7 @@
  * Drives the real CLI (child processes), the real service and real trainer processes.
  */
 import Database from 'better-sqlite3'
-import {
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  statSync,
-  truncateSync,
-  writeFileSync,
-} from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { libraryPaths } from '../../src/core/paths'
