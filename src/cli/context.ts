@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module'
-import { cohortHome } from '../core/paths'
+import { cohortHome, libraryPaths, type LibraryPaths } from '../core/paths'
 import { createCohortService, type CohortService } from '../core/service'
+import { LibraryError } from '../core/store/db'
 
 export interface GlobalOptions {
   db?: string
@@ -12,11 +13,28 @@ export async function withService<T>(
   opts: GlobalOptions,
   work: (service: CohortService) => Promise<T>,
 ): Promise<T> {
-  const service = await createCohortService({ home: cohortHome(), dbFile: opts.db, version: cliVersion() })
+  const service = await openService(opts)
   try {
     return await work(service)
   } finally {
     service.close()
+  }
+}
+
+/** The library these options name: COHORT_HOME's (or the default) unless --db names another file. */
+export function cliLibraryPaths(opts: GlobalOptions): LibraryPaths {
+  return libraryPaths(cohortHome(), opts.db)
+}
+
+/** The service over the options' library; a damaged library points at `cohort doctor`. */
+export async function openService(opts: GlobalOptions): Promise<CohortService> {
+  try {
+    return await createCohortService({ home: cohortHome(), dbFile: opts.db, version: cliVersion() })
+  } catch (err) {
+    if (err instanceof LibraryError && err.code === 'damaged') {
+      throw new CliError(`${err.message} (see: cohort doctor)`)
+    }
+    throw err
   }
 }
 

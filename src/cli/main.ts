@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander'
 import { CliError, type GlobalOptions } from './context'
 import { safeText } from './output'
+import { plainLibraryError } from '../core/store/db'
 import { registerDatasetCommands } from './commands/datasets'
 import { registerImportCommand } from './commands/import'
 import { registerLabelCommands } from './commands/labels'
@@ -11,6 +12,7 @@ import { registerInfoCommand } from './commands/info'
 import { registerServeCommand } from './commands/serve'
 import { registerTrainCommands } from './commands/train'
 import { registerRecognizeCommands } from './commands/recognize'
+import { registerDoctorCommand } from './commands/doctor'
 
 const program = new Command()
 program
@@ -40,6 +42,7 @@ registerExportCommands(program, globals)
 registerServeCommand(program, globals)
 registerTrainCommands(program, globals)
 registerRecognizeCommands(program, globals)
+registerDoctorCommand(program, globals)
 registerBenchCommand(program)
 registerExperimentCommand(program)
 
@@ -50,7 +53,8 @@ try {
     // help and version exit 0; usage mistakes were already explained by commander
     process.exitCode = err.exitCode === 0 ? 0 : 2
   } else {
-    const message = err instanceof Error ? err.message : String(err)
+    const plain = plainLibraryError(err)
+    const message = plain instanceof Error ? plain.message : String(plain)
     process.stderr.write(`cohort: ${safeText(message, { keepNewlines: true })}\n`)
     if (process.env.COHORT_DEBUG && err instanceof Error && !(err instanceof CliError)) {
       process.stderr.write(`${err.stack}\n`)

@@ -3,9 +3,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Command } from 'commander'
 import { startServer } from '../../server'
-import { createCohortService } from '../../core/service'
-import { cohortHome } from '../../core/paths'
-import { CliError, cliVersion, type GlobalOptions } from '../context'
+import { CliError, openService, type GlobalOptions } from '../context'
 import { wholeNumber } from '../options'
 import { say } from '../output'
 
@@ -29,11 +27,7 @@ export function registerServeCommand(program: Command, globals: () => GlobalOpti
       const dir = rendererDir()
       if (!existsSync(join(dir, 'index.html')))
         throw new CliError('The app is not built yet: run `npm run build` first.')
-      const service = await createCohortService({
-        home: cohortHome(),
-        dbFile: globals().db,
-        version: cliVersion(),
-      })
+      const service = await openService(globals())
       const server = await startServer({ service, rendererDir: dir, host: opts.host, port })
       process.stdout.write(say`Cohort is serving your library at ${server.url}\n`)
       const stop = async (): Promise<void> => {

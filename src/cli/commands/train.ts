@@ -146,7 +146,7 @@ async function follow(service: CohortService, run: RunSummary, json: boolean): P
   }
 }
 
-function printSummary(run: RunSummary, seconds: number, json: boolean, home: string): void {
+function printSummary(run: RunSummary, seconds: number, json: boolean, runsDir: string): void {
   if (json) return printJson(finalReport(run))
   const last = run.last
   if (!last) return
@@ -154,7 +154,7 @@ function printSummary(run: RunSummary, seconds: number, json: boolean, home: str
   process.stdout.write(
     `Run ${run.id} completed on ${run.backend ?? '?'} in ${seconds.toFixed(0)} s: ${nets}; ` +
       `ensemble ${percent(last.ensemble.valAcc)} (weights ${last.ensemble.weights.map((w) => w.toFixed(2)).join('/')}).\n` +
-      say`Model saved in ${join(home, 'runs', String(run.id), 'final')}\n`,
+      say`Model saved in ${join(runsDir, String(run.id), 'final')}\n`,
   )
 }
 
@@ -178,7 +178,7 @@ async function trainAndReport(
     process.stderr.write(safeText(line, { keepNewlines: true }))
   }
   const done = await follow(service, run, json)
-  printSummary(done, (Date.now() - started) / 1000, json, service.paths.home)
+  printSummary(done, (Date.now() - started) / 1000, json, service.paths.runs)
   return done
 }
 
@@ -259,7 +259,7 @@ export function registerTrainCommands(program: Command, globals: () => GlobalOpt
         const started = Date.now()
         const run = await service['runs.resume'](runId)
         const done = await follow(service, run, opts.json ?? false)
-        printSummary(done, (Date.now() - started) / 1000, opts.json ?? false, service.paths.home)
+        printSummary(done, (Date.now() - started) / 1000, opts.json ?? false, service.paths.runs)
       })
     })
 

@@ -1,5 +1,6 @@
 import { validateArgs } from '../../shared/api-schema'
 import type { ApiChannel, CohortApi } from '../../shared/api'
+import { plainLibraryError } from '../store/db'
 
 /** The outcome of one API call as it crosses a process or network boundary. */
 export type Envelope<T = unknown> =
@@ -35,7 +36,10 @@ export async function dispatch(
     const method = api[channel as ApiChannel] as (...a: unknown[]) => Promise<unknown>
     const value = await method.apply(api, args)
     return { ok: true, value: value ?? null }
-  } catch (err) {
+  } catch (raw) {
+    // a busy library becomes a plain sentence; the raw SQLite error stays in the log
+    const err = plainLibraryError(raw)
+    if (err !== raw) log(`cohort: ${channel}: ${(raw as Error).message}`)
     if (!isInternal(err)) {
       const e = err as Error
       return { ok: false, error: { name: e.name, message: e.message } }

@@ -14,10 +14,12 @@ import type {
   SplitRequest,
 } from '../../shared/types'
 import { existsSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { libraryPaths, type LibraryPaths } from '../paths'
-import { openDatabase, type Db } from '../store/db'
+import type { Db } from '../store/db'
+import { openLibrary } from './library'
 import { createDataset, datasetSummary, deleteDataset, listDatasets, renameDataset } from '../store/datasets'
 import { createLabel, deleteLabel, listLabels, mergeLabels, renameLabel } from '../store/labels'
 import { countImages, getImage, listImages } from '../store/image-queries'
@@ -29,11 +31,15 @@ import { importFiles, importFolder, refreshMissing, type ImportContext } from '.
 import { fullImageFile, thumbnailFile, type ImageFile } from './image-files'
 import { ServiceEvents } from './events'
 import { RunSupervisor, type TrainerLauncher } from './runs'
-import { recordModel, requireRun } from '../store/runs'
+import { listRuns, recordModel, requireRun } from '../store/runs'
+import { runDirectory } from '../training/run-folder'
 import type { ModelBundle } from '../engine/model-metadata'
 
 export interface ServiceOptions {
-  /** library folder (thumbnails, runs); the database lives here unless dbFile is given */
+  /**
+   * library folder (thumbnails, runs, backups…) with its `library.sqlite`; a dbFile elsewhere brings its
+   * own folder beside it (see libraryPaths)
+   */
   home: string
   dbFile?: string | undefined
   /** path of a better-sqlite3 addon built for this runtime (Electron) */
@@ -62,7 +68,7 @@ export interface CohortService extends CohortApi {
 
 export async function createCohortService(options: ServiceOptions): Promise<CohortService> {
   const paths = libraryPaths(options.home, options.dbFile)
-  const db = openDatabase(paths.db, undefined, options.sqliteBinding)
+  const db = openLibrary(paths, options.sqliteBinding)
   const service = new Service(
     db,
     paths,
@@ -127,8 +133,15 @@ class Service implements CohortService {
   async 'datasets.rename'(datasetId: number, name: string) {
     return datasetSummary(this.db, renameDataset(this.db, datasetId, name).id)
   }
+  /** Stops the dataset's training, deletes it, then its runs' folders (checkpoints, models). */
   async 'datasets.remove'(datasetId: number) {
+    const runs = listRuns(this.db, datasetId)
+    const training = runs.filter((run) => this.runs.activeRunIds().includes(run.id))
+    await Promise.all(training.map((run) => this.runs.cancel(run.id).then(() => this.runs.wait(run.id))))
     deleteDataset(this.db, datasetId)
+    await Promise.all(
+      runs.map((run) => rm(runDirectory(this.paths, run.id), { recursive: true, force: true })),
+    )
   }
   async 'datasets.importSample'(): Promise<ImportReport> {
     // from source the sample sits at the repository root; bundled shells pass its path
@@ -273,7 +286,7 @@ class Service implements CohortService {
   }
   async 'models.import'(dir: string) {
     const { importBundle } = await this.engine()
-    const report = await importBundle(dir, join(this.paths.home, 'models'))
+    const report = await importBundle(dir, this.paths.models)
     recordModel(this.db, { runId: null, networkIndex: null, kind: 'imported', path: report.dir, epoch: null })
     return report
   }
@@ -305,12 +318,13 @@ class Service implements CohortService {
     return import('../recognition/export')
   }
 
-  /** `<home>/runs/<id>/final`, where the trainer writes a run's model bundle. */
+  /** `<library>/runs/<id>/final`, where the trainer writes a run's model bundle once the run completes. */
   private async runModelDir(runId: number): Promise<string> {
     const run = requireRun(this.db, runId)
     const { METADATA_FILE, ModelBundleError } = await import('../engine/model-metadata')
-    const dir = join(this.paths.runs, String(runId), 'final')
-    if (!existsSync(join(dir, METADATA_FILE))) {
+    const dir = join(runDirectory(this.paths, runId), 'final')
+    // only a completed run has a model: files under its id from anywhere else are not its answer
+    if (run.status !== 'completed' || !existsSync(join(dir, METADATA_FILE))) {
       throw new ModelBundleError(
         `Run ${runId} has no trained model yet (it is ${run.status}); models are saved when a run completes.`,
       )

@@ -4,8 +4,7 @@
  * saying so — marking its run instead of leaving anyone waiting.
  */
 import { fork } from 'node:child_process'
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { ServiceEvents } from './events'
 import type { LibraryPaths } from '../paths'
@@ -13,7 +12,7 @@ import type { Db } from '../store/db'
 import { datasetSummary, requireDataset } from '../store/datasets'
 import { createRun, getRun, listEpochs, listRuns, requireRun, setRunStatus } from '../store/runs'
 import { parseTrainingConfig } from '../training/config'
-import { TRAINER_PID_FILE } from '../training/checkpoint'
+import { hasTrainerPid, runDirectory, trainerAlive, writeTrainerPid } from '../training/run-folder'
 import { recommendedEnsembleRule, recommendedTeacher } from '../../shared/recommended-settings'
 import type { EpochMetrics, RunSummary } from '../../shared/types'
 import { isTrainerMessage, type ParentMessage, type TrainerMessage } from '../../shared/trainer-protocol'
@@ -93,23 +92,8 @@ interface ActiveRun {
   ended: Promise<RunSummary>
 }
 
-/** Whether the pid in this file is a running process (signal 0 only checks). */
-function trainerAlive(pidFile: string): boolean {
-  let pid: number
-  try {
-    pid = Number(readFileSync(pidFile, 'utf8').trim())
-  } catch {
-    return false
-  }
-  if (!Number.isInteger(pid) || pid <= 0) return false
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
+/** A run queued this recently may have a trainer starting in another process; older ones never started. */
+const QUEUED_GRACE_MS = 60_000
 
 /** The last meaningful line a crashed process wrote. */
 function lastLine(text: string): string {
@@ -156,6 +140,8 @@ export class RunSupervisor {
       classNames,
       networks,
     })
+    // ids are never reused, but a library restored from a backup may meet folders of runs made after it
+    rmSync(runDirectory(this.paths, runId), { recursive: true, force: true })
     this.spawn(runId)
     return requireRun(this.db, runId)
   }
@@ -220,16 +206,24 @@ export class RunSupervisor {
   }
 
   /**
-   * Runs left 'running' whose trainer process is gone (the app or the machine stopped) become 'interrupted'.
-   * A run another process is training right now (the desktop app and the CLI share a library) is left alone:
-   * its trainer's pid file names a live process.
+   * Runs left 'running' whose trainer process is gone (the app or the machine stopped) become 'interrupted',
+   * and so do runs left 'queued' whose trainer never started. A run another process is training right now
+   * (the desktop app and the CLI share a library) is left alone: its trainer's pid record names a live
+   * process that started when the record says (a reused pid does not count).
    */
-  markInterrupted(): number {
+  markInterrupted(now = Date.now()): number {
     let marked = 0
     for (const run of listRuns(this.db)) {
-      if (run.status !== 'running' || this.active.has(run.id)) continue
-      if (trainerAlive(join(this.paths.runs, String(run.id), TRAINER_PID_FILE))) continue
-      setRunStatus(this.db, run.id, 'interrupted', 'The trainer stopped unexpectedly; resume to continue.')
+      if ((run.status !== 'running' && run.status !== 'queued') || this.active.has(run.id)) continue
+      const dir = runDirectory(this.paths, run.id)
+      if (trainerAlive(dir)) continue
+      if (run.status === 'queued') {
+        // no record yet: a trainer may be starting for a run another process has just queued
+        if (!hasTrainerPid(dir) && now - Date.parse(run.createdAt) < QUEUED_GRACE_MS) continue
+        setRunStatus(this.db, run.id, 'interrupted', 'The trainer never started; resume to start it.')
+      } else {
+        setRunStatus(this.db, run.id, 'interrupted', 'The trainer stopped unexpectedly; resume to continue.')
+      }
       marked++
     }
     return marked
@@ -268,6 +262,8 @@ export class RunSupervisor {
 
   private spawn(runId: number): void {
     const child = this.launch()
+    // recorded at once, so a run whose trainer is starting is never taken for one whose trainer never did
+    if (child.pid !== undefined) writeTrainerPid(runDirectory(this.paths, runId), child.pid)
     let resolveEnded!: (run: RunSummary) => void
     const active: ActiveRun = {
       child,

@@ -2,6 +2,7 @@ import type { DatasetSummary, LabelSummary, Split } from '../../shared/types'
 import { SPLITS } from '../../shared/types'
 import type { Db } from './db'
 import { StoreError } from './errors'
+import { nextId } from './ids'
 import { cleanName } from './names'
 
 export interface DatasetRow {
@@ -25,8 +26,12 @@ export function createDataset(db: Db, rawName: string): DatasetRow {
   const name = cleanName('dataset', rawName)
   const existing = findDataset(db, name)
   if (existing) throw new StoreError(`A dataset named '${existing.name}' already exists.`, 'duplicate')
-  const { lastInsertRowid } = db.prepare('INSERT INTO datasets (name) VALUES (?)').run(name)
-  return findDatasetById(db, Number(lastInsertRowid))!
+  const id = db.transaction(() => {
+    const id = nextId(db, 'datasets')
+    db.prepare('INSERT INTO datasets (id, name) VALUES (?, ?)').run(id, name)
+    return id
+  })()
+  return findDatasetById(db, id)!
 }
 
 /** The dataset with this name, created if absent. */
@@ -74,7 +79,7 @@ export function renameDataset(db: Db, id: number, rawNewName: string): DatasetRo
 
 /**
  * Deletes the dataset and, through the schema's cascades, its labels, images, history and runs.
- * Files on disk (originals, checkpoints) are not touched.
+ * Originals are never touched; the service removes the runs' folders (see `datasets.remove`).
  */
 export function deleteDataset(db: Db, id: number): void {
   requireDataset(db, id)

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { backupLibrary } from './backups'
 import { migrations, type Migration } from './migrations'
 
 export type Db = Database.Database
@@ -8,10 +9,54 @@ export type Db = Database.Database
 export class LibraryError extends Error {
   constructor(
     message: string,
-    readonly code: 'locked' | 'newer-schema' | 'corrupt' | 'unwritable',
+    readonly code: 'locked' | 'newer-schema' | 'corrupt' | 'unwritable' | 'damaged' | 'busy',
+    options?: { cause?: unknown },
   ) {
-    super(message)
+    super(message, options)
     this.name = 'LibraryError'
+  }
+}
+
+export interface OpenOptions {
+  /** path of a better-sqlite3 addon built for this runtime (Electron) */
+  nativeBinding?: string | undefined
+  /** where to copy the library before a migration changes it (none: no copy) */
+  backupsDir?: string | undefined
+}
+
+/** What a person is told when another process holds the library's write lock past the busy timeout. */
+export const LIBRARY_BUSY_MESSAGE = 'The library is busy with another Cohort process; try again in a moment.'
+
+/**
+ * SQLite's "database is locked" (SQLITE_BUSY / SQLITE_LOCKED, with extended codes) raised by an
+ * operation becomes a plain LibraryError carrying the original as its cause (for logs); anything else
+ * is returned as it is.
+ */
+export function plainLibraryError(err: unknown): unknown {
+  const code = (err as { code?: unknown } | null)?.code
+  if (typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)(_|$)/.test(code)) {
+    return new LibraryError(LIBRARY_BUSY_MESSAGE, 'busy', { cause: err })
+  }
+  return err
+}
+
+/**
+ * A library file that exists but holds nothing was emptied by something outside Cohort (a truncation,
+ * a failed copy): opening it would silently start a new, empty library in its place.
+ */
+function refuseEmptyFile(file: string): void {
+  let size: number
+  try {
+    size = statSync(file).size
+  } catch {
+    return // absent: a new library (the service checks no library existed there before)
+  }
+  if (size === 0) {
+    throw new LibraryError(
+      `The library file ${file} is empty (0 bytes): the library is damaged. Cohort left the file as it is; ` +
+        'restore a backup of it, or delete the file to start a new library.',
+      'damaged',
+    )
   }
 }
 
@@ -22,9 +67,10 @@ export class LibraryError extends Error {
 export function openDatabase(
   file: string,
   list: readonly Migration[] = migrations,
-  nativeBinding?: string,
+  options: OpenOptions = {},
 ): Db {
   if (file !== ':memory:') {
+    refuseEmptyFile(file)
     try {
       mkdirSync(dirname(file), { recursive: true })
     } catch (err) {
@@ -38,7 +84,7 @@ export function openDatabase(
   try {
     // Electron (its main and utility processes) loads a copy of the addon compiled for its own ABI,
     // named by COHORT_SQLITE_BINDING (see scripts/start-electron.mjs); plain Node uses the installed one.
-    const binding = nativeBinding ?? process.env.COHORT_SQLITE_BINDING
+    const binding = options.nativeBinding ?? process.env.COHORT_SQLITE_BINDING
     db = new Database(file, { timeout: 5000, ...(binding ? { nativeBinding: binding } : {}) })
     db.pragma('journal_mode = WAL')
     db.pragma('foreign_keys = ON')
@@ -48,7 +94,7 @@ export function openDatabase(
     throw describeOpenError(file, err)
   }
   try {
-    migrate(db, list)
+    migrate(db, list, options.backupsDir)
   } catch (err) {
     db.close()
     if (err instanceof LibraryError) throw err
@@ -61,7 +107,8 @@ export function schemaVersion(db: Db): number {
   return db.pragma('user_version', { simple: true }) as number
 }
 
-export function migrate(db: Db, list: readonly Migration[] = migrations): void {
+/** Applies every pending migration, each in its own transaction, after copying the library to `backupsDir`. */
+export function migrate(db: Db, list: readonly Migration[] = migrations, backupsDir?: string): void {
   const latest = list.at(-1)?.version ?? 0
   const current = schemaVersion(db)
   if (current > latest) {
@@ -70,8 +117,12 @@ export function migrate(db: Db, list: readonly Migration[] = migrations): void {
       'newer-schema',
     )
   }
-  for (const m of list) {
-    if (m.version <= current) continue
+  const pending = list.filter((m) => m.version > current)
+  // a library with data is copied before a migration changes it; a brand-new one has nothing to lose
+  if (backupsDir && current > 0 && pending.length > 0) {
+    backupLibrary(db, backupsDir, `before-migration-${pending[0]!.version}`)
+  }
+  for (const m of pending) {
     db.transaction(() => {
       db.exec(m.sql)
       db.pragma(`user_version = ${m.version}`)

@@ -134,4 +134,23 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX images_by_status ON images(dataset_id, status);
     `,
   },
+  {
+    version: 3,
+    name: 'ids never reused, run identity',
+    sql: `
+      -- The highest id ever given out per table. INTEGER PRIMARY KEY alone hands a deleted row's id to
+      -- the next insert, and a new run must never meet a deleted run's folder on disk. (SQLite cannot
+      -- add AUTOINCREMENT to an existing table, and rebuilding runs would cascade into its children.)
+      CREATE TABLE id_high_water (
+        name     TEXT PRIMARY KEY CHECK (name IN ('datasets', 'runs')),
+        last_id  INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      INSERT INTO id_high_water (name, last_id) SELECT 'datasets', COALESCE(MAX(id), 0) FROM datasets;
+      INSERT INTO id_high_water (name, last_id) SELECT 'runs', COALESCE(MAX(id), 0) FROM runs;
+
+      -- A random identity written into every checkpoint of the run, so a run resumes only what it wrote.
+      -- NULL for runs made before this migration (their checkpoints carry none either).
+      ALTER TABLE runs ADD COLUMN uid TEXT;
+    `,
+  },
 ]

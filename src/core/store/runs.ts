@@ -1,6 +1,8 @@
 import type { Db } from './db'
 import type { EpochMetrics, RunNetwork, RunStatus, RunSummary } from '../../shared/types'
+import { randomUUID } from 'node:crypto'
 import { StoreError } from './errors'
+import { nextId } from './ids'
 
 interface RunRow {
   id: number
@@ -13,6 +15,7 @@ interface RunRow {
   created_at: string
   started_at: string | null
   finished_at: string | null
+  uid: string | null
 }
 
 export interface NewRun {
@@ -22,13 +25,20 @@ export interface NewRun {
   networks: RunNetwork[]
 }
 
-/** Creates a queued run with its networks, in one transaction. */
+/**
+ * Creates a queued run with its networks, in one transaction: a never-used id and a random identity
+ * (`uid`) its checkpoints will carry.
+ */
 export function createRun(db: Db, run: NewRun): number {
   return db.transaction(() => {
-    const info = db
-      .prepare('INSERT INTO runs (dataset_id, config_json, labels_json) VALUES (?, ?, ?)')
-      .run(run.datasetId, JSON.stringify(run.config), JSON.stringify(run.classNames))
-    const id = Number(info.lastInsertRowid)
+    const id = nextId(db, 'runs')
+    db.prepare('INSERT INTO runs (id, dataset_id, config_json, labels_json, uid) VALUES (?, ?, ?, ?, ?)').run(
+      id,
+      run.datasetId,
+      JSON.stringify(run.config),
+      JSON.stringify(run.classNames),
+      randomUUID(),
+    )
     const insert = db.prepare(
       'INSERT INTO networks (run_id, idx, arch, params, flops) VALUES (?, ?, ?, ?, ?)',
     )
@@ -47,6 +57,13 @@ export function setRunStatus(db: Db, runId: number, status: RunStatus, message: 
         ? ''
         : `, finished_at = ${NOW}`
   db.prepare(`UPDATE runs SET status = ?, message = ?${stamp} WHERE id = ?`).run(status, message, runId)
+}
+
+/** The run's identity, written into its checkpoints; null for a run made before identities existed. */
+export function runUid(db: Db, runId: number): string | null {
+  return (
+    db.prepare<[number], { uid: string | null }>('SELECT uid FROM runs WHERE id = ?').get(runId)?.uid ?? null
+  )
 }
 
 export function setRunBackend(db: Db, runId: number, backend: string): void {

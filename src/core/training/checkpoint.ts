@@ -29,6 +29,8 @@ export interface CheckpointNetwork {
 
 export interface Checkpoint {
   runId: number
+  /** the identity of the run that wrote it (runs.uid); absent in checkpoints of runs made before uids */
+  runUid?: string
   /** epochs completed */
   epoch: number
   trainer: TrainerState

@@ -1,9 +1,8 @@
 /**
- * One training run from start (or its last checkpoint) to its end, as the trainer process does it:
- * settings → tensors → network group → the collaborative loop → checkpoints, metrics and status in SQLite →
- * the final model bundle. Every epoch is committed (checkpoint first, then metrics) before anyone is told.
+ * One training run from start (or its last checkpoint) to its end, as the trainer process does it, in named
+ * steps: claim the run → the checkpoint it wrote itself → decoded tensors → network group → resume repair →
+ * the collaborative loop, committing each epoch durably (`commitEpoch`) → the final model bundle → status.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
@@ -25,14 +24,26 @@ import {
   recordEpoch,
   recordModel,
   requireRun,
+  runUid,
   setRunBackend,
   setRunStatus,
   truncateEpochs,
 } from '../store/runs'
-import type { EpochMetrics, RunNetwork, RunStatus } from '../../shared/types'
-import { readCheckpoint, TRAINER_PID_FILE, writeCheckpoint, type Checkpoint } from './checkpoint'
+import type { EpochMetrics, RunNetwork, RunStatus, RunSummary } from '../../shared/types'
+import type { Normalisation } from './augment'
+import { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint'
 import { parseTrainingConfig, type TrainingConfig } from './config'
-import { trainGroup, TrainingSetupError, type EpochReport, type LabelledImages } from './trainer'
+import { removeTrainerPid, runDirectory, writeTrainerPid } from './run-folder'
+import {
+  trainGroup,
+  TrainingSetupError,
+  type EpochReport,
+  type LabelledImages,
+  type TrainingData,
+  type TrainResult,
+} from './trainer'
+
+export { runDirectory }
 
 export interface RunJobContext {
   db: Db
@@ -53,11 +64,6 @@ export interface RunJobHooks {
 export interface RunJobResult {
   status: RunStatus
   message: string | null
-}
-
-/** The folder of a run's checkpoint and final model. */
-export function runDirectory(paths: LibraryPaths, runId: number): string {
-  return join(paths.runs, String(runId))
 }
 
 /** The engine's description of each network of a run: spec (seeded per network) and optimiser. */
@@ -102,153 +108,277 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 
+/** A run as this trainer holds it: its row, settings, identity and folder. */
+export interface ClaimedRun {
+  runId: number
+  /** the identity its checkpoints carry (null for runs made before identities) */
+  uid: string | null
+  run: RunSummary
+  config: TrainingConfig
+  runDir: string
+}
+
+/** Step 1: the run is this process's: its folder, the trainer's pid record, status 'running'. */
+export function claimRun(ctx: RunJobContext, runId: number): ClaimedRun {
+  const run = requireRun(ctx.db, runId)
+  const config = parseTrainingConfig(run.config)
+  const runDir = runDirectory(ctx.paths, runId)
+  writeTrainerPid(runDir, process.pid)
+  setRunStatus(ctx.db, runId, 'running')
+  return { runId, uid: runUid(ctx.db, runId), run, config, runDir }
+}
+
+/**
+ * Step 2: the checkpoint to continue from, only if this very run wrote it (same id and identity) for the
+ * same group of networks. Anything else in its folder (a deleted run's, another library's) is refused and
+ * left as it is, never resumed.
+ */
+export async function ownCheckpoint(claimed: ClaimedRun): Promise<Checkpoint | null> {
+  const checkpoint = await readCheckpoint(claimed.runDir)
+  if (!checkpoint) return null
+  if (checkpoint.runId !== claimed.runId || (checkpoint.runUid ?? null) !== claimed.uid) {
+    throw new TrainingSetupError(
+      `the checkpoint in ${claimed.runDir} was not written by this run (it belongs to a deleted run or another ` +
+        'library); it was left untouched — start a new run',
+    )
+  }
+  if (checkpoint.networks.length !== claimed.config.networks.length) {
+    throw new TrainingSetupError(
+      `the checkpoint in ${claimed.runDir} belongs to a different group of networks`,
+    )
+  }
+  return checkpoint
+}
+
+/** Step 3: the run's images decoded (epoch-0 progress, since the first time takes a while; cancel stops it). */
+export async function loadRunData(
+  ctx: RunJobContext,
+  claimed: ClaimedRun,
+  hooks: RunJobHooks,
+): Promise<TrainingData> {
+  const { config, run } = claimed
+  const loading = new AbortController()
+  const poll = setInterval(() => {
+    if (hooks.shouldStop?.()) loading.abort()
+  }, 200)
+  const tensors = await loadTrainingTensors(
+    { db: ctx.db, cacheDir: ctx.paths.cache },
+    {
+      datasetId: run.datasetId,
+      imageSize: config.imageSize,
+      channels: config.channels,
+      signal: loading.signal,
+      onProgress: (p) => hooks.onProgress?.({ epoch: 0, step: p.done, steps: p.total }),
+    },
+  ).finally(() => clearInterval(poll))
+  const data: TrainingData = {
+    classNames: run.classNames,
+    imageSize: config.imageSize,
+    channels: config.channels,
+    train: remap(tensors.train, tensors.classNames, run.classNames),
+    validation: remap(tensors.validation, tensors.classNames, run.classNames),
+  }
+  if (data.train.labels.length === 0) {
+    throw new TrainingSetupError('the dataset has no labelled training images; split it first')
+  }
+  return data
+}
+
+/** Step 4: the backend, then the group of networks ready on it. */
+export async function startGroup(
+  ctx: RunJobContext,
+  claimed: ClaimedRun,
+  classes: number,
+  hooks: RunJobHooks,
+): Promise<{ group: NetworkGroup; networks: EngineNetworkConfig[] }> {
+  const backend = await initBackend(hooks.backend)
+  setRunBackend(ctx.db, claimed.runId, backend.name)
+  hooks.onStarted?.(backend.name)
+  // one network per worker thread uses every core when the backend itself computes on one
+  const parallel = hooks.parallel ?? (availableParallelism() > 1 && backend.name !== 'tensorflow')
+  const networks = groupNetworks(claimed.config, classes)
+  const group = new NetworkGroup(networks, { parallel, backend: backend.name })
+  await group.ready()
+  return { group, networks }
+}
+
+/**
+ * Step 5: the group and the epoch rows brought back to the checkpoint: its weights and optimiser state
+ * restored, later epochs dropped, and its own epoch recorded if the trainer died between the two.
+ */
+export async function restoreCheckpoint(
+  db: Db,
+  runId: number,
+  group: NetworkGroup,
+  checkpoint: Checkpoint | null,
+): Promise<void> {
+  if (!checkpoint) return truncateEpochs(db, runId, 0)
+  await group.setWeights(checkpoint.networks.map((n) => n.weights))
+  await group.setOptimizerStates(checkpoint.networks.map((n) => n.optimizer))
+  truncateEpochs(db, runId, checkpoint.epoch)
+  if (!listEpochs(db, runId).some((e) => e.epoch === checkpoint.epoch)) {
+    recordEpoch(db, runId, checkpoint.metrics)
+  }
+}
+
+/** The checkpoint of an epoch just trained: the group's weights and optimiser states with the trainer's state. */
+export async function epochCheckpoint(
+  claimed: ClaimedRun,
+  group: NetworkGroup,
+  report: EpochReport,
+  normalisation: Normalisation,
+): Promise<Checkpoint> {
+  const [weights, optimizers] = await Promise.all([group.getWeights(), group.getOptimizerStates()])
+  return {
+    runId: claimed.runId,
+    ...(claimed.uid === null ? {} : { runUid: claimed.uid }),
+    epoch: report.metrics.epoch,
+    trainer: report.state,
+    normalisation,
+    classNames: claimed.run.classNames,
+    metrics: report.metrics,
+    networks: claimed.config.networks.map((n, i) => ({
+      arch: n.arch,
+      weights: weights[i]!,
+      optimizer: optimizers[i]!,
+    })),
+  }
+}
+
+/**
+ * Step 6, the durability order of an epoch: the checkpoint written to a temporary folder and renamed,
+ * then the epoch row and the checkpoint row in one transaction, then the message to the app. A kill at
+ * any point loses at most this epoch, and nobody is told of an epoch that is not on disk.
+ */
+export async function commitEpoch(
+  db: Db,
+  runDir: string,
+  checkpoint: Checkpoint,
+  tell?: (metrics: EpochMetrics) => void,
+): Promise<void> {
+  const dir = await writeCheckpoint(runDir, checkpoint)
+  db.transaction(() => {
+    recordModel(db, {
+      runId: checkpoint.runId,
+      networkIndex: null,
+      kind: 'checkpoint',
+      path: dir,
+      epoch: checkpoint.epoch,
+    })
+    recordEpoch(db, checkpoint.runId, checkpoint.metrics)
+  })()
+  tell?.(checkpoint.metrics)
+}
+
+/** Step 7: the trained group written as `<runDir>/final` and recorded as the run's models. */
+async function saveFinalModel(
+  db: Db,
+  claimed: ClaimedRun,
+  group: NetworkGroup,
+  networks: EngineNetworkConfig[],
+  normalisation: Normalisation,
+  metrics: EpochMetrics,
+): Promise<void> {
+  const finalDir = join(claimed.runDir, 'final')
+  await saveFinalBundle(finalDir, networks, await group.getWeights(), {
+    runId: claimed.runId,
+    described: claimed.run.networks,
+    classNames: claimed.run.classNames,
+    config: claimed.config,
+    normalisation,
+    metrics,
+  })
+  db.transaction(() => {
+    networks.forEach((_, i) =>
+      recordModel(db, {
+        runId: claimed.runId,
+        networkIndex: i,
+        kind: 'final',
+        path: finalDir,
+        epoch: metrics.epoch,
+      }),
+    )
+  })()
+}
+
+/** Step 8a: how a run that stopped before its last epoch ended, in the user's words. */
+export function stoppedOutcome(
+  result: TrainResult,
+  reason: false | 'cancelled' | 'interrupted',
+): RunJobResult {
+  const status = reason === 'interrupted' ? 'interrupted' : 'cancelled'
+  const when = result.epochs > 0 ? `after epoch ${result.epochs}` : 'before the first epoch ended'
+  const verb = status === 'interrupted' ? 'The app closed' : 'Cancelled'
+  return { status, message: `${verb} ${when}; resume to continue.` }
+}
+
+/** Step 8b: how a run that threw ended. */
+export function failedOutcome(error: unknown): RunJobResult {
+  if (error instanceof TrainingDataError && error.code === 'cancelled') {
+    return { status: 'cancelled', message: 'Cancelled while preparing the images; resume to continue.' }
+  }
+  return { status: 'failed', message: message(error) }
+}
+
 /** Runs (or resumes) run `runId` to its end and records its final status; never throws for training errors. */
 export async function runTrainingJob(
   ctx: RunJobContext,
   runId: number,
   hooks: RunJobHooks = {},
 ): Promise<RunJobResult> {
-  const { db } = ctx
-  const finish = (status: RunStatus, text: string | null): RunJobResult => {
-    setRunStatus(db, runId, status, text)
-    return { status, message: text }
-  }
   let group: NetworkGroup | undefined
+  const finish = (outcome: RunJobResult): RunJobResult => {
+    setRunStatus(ctx.db, runId, outcome.status, outcome.message)
+    return outcome
+  }
   try {
-    const run = requireRun(db, runId)
-    const config = parseTrainingConfig(run.config)
-    const runDir = runDirectory(ctx.paths, runId)
-    await mkdir(runDir, { recursive: true })
-    await writeFile(join(runDir, TRAINER_PID_FILE), String(process.pid))
-    setRunStatus(db, runId, 'running')
-    const checkpoint = await readCheckpoint(runDir)
-    if (checkpoint && checkpoint.networks.length !== config.networks.length) {
-      throw new TrainingSetupError(`the checkpoint in ${runDir} belongs to a different group of networks`)
-    }
-
-    // decoding a large dataset the first time takes a while: report it as epoch 0, and let cancel stop it
-    const loading = new AbortController()
-    const poll = setInterval(() => {
-      if (hooks.shouldStop?.()) loading.abort()
-    }, 200)
-    const tensors = await loadTrainingTensors(
-      { db, cacheDir: ctx.paths.cache },
-      {
-        datasetId: run.datasetId,
-        imageSize: config.imageSize,
-        channels: config.channels,
-        signal: loading.signal,
-        onProgress: (p) => hooks.onProgress?.({ epoch: 0, step: p.done, steps: p.total }),
-      },
-    ).finally(() => clearInterval(poll))
-    const classNames = run.classNames
-    const data = {
-      classNames,
-      imageSize: config.imageSize,
-      channels: config.channels,
-      train: remap(tensors.train, tensors.classNames, classNames),
-      validation: remap(tensors.validation, tensors.classNames, classNames),
-    }
-    if (data.train.labels.length === 0) {
-      throw new TrainingSetupError('the dataset has no labelled training images; split it first')
-    }
-    const normalisation =
-      checkpoint?.normalisation ?? datasetStatistics(tensors.train.pixels, config.channels)
-
-    const backend = await initBackend(hooks.backend)
-    setRunBackend(db, runId, backend.name)
-    hooks.onStarted?.(backend.name)
-    // one network per worker thread uses every core when the backend itself computes on one
-    const parallel = hooks.parallel ?? (availableParallelism() > 1 && backend.name !== 'tensorflow')
-    const networks = groupNetworks(config, classNames.length)
-    group = new NetworkGroup(networks, { parallel, backend: backend.name })
-    await group.ready()
-
-    if (checkpoint) {
-      await group.setWeights(checkpoint.networks.map((n) => n.weights))
-      await group.setOptimizerStates(checkpoint.networks.map((n) => n.optimizer))
-      truncateEpochs(db, runId, checkpoint.epoch)
-      // killed between the checkpoint and its metrics: the checkpoint carries them
-      if (!listEpochs(db, runId).some((e) => e.epoch === checkpoint.epoch)) {
-        recordEpoch(db, runId, checkpoint.metrics)
-      }
-    } else {
-      truncateEpochs(db, runId, 0)
-    }
-
-    const stop: { reason: false | 'cancelled' | 'interrupted' } = { reason: false }
-    const active = group
-    const result = await trainGroup({
-      config,
-      data,
-      group: active,
-      normalisation,
-      resumeFrom: checkpoint?.trainer,
-      shouldStop: () => (stop.reason = hooks.shouldStop?.() ?? false) !== false,
-      ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
-      onEpoch: async (report: EpochReport) => {
-        const [weights, optimizers] = await Promise.all([active.getWeights(), active.getOptimizerStates()])
-        const saved: Checkpoint = {
-          runId,
-          epoch: report.metrics.epoch,
-          trainer: report.state,
-          normalisation,
-          classNames,
-          metrics: report.metrics,
-          networks: config.networks.map((n, i) => ({
-            arch: n.arch,
-            weights: weights[i]!,
-            optimizer: optimizers[i]!,
-          })),
-        }
-        const dir = await writeCheckpoint(runDir, saved)
-        db.transaction(() => {
-          recordModel(db, { runId, networkIndex: null, kind: 'checkpoint', path: dir, epoch: saved.epoch })
-          recordEpoch(db, runId, report.metrics)
-        })()
-        hooks.onEpoch?.(report.metrics)
-      },
-    })
-
-    if (result.status === 'cancelled') {
-      const reason = stop.reason === 'interrupted' ? 'interrupted' : 'cancelled'
-      const when = result.epochs > 0 ? `after epoch ${result.epochs}` : 'before the first epoch ended'
-      const verb = reason === 'interrupted' ? 'The app closed' : 'Cancelled'
-      return finish(reason, `${verb} ${when}; resume to continue.`)
-    }
-    const last = result.last ?? (checkpoint ? { metrics: checkpoint.metrics } : null)
-    if (!last) throw new TrainingSetupError('the run ended without a single epoch')
-    const weights = await active.getWeights()
-    const finalDir = join(runDir, 'final')
-    await saveFinalBundle(finalDir, networks, weights, {
-      runId,
-      described: run.networks,
-      classNames,
-      config,
-      normalisation,
-      metrics: last.metrics,
-    })
-    db.transaction(() => {
-      networks.forEach((_, i) =>
-        recordModel(db, {
-          runId,
-          networkIndex: i,
-          kind: 'final',
-          path: finalDir,
-          epoch: last.metrics.epoch,
-        }),
-      )
-    })()
-    return finish('completed', null)
+    return finish(await train(ctx, claimRun(ctx, runId), hooks, (g) => (group = g)))
   } catch (error) {
-    if (error instanceof TrainingDataError && error.code === 'cancelled') {
-      return finish('cancelled', 'Cancelled while preparing the images; resume to continue.')
-    }
-    return finish('failed', message(error))
+    return finish(failedOutcome(error))
   } finally {
     await group?.dispose()
-    await rm(join(runDirectory(ctx.paths, runId), TRAINER_PID_FILE), { force: true })
+    removeTrainerPid(runDirectory(ctx.paths, runId))
   }
+}
+
+/** Steps 2 to 8a for a claimed run; throws for anything that ends it as failed. */
+async function train(
+  ctx: RunJobContext,
+  claimed: ClaimedRun,
+  hooks: RunJobHooks,
+  holdGroup: (group: NetworkGroup) => void,
+): Promise<RunJobResult> {
+  const checkpoint = await ownCheckpoint(claimed)
+  const data = await loadRunData(ctx, claimed, hooks)
+  const normalisation =
+    checkpoint?.normalisation ?? datasetStatistics(data.train.pixels, claimed.config.channels)
+  const { group, networks } = await startGroup(ctx, claimed, data.classNames.length, hooks)
+  holdGroup(group)
+  await restoreCheckpoint(ctx.db, claimed.runId, group, checkpoint)
+
+  const stop: { reason: false | 'cancelled' | 'interrupted' } = { reason: false }
+  const result = await trainGroup({
+    config: claimed.config,
+    data,
+    group,
+    normalisation,
+    resumeFrom: checkpoint?.trainer,
+    shouldStop: () => (stop.reason = hooks.shouldStop?.() ?? false) !== false,
+    ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
+    onEpoch: async (report) =>
+      commitEpoch(
+        ctx.db,
+        claimed.runDir,
+        await epochCheckpoint(claimed, group, report, normalisation),
+        hooks.onEpoch,
+      ),
+  })
+  if (result.status === 'cancelled') return stoppedOutcome(result, stop.reason)
+
+  const last = result.last?.metrics ?? checkpoint?.metrics
+  if (!last) throw new TrainingSetupError('the run ended without a single epoch')
+  await saveFinalModel(ctx.db, claimed, group, networks, normalisation, last)
+  return { status: 'completed', message: null }
 }
 
 /** Writes the trained group as a model bundle (recognition and export read it). */

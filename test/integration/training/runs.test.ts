@@ -7,6 +7,7 @@ import { createCohortService, type CohortService } from '../../../src/core/servi
 import { openDatabase } from '../../../src/core/store/db'
 import { listRuns, setRunStatus } from '../../../src/core/store/runs'
 import { readCheckpoint, writeCheckpoint } from '../../../src/core/training/checkpoint'
+import { pidRecord } from '../../../src/core/training/run-folder'
 import type { ApiEvents } from '../../../src/shared/api'
 import type { RunSummary } from '../../../src/shared/types'
 import { runCli } from '../../helpers/cli'
@@ -273,7 +274,7 @@ describe('training runs in the trainer process', () => {
     setRunStatus(db, alive!.id, 'running')
     db.close()
     // another process (this one) is training `alive`: the desktop app and the CLI share a library
-    writeFileSync(join(home.path, 'runs', String(alive!.id), 'trainer.pid'), String(process.pid))
+    writeFileSync(join(home.path, 'runs', String(alive!.id), 'trainer.pid'), pidRecord(process.pid))
     service = await createCohortService({ home: home.path })
     const run = await service['runs.get'](dead!.id)
     expect(run.status).toBe('interrupted')

@@ -6,7 +6,7 @@ import { parse } from 'csv-parse/sync'
 import { libraryPaths } from '../../../../src/core/paths'
 import { openDatabase } from '../../../../src/core/store/db'
 import { createDataset } from '../../../../src/core/store/datasets'
-import { createRun } from '../../../../src/core/store/runs'
+import { createRun, setRunStatus } from '../../../../src/core/store/runs'
 import { runCli } from '../../../helpers/cli'
 import { CLASS_NAMES, makeTestBundle, writeColourImage } from '../../../helpers/model-bundle'
 import { tempDir } from '../../../helpers/temp'
@@ -24,6 +24,7 @@ describe('cohort predict / eval / export', () => {
     const db = openDatabase(paths.db)
     const dataset = createDataset(db, 'colours')
     runId = createRun(db, { datasetId: dataset.id, config: {}, classNames: CLASS_NAMES, networks: [] })
+    setRunStatus(db, runId, 'completed') // only a completed run has a model
     db.close()
     const made = await makeTestBundle(join(paths.runs, String(runId), 'final'), { runId })
     for (const m of made.models) m.dispose()

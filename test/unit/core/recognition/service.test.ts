@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs'
 import { createCohortService, type CohortService } from '../../../../src/core/service'
 import { dispatch } from '../../../../src/core/service/dispatch'
 import { openDatabase, type Db } from '../../../../src/core/store/db'
-import { createRun } from '../../../../src/core/store/runs'
+import { createRun, setRunStatus } from '../../../../src/core/store/runs'
 import type { EvaluationReport, ModelCopyReport, RecognitionReport } from '../../../../src/shared/types'
 import { CLASS_NAMES, makeTestBundle, writeColourImage } from '../../../helpers/model-bundle'
 import { tempDir } from '../../../helpers/temp'
@@ -34,6 +34,7 @@ describe('the recognition channels of the service', () => {
     const run = { datasetId: dataset.id, config: {}, classNames: CLASS_NAMES, networks: [] }
     trained = createRun(db, run)
     untrained = createRun(db, run)
+    setRunStatus(db, trained, 'completed') // only a completed run has a model
     const made = await makeTestBundle(join(service.paths.runs, String(trained), 'final'), { runId: trained })
     for (const m of made.models) m.dispose()
     for (const [i, label] of CLASS_NAMES.entries()) {

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs'
 import { createCohortService, type CohortService } from '../../../../src/core/service'
 import { dispatch } from '../../../../src/core/service/dispatch'
 import { openDatabase, type Db } from '../../../../src/core/store/db'
-import { createRun } from '../../../../src/core/store/runs'
+import { createRun, setRunStatus } from '../../../../src/core/store/runs'
 import {
   ADDED_FOLDER,
   base64Length,
@@ -45,6 +45,7 @@ describe('pictures sent as bytes', () => {
     db = openDatabase(service.paths.db)
     datasetId = (await service['datasets.create']('colours')).id
     runId = createRun(db, { datasetId, config: {}, classNames: CLASS_NAMES, networks: [] })
+    setRunStatus(db, runId, 'completed') // only a completed run has a model
     const made = await makeTestBundle(join(service.paths.runs, String(runId), 'final'), { runId })
     for (const m of made.models) m.dispose()
     for (const [i, label] of CLASS_NAMES.entries()) {
