@@ -2,6 +2,7 @@ import type { Dirent, Stats } from 'node:fs'
 import { readdir, realpath, stat } from 'node:fs/promises'
 import { basename, extname, join, relative, resolve, isAbsolute } from 'node:path'
 import type { RejectedFile } from '../../shared/types'
+import { describeKind } from '../files/read'
 
 /** A candidate image found in the folder; whether it really is one is decided when it is decoded. */
 export interface ScannedFile {
@@ -120,7 +121,7 @@ export async function scanFolder(folder: string, signal?: AbortSignal): Promise<
         result.rejected.push({
           path,
           reason: 'unreadable',
-          detail: `not a regular file (${kindOf(info.stats)})`,
+          detail: `not a regular file (${describeKind(info.stats)})`,
         })
       } else {
         result.files.push({ path, label, bytes: info.stats.size, mtimeMs: info.stats.mtimeMs })
@@ -163,14 +164,6 @@ async function describeEntry(path: string, entry: Dirent, rootReal: string): Pro
   } catch (err) {
     return { kind: 'rejected', rejected: { path, reason: 'unreadable', detail: (err as Error).message } }
   }
-}
-
-function kindOf(stats: Stats): string {
-  if (stats.isFIFO()) return 'a named pipe'
-  if (stats.isSocket()) return 'a socket'
-  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device'
-  if (stats.isDirectory()) return 'a folder'
-  return 'a special file'
 }
 
 /** The base name helper used by importFiles for the same system-file rule. */

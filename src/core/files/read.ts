@@ -36,7 +36,8 @@ export function describeKind(stats: Stats): string {
   if (stats.isDirectory()) return 'a folder'
   if (stats.isFIFO()) return 'a named pipe'
   if (stats.isSocket()) return 'a socket'
-  return 'a device or special file'
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device'
+  return 'a special file'
 }
 
 export function tooLarge(bytes: number, limit: number, atLeast = false): FileRefusedError {

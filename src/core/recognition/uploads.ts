@@ -32,8 +32,6 @@ export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 export const MAX_UPLOADS = 200
 /** Per call, all pictures together: keeps one request's memory bounded. */
 export const MAX_UPLOAD_TOTAL_BYTES = 200 * 1024 * 1024
-/** The folder of the library (`<home>/added`) that keeps pictures which came as bytes. */
-export const ADDED_FOLDER = 'added'
 
 /** Bytes that cannot be accepted at all (too many, too large, not base64), said in a sentence. */
 export class UploadError extends Error {
@@ -112,19 +110,18 @@ export async function recognizeImages(
 }
 
 /**
- * Keeps uploaded bytes as `<home>/added/<sha256>.<format>`: the name comes from the content, never from
+ * Keeps uploaded bytes as `<added>/<sha256>.<format>` (the library's `added` folder): the name comes from the content, never from
  * the sender, and an existing file is never overwritten (the same name means the same bytes). Bytes
  * that are no image format Cohort knows are refused before anything is written.
  * Returns the file and whether this call created it.
  */
-export async function saveUpload(home: string, bytes: Buffer): Promise<{ path: string; created: boolean }> {
+export async function saveUpload(folder: string, bytes: Buffer): Promise<{ path: string; created: boolean }> {
   const format = sniffFormat(bytes)
   if (format === null || format === 'svg' || format === 'heic') {
     throw new UploadError(
       `The picture was not added: ${REJECT_MESSAGES['not-an-image']}${format ? ` (${format.toUpperCase()})` : ''}.`,
     )
   }
-  const folder = join(home, ADDED_FOLDER)
   await mkdir(folder, { recursive: true })
   const hash = createHash('sha256').update(bytes).digest('hex')
   const path = join(folder, `${hash}.${format === 'jpeg' ? 'jpg' : format}`)
@@ -139,8 +136,8 @@ export async function saveUpload(home: string, bytes: Buffer): Promise<{ path: s
 }
 
 export interface AddContext extends ImportContext {
-  /** the library folder; uploaded bytes are kept under `<home>/added` */
-  home: string
+  /** the library's folder for pictures that came as bytes (`libraryPaths().added`) */
+  addedDir: string
 }
 
 /**
@@ -161,7 +158,7 @@ export async function addRecognisedImage(
   let file: string
   let created = false
   if ('data' in source) {
-    const saved = await saveUpload(ctx.home, uploadBytes(source))
+    const saved = await saveUpload(ctx.addedDir, uploadBytes(source))
     file = saved.path
     created = saved.created
   } else file = source.path

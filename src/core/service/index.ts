@@ -206,7 +206,7 @@ class Service implements CohortService {
 
   async 'images.addRecognised'(datasetId: number, source: RecognisedImageSource, label: string) {
     const { addRecognisedImage } = await import('../recognition/uploads')
-    const ctx = { db: this.db, thumbnailsDir: this.paths.thumbnails, home: this.paths.home }
+    const ctx = { db: this.db, thumbnailsDir: this.paths.thumbnails, addedDir: this.paths.added }
     return addRecognisedImage(ctx, datasetId, source, label)
   }
 

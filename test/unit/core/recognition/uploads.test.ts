@@ -6,8 +6,8 @@ import { createCohortService, type CohortService } from '../../../../src/core/se
 import { dispatch } from '../../../../src/core/service/dispatch'
 import { openDatabase, type Db } from '../../../../src/core/store/db'
 import { createRun, setRunStatus } from '../../../../src/core/store/runs'
+import { libraryPaths } from '../../../../src/core/paths'
 import {
-  ADDED_FOLDER,
   base64Length,
   checkUploads,
   MAX_UPLOAD_BYTES,
@@ -36,7 +36,7 @@ describe('pictures sent as bytes', () => {
     return result.value as T
   }
   const upload = (name: string, bytes: Buffer) => ({ name, data: bytes.toString('base64') })
-  const added = () => readdirSync(join(home, ADDED_FOLDER)).sort()
+  const added = () => readdirSync(libraryPaths(home).added).sort()
   const count = () => service['images.count']({ datasetId })
 
   beforeAll(async () => {
@@ -119,7 +119,7 @@ describe('pictures sent as bytes', () => {
     expect(first.outcome).toBe('added')
     expect(first.message).toBe('Added as blue')
     expect(first.image.label).toBe('blue')
-    expect(first.image.sourcePath).toBe(join(home, ADDED_FOLDER, `${first.image.hash}.png`))
+    expect(first.image.sourcePath).toBe(join(libraryPaths(home).added, `${first.image.hash}.png`))
     expect(readFileSync(first.image.sourcePath).equals(png.blue!)).toBe(true)
     expect(await count()).toBe(1)
 
@@ -182,8 +182,8 @@ describe('pictures sent as bytes', () => {
   })
 
   it('never overwrites a kept file', async () => {
-    const once = await saveUpload(home, png.red!)
-    const twice = await saveUpload(home, png.red!)
+    const once = await saveUpload(libraryPaths(home).added, png.red!)
+    const twice = await saveUpload(libraryPaths(home).added, png.red!)
     expect(twice).toEqual({ path: once.path, created: false })
   })
 })
