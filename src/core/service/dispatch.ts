@@ -1,9 +1,5 @@
 import { validateArgs } from '../../shared/api-schema'
-import type { ApiChannel, CohortApi } from '../../shared/api'
-
-/** The outcome of one API call as it crosses a process or network boundary. */
-export type Envelope<T = unknown> =
-  { ok: true; value: T } | { ok: false; error: { name: string; message: string } }
+import type { ApiChannel, CohortApi, Envelope } from '../../shared/api'
 
 /**
  * Validates raw arguments from an untrusted shell (renderer over IPC, HTTP client) and calls
