@@ -3,8 +3,9 @@
  * service, so nothing a renderer or an HTTP client sends reaches the core unchecked.
  */
 import { z } from 'zod'
-import type { ApiChannel } from './api'
+import type { ApiArgs, ApiChannel } from './api'
 import { MAX_QUERY_IDS } from './types'
+import type { TrainingSettingsInput } from './training-settings'
 
 const id = z.number().int().positive()
 const name = z.string().trim().min(1).max(200)
@@ -47,8 +48,9 @@ export const API_SCHEMAS = {
   'datasets.remove': z.tuple([id]),
   'datasets.importSample': z.tuple([]),
   'datasets.exportCsv': z.tuple([id]),
-  'datasets.applyCsv': z.tuple([id, z.string().max(64 * 1024 * 1024)], path.optional()),
-  'datasets.exportFolder': z.tuple([id, path], split.optional()),
+  // optional last elements, not a rest: a stray extra argument is refused
+  'datasets.applyCsv': z.tuple([id, z.string().max(64 * 1024 * 1024), path.optional()]),
+  'datasets.exportFolder': z.tuple([id, path, split.optional()]),
   'labels.create': z.tuple([id, name]),
   'labels.rename': z.tuple([id, name]),
   'labels.merge': z.tuple([id, id]),
@@ -86,8 +88,13 @@ export const API_SCHEMAS = {
       .strict(),
   ]),
   'imports.cancel': z.tuple([]),
-  // the service checks the settings themselves with parseTrainingConfig, naming every bad field
-  'runs.start': z.tuple([z.record(z.string(), z.unknown())]),
+  // only that they are an object here: the service checks the settings themselves with parseTrainingConfig
+  // (against the zoo's networks), naming every bad field in plain words
+  'runs.start': z.tuple([
+    z.custom<TrainingSettingsInput>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), {
+      error: 'the settings must be an object of name: value pairs',
+    }),
+  ]),
   'runs.list': z.tuple([id.optional()]),
   'runs.get': z.tuple([id]),
   'runs.epochs': z.tuple([id]),
@@ -108,6 +115,27 @@ export const API_SCHEMAS = {
   'models.list': z.tuple([]),
   'models.import': z.tuple([path]),
 } satisfies Record<ApiChannel, z.ZodTuple>
+
+/** true when A and B are assignable both ways (the same arguments to a caller and to the service) */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+
+/**
+ * The channels whose schema accepts (input) or produces (output) other arguments than `CohortApi` declares;
+ * `never` when every schema matches its method exactly.
+ */
+export type SchemaMismatches<S extends Record<ApiChannel, z.ZodType>> = {
+  [C in ApiChannel]: Same<z.input<S[C]>, ApiArgs<C>> extends true
+    ? Same<z.output<S[C]>, ApiArgs<C>> extends true
+      ? never
+      : C
+    : C
+}[ApiChannel]
+
+/** Compiles only when `Mismatches` is never; otherwise the error names the channels that disagree. */
+export type AssertNone<Mismatches extends never> = Mismatches
+
+// A schema that disagrees with its method in api.ts fails the type check (npm test), naming its channel.
+export type ApiSchemasMatch = AssertNone<SchemaMismatches<typeof API_SCHEMAS>>
 
 export class InvalidArgumentsError extends Error {
   constructor(channel: string, detail: string) {

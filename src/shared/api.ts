@@ -31,6 +31,7 @@ import type {
   SplitRequest,
   ZooCatalogue,
 } from './types'
+import type { TrainingSettingsInput } from './training-settings'
 
 export interface SystemInfo {
   version: string
@@ -99,10 +100,10 @@ export interface CohortApi {
   'imports.cancel'(): Promise<void>
 
   /**
-   * Validates the training settings (a TrainingConfig input: only `dataset` is required), freezes the class
-   * names, creates the run and starts its trainer process. Progress arrives as 'run.*' events.
+   * Validates the training settings (only `dataset` is required), freezes the class names, creates the run
+   * and starts its trainer process. Progress arrives as 'run.*' events.
    */
-  'runs.start'(config: Record<string, unknown>): Promise<RunSummary>
+  'runs.start'(settings: TrainingSettingsInput): Promise<RunSummary>
   'runs.list'(datasetId?: number): Promise<RunSummary[]>
   'runs.get'(runId: number): Promise<RunSummary>
   /** every recorded epoch's metrics, in order */
@@ -149,6 +150,13 @@ export interface CohortApi {
 export type ApiChannel = keyof CohortApi
 export type ApiArgs<C extends ApiChannel> = Parameters<CohortApi[C]>
 export type ApiResult<C extends ApiChannel> = Awaited<ReturnType<CohortApi[C]>>
+
+/**
+ * The outcome of one API call as it crosses a process or network boundary (IPC, HTTP): the value, or the
+ * error's name and human message — never a stack trace.
+ */
+export type Envelope<T = unknown> =
+  { ok: true; value: T } | { ok: false; error: { name: string; message: string } }
 
 /** Events pushed from the service to every shell. */
 export interface ApiEvents {

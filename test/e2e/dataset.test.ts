@@ -160,15 +160,20 @@ describe('the dataset view in a browser', () => {
       .toBe(48)
     await shot('dataset-virtual-end')
 
-    // Ctrl+A selects every image, even those never fetched; the palette creates a label for them all
+    // Ctrl+A selects every image, even those never fetched; the palette creates a label for them all.
+    // Fetching 50000 ids is about a dozen requests (1 to 3 s on a loaded 2-core machine), and labelling
+    // them one transaction: longer than expect.poll's default second, so these polls say how long they wait.
+    const bulk = { timeout: 30_000 }
     await page.keyboard.press('Control+a')
-    await expect.poll(() => page.locator('[data-test=status-selected]').innerText()).toBe(`${BIG} selected`)
+    await expect
+      .poll(() => page.locator('[data-test=status-selected]').innerText(), bulk)
+      .toBe(`${BIG} selected`)
     await page.keyboard.press('l')
     await page.keyboard.type('thing')
     await page.keyboard.press('Enter')
-    await expect.poll(() => labelCount('thing')).toBe(String(BIG))
+    await expect.poll(() => labelCount('thing'), bulk).toBe(String(BIG))
     await page.keyboard.press('Control+z')
-    await expect.poll(() => labelCount('thing')).toBe('0')
+    await expect.poll(() => labelCount('thing'), bulk).toBe('0')
   })
 
   it('raised no console or page errors (CSP violations included)', () => {

@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import type { CohortService } from '../../src/core/service'
 import type { RunSummary } from '../../src/shared/types'
+import type { TrainingSettingsInput } from '../../src/shared/training-settings'
 import { makeLabelledFolder } from './labelled-folder'
 
 /** The smallest settings that still train a real group: 16 px, 2 epochs, quarter-width networks. */
@@ -13,7 +14,7 @@ export const TINY_SETTINGS = {
   ],
   batchSize: 8,
   epochs: 2,
-} as const
+} satisfies Omit<TrainingSettingsInput, 'dataset'>
 
 /**
  * Imports a folder of coloured squares (`perLabel` images per label) as `dataset`, splits it with

@@ -10,6 +10,7 @@ import {
 } from '../../shared/recommended-settings'
 import type { DatasetSummary, EpochMetrics, RunSummary } from '../../shared/types'
 import { InvalidArgumentError, type Command } from 'commander'
+import type { TrainingSettingsInput } from '../../shared/training-settings'
 import { CliError, withService, type GlobalOptions } from '../context'
 import { anId, wholeNumber } from '../options'
 import { endProgress, printJson, printTable, progressLine, safeText, say } from '../output'
@@ -43,7 +44,7 @@ function numberOption(flag: string, text: string | undefined): number | undefine
 }
 
 /** Only the settings the user gave: the rest take TrainingConfig's defaults. */
-function settingsFrom(opts: TrainOptions, datasetId: number): Record<string, unknown> {
+function settingsFrom(opts: TrainOptions, datasetId: number): TrainingSettingsInput {
   const settings: Record<string, unknown> = { dataset: datasetId }
   const put = (key: string, value: unknown) => {
     if (value !== undefined) settings[key] = value
@@ -66,7 +67,8 @@ function settingsFrom(opts: TrainOptions, datasetId: number): Record<string, unk
   put('lambda', numberOption('--lambda', opts.lambda))
   put('T', numberOption('--temperature', opts.temperature))
   put('seed', opts.seed)
-  return settings
+  // as the user wrote them: the service checks every value and names the setting that is wrong
+  return settings as TrainingSettingsInput
 }
 
 const epochs = wholeNumber(...WHOLE_SETTING_RANGES.epochs)
@@ -161,7 +163,7 @@ function printSummary(run: RunSummary, seconds: number, json: boolean, runsDir: 
 async function trainAndReport(
   service: CohortService,
   dataset: DatasetSummary,
-  settings: Record<string, unknown>,
+  settings: TrainingSettingsInput,
   json: boolean,
 ): Promise<RunSummary> {
   const started = Date.now()
@@ -169,7 +171,8 @@ async function trainAndReport(
   if (!json) {
     const nets = run.networks.map((n) => `${n.arch} (${(n.params / 1000).toFixed(0)}k params)`).join(', ')
     // a setting left to the dataset's size says why it was chosen
-    const why = (key: string, reason: () => string) => (settings[key] === undefined ? ` (${reason()})` : '')
+    const why = (key: keyof TrainingSettingsInput, reason: () => string) =>
+      settings[key] === undefined ? ` (${reason()})` : ''
     const line =
       `run ${run.id}: ${nets}, teacher ${String(run.config.teacher)}` +
       `${why('teacher', () => recommendedTeacher(dataset.labels).reason)}\n` +

@@ -1,10 +1,6 @@
 import { validateArgs } from '../../shared/api-schema'
-import type { ApiChannel, CohortApi } from '../../shared/api'
+import type { ApiChannel, CohortApi, Envelope } from '../../shared/api'
 import { plainLibraryError } from '../store/db'
-
-/** The outcome of one API call as it crosses a process or network boundary. */
-export type Envelope<T = unknown> =
-  { ok: true; value: T } | { ok: false; error: { name: string; message: string } }
 
 // programming slips and library internals: their text names code, paths or SQL, not the user's problem
 const INTERNAL_NAMES = new Set([

@@ -3,9 +3,9 @@
  * tfjs so that settings validation, the CLI and the UI can list them without loading the engine. The rules
  * themselves are in teachers.ts and validation-weights.ts.
  */
-import type { EnsembleRule } from './validation-weights'
+import type { EnsembleRule, TeacherName } from '../../shared/training-settings'
 
-export type TeacherName = 'validation' | 'min-logit' | 'min-loss' | 'linear' | 'mean' | 'none'
+export { TEACHER_NAMES, type TeacherName } from '../../shared/training-settings'
 
 /**
  * Every teacher with the sentence the user sees when choosing one, the default first. The evidence behind the
@@ -37,7 +37,6 @@ export const TEACHERS: Record<TeacherName, { description: string }> = {
       'can be slightly better (not with very few pictures); each network alone is usually slightly worse.',
   },
 }
-export const TEACHER_NAMES = Object.keys(TEACHERS) as TeacherName[]
 
 /** λ actually used: the `none` teacher means independent training whatever λ says. */
 export function effectiveLambda(teacher: TeacherName, lambda: number): number {

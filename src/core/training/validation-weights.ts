@@ -4,14 +4,15 @@
  * the user, so these are plain functions on numbers.
  */
 import { solveLinearSystem } from './solve'
+import type { EnsembleRule, ValidationRule } from '../../shared/training-settings'
 
-export type ValidationRule = 'softmax' | 'standard-error' | 'proportional' | 'covariance'
-export const VALIDATION_RULES: readonly ValidationRule[] = [
-  'softmax',
-  'standard-error',
-  'proportional',
-  'covariance',
-]
+// the rules' names are shared with the settings' schema and the Train view
+export {
+  ENSEMBLE_RULES,
+  VALIDATION_RULES,
+  type EnsembleRule,
+  type ValidationRule,
+} from '../../shared/training-settings'
 
 export class WeightRuleError extends Error {
   override name = 'WeightRuleError'
@@ -160,10 +161,6 @@ export function validationWeights(rule: ValidationRule, measure: ValidationMeasu
       return covarianceWeights(errorsFor(rule, measure))
   }
 }
-
-/** How the recognition ensemble weighs its networks: equally, or by one of the validation rules. */
-export type EnsembleRule = 'equal' | ValidationRule
-export const ENSEMBLE_RULES: readonly EnsembleRule[] = ['equal', ...VALIDATION_RULES]
 
 /** The recognition ensemble's weights under `rule`; τ is used by `softmax` only. */
 export function ensembleWeights(rule: EnsembleRule, measure: ValidationMeasure, tau: number): number[] {

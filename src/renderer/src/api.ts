@@ -3,9 +3,7 @@
  * preload bridge (`window.cohort`); results come back as envelopes and errors become ApiError
  * with the service's human message.
  */
-import type { ApiArgs, ApiChannel, ApiEventName, ApiEvents, ApiResult } from '../../shared/api'
-
-type Envelope = { ok: true; value: unknown } | { ok: false; error: { name: string; message: string } }
+import type { ApiArgs, ApiChannel, ApiEventName, ApiEvents, ApiResult, Envelope } from '../../shared/api'
 
 export interface Bridge {
   call(channel: string, args: unknown[]): Promise<Envelope>

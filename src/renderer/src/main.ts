@@ -1,10 +1,11 @@
 import { createApp } from 'vue'
 import { createPinia } from 'pinia'
+// the shared stylesheet first, so each component's own (scoped) rules come after it and refine it
+import './style.css'
 import App from './App.vue'
 import { useBridge } from './api'
 import { createWebBridge } from './web-bridge'
 import { NO_TOKEN_MESSAGE, reloadOnNewToken, takeAccessToken } from './web-token'
-import './style.css'
 
 // The desktop app's preload provides window.cohort; in a plain browser we are in web mode.
 const token = window.cohort ? null : takeAccessToken()

@@ -10,6 +10,7 @@ import { readCheckpoint, writeCheckpoint } from '../../../src/core/training/chec
 import { pidRecord } from '../../../src/core/training/run-folder'
 import type { ApiEvents } from '../../../src/shared/api'
 import type { RunSummary } from '../../../src/shared/types'
+import type { TrainingSettingsInput } from '../../../src/shared/training-settings'
 import { runCli } from '../../helpers/cli'
 import { importManyValidationPictures, makeLabelledFolder } from '../../helpers/labelled-folder'
 import { tempDir } from '../../helpers/temp'
@@ -18,19 +19,20 @@ const home = tempDir('cohort-runs-')
 let service: CohortService
 let datasetId: number
 
-/** Small and quick: 16 px colour squares of 3 labels, two half-width networks. */
-const settings = (extra: Record<string, unknown> = {}) => ({
-  dataset: 'squares',
-  imageSize: 16,
-  channels: 3,
-  networks: [
-    { arch: 'cnn', width: 0.5 },
-    { arch: 'resnet-8', width: 0.5 },
-  ],
-  batchSize: 8,
-  epochs: 2,
-  ...extra,
-})
+/** Small and quick: 16 px colour squares of 3 labels, two half-width networks (`extra` may be what the service must refuse). */
+const settings = (extra: Record<string, unknown> = {}) =>
+  ({
+    dataset: 'squares',
+    imageSize: 16,
+    channels: 3,
+    networks: [
+      { arch: 'cnn', width: 0.5 },
+      { arch: 'resnet-8', width: 0.5 },
+    ],
+    batchSize: 8,
+    epochs: 2,
+    ...extra,
+  }) as TrainingSettingsInput
 
 function collect<E extends keyof ApiEvents>(name: E, runId: () => number | undefined): ApiEvents[E][] {
   const seen: ApiEvents[E][] = []

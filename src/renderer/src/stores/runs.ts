@@ -4,11 +4,16 @@ import { call, on } from '../api'
 import { recommendedEnsembleRule, recommendedTeacher } from '../../../shared/recommended-settings'
 import type { ApiEvents } from '../../../shared/api'
 import type { EpochMetrics, NetworkArch, RunSummary, ZooCatalogue } from '../../../shared/types'
+import {
+  MAX_NETWORKS,
+  MIN_NETWORKS,
+  TRAINING_DEFAULTS,
+  type EnsembleRule,
+  type TeacherName,
+  type TrainingSettingsInput,
+} from '../../../shared/training-settings'
 import { useDatasetStore } from './dataset'
 import { useNoticesStore } from './notices'
-
-export const MIN_NETWORKS = 2
-export const MAX_NETWORKS = 4
 
 /** The teachers shown without opening "Advanced": the two recommended by dataset size (docs/EXPERIMENTS.md), the other headline mode and the baseline. */
 export const BASIC_TEACHERS = ['min-logit', 'validation', 'min-loss', 'none'] as const
@@ -17,9 +22,9 @@ export const BASIC_TEACHERS = ['min-logit', 'validation', 'min-loss', 'none'] as
 export interface TrainForm {
   networks: NetworkArch[]
   /** null = the one recommended for the dataset's size, which the service applies */
-  teacher: string | null
+  teacher: TeacherName | null
   /** how the app's answer weighs the networks; null = the one recommended for the validation split's size */
-  ensembleRule: string | null
+  ensembleRule: EnsembleRule | null
   epochs: number
   imageSize: number
   channels: 1 | 3
@@ -31,15 +36,17 @@ export interface TrainForm {
 }
 
 /** The settings object `runs.start` takes, leaving out what the form left at its default. */
-export function startSettings(datasetId: number, form: TrainForm): Record<string, unknown> {
-  const settings: Record<string, unknown> = {
+export function startSettings(datasetId: number, form: TrainForm): TrainingSettingsInput {
+  const settings: TrainingSettingsInput = {
     dataset: datasetId,
     networks: form.networks.map((arch) => ({ arch })),
     epochs: form.epochs,
     imageSize: form.imageSize,
     channels: form.channels,
   }
-  for (const key of ['teacher', 'ensembleRule', 'lr', 'batchSize', 'lambda', 'T'] as const) {
+  if (form.teacher !== null) settings.teacher = form.teacher
+  if (form.ensembleRule !== null) settings.ensembleRule = form.ensembleRule
+  for (const key of ['lr', 'batchSize', 'lambda', 'T'] as const) {
     if (form[key] !== null) settings[key] = form[key]
   }
   return settings
@@ -64,12 +71,12 @@ export const useRunsStore = defineStore('runs', () => {
   const notices = useNoticesStore()
 
   const form = ref<TrainForm>({
-    networks: ['cnn', 'resnet-8'],
+    networks: [...TRAINING_DEFAULTS.networks],
     teacher: null,
     ensembleRule: null,
-    epochs: 20,
-    imageSize: 32,
-    channels: 3,
+    epochs: TRAINING_DEFAULTS.epochs,
+    imageSize: TRAINING_DEFAULTS.imageSize,
+    channels: TRAINING_DEFAULTS.channels,
     lr: null,
     batchSize: null,
     lambda: null,
