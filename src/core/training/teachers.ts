@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { fitLinearTeacher } from './linear-fit'
-import { perImageCrossEntropy } from './losses'
+import { perImageCrossEntropy } from '../engine/losses'
 import { TEACHER_NAMES, type TeacherName } from './teacher-names'
 
 export { effectiveLambda, TEACHER_NAMES, TEACHERS, type TeacherName } from './teacher-names'

@@ -5,6 +5,8 @@
  * measures each network, the teacher and the validation-weighted ensemble. No IO here: the caller restores
  * a checkpoint into the group before, and writes one in `onEpoch`, which is awaited before the next epoch.
  */
+import * as tf from '@tensorflow/tfjs'
+import { crossEntropy } from '../engine/losses'
 import type { NetworkGroup } from '../engine/network-group'
 import type { EpochMetrics, NetworkEpochMetrics } from '../../shared/types'
 import { AUGMENT_PRESETS, augmentPixels, resolvePolicy, type Normalisation } from './augment'
@@ -191,18 +193,15 @@ export function accuracy(logits: Float32Array, labels: Int32Array, classes: numb
   return labels.length === 0 ? 0 : right / labels.length
 }
 
-/** Mean cross-entropy of softmax(logits) against the labels. */
-function crossEntropy(logits: Float32Array, labels: Int32Array, classes: number): number {
-  let total = 0
-  for (let n = 0; n < labels.length; n++) {
-    const o = n * classes
-    let top = -Infinity
-    for (let c = 0; c < classes; c++) top = Math.max(top, logits[o + c]!)
-    let sum = 0
-    for (let c = 0; c < classes; c++) sum += Math.exp(logits[o + c]! - top)
-    total += top + Math.log(sum) - logits[o + labels[n]!]!
-  }
-  return total / labels.length
+/** Mean cross-entropy of softmax(logits) against the labels: the training loss's own cross-entropy. */
+function meanCrossEntropy(logits: Float32Array, labels: Int32Array, classes: number): number {
+  return tf.tidy(
+    () =>
+      crossEntropy(
+        tf.tensor2d(logits, [labels.length, classes]),
+        tf.tensor1d(labels, 'int32'),
+      ).dataSync()[0]!,
+  )
 }
 
 /** Σ wᵢ zᵢ over the networks' logits, row by row. */
@@ -237,7 +236,7 @@ export async function validate(
 ): Promise<ValidationResult> {
   const logits = await group.predict(images)
   const networks = logits.map((z) => ({
-    valLoss: crossEntropy(z, labels, classes),
+    valLoss: meanCrossEntropy(z, labels, classes),
     valAcc: accuracy(z, labels, classes),
   }))
   let teacher: EpochMetrics['teacher'] = null

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { crossEntropy, distillation } from '../../../../src/core/training/losses'
+import { crossEntropy, distillation } from '../../../../src/core/engine/losses'
 import {
   effectiveLambda,
   fuse,

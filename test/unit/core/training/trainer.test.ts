@@ -7,7 +7,9 @@ import { readCheckpoint, writeCheckpoint } from '../../../../src/core/training/c
 import { parseTrainingConfig, type TrainingConfigInput } from '../../../../src/core/training/config'
 import { groupNetworks } from '../../../../src/core/training/run-job'
 import {
+  accuracy,
   batchBounds,
+  errorsOf,
   stepsPerEpoch,
   trainGroup,
   TrainingDivergedError,
@@ -113,6 +115,16 @@ beforeAll(async () => {
 
 afterEach(async () => {
   await Promise.all(groups.splice(0).map((g) => g.dispose()))
+})
+
+describe('accuracy and errors', () => {
+  it('count the images whose top class is the label', () => {
+    // predicts 2, 1, 0, 2
+    const z = Float32Array.from([1, 2, 3, 0, 1, 0, 5, 1, 1, 0, 0, 9])
+    const y = Int32Array.from([2, 0, 0, 1])
+    expect(accuracy(z, y, 3)).toBe(0.5)
+    expect(errorsOf([z], y, 3).map((e) => Array.from(e))).toEqual([[0, 1, 0, 1]])
+  })
 })
 
 describe('batches of an epoch', () => {
