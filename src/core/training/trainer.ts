@@ -13,7 +13,8 @@ import { AUGMENT_PRESETS, augmentPixels, resolvePolicy, type Normalisation } fro
 import type { TrainingConfig } from './config'
 import { Random, type RandomState } from './random'
 import { distillationWeightAt, learningRateAt, planFor } from './schedule'
-import { effectiveLambda, fuse } from './teachers'
+import { effectiveLambda } from './teacher-names'
+import { fuse } from './teachers'
 import { ensembleWeights, validationWeights } from './validation-weights'
 
 /** Labelled uint8 NHWC images of one split. */
