@@ -9,7 +9,12 @@ import { appendFile, readFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { initBackend } from '../core/engine/backend'
 import { NetworkGroup } from '../core/engine/network-group'
-import { AUGMENT_PRESETS, augmentPixels, type AugmentPolicy, type Normalisation } from '../core/training/augment'
+import {
+  AUGMENT_PRESETS,
+  augmentPixels,
+  type AugmentPolicy,
+  type Normalisation,
+} from '../core/training/augment'
 import { parseTrainingConfig, type TrainingConfig, type WeightDecayScope } from '../core/training/config'
 import { Random } from '../core/training/random'
 import { groupNetworks } from '../core/training/run-job'

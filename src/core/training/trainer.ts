@@ -1,5 +1,5 @@
 /**
- * The collaborative loop (DESIGN.md §1): every epoch a seeded shuffle of the training split; for each batch
+ * The collaborative loop (docs/ARCHITECTURE.md, "Training"): every epoch a seeded shuffle of the training split; for each batch
  * every network gets its own augmented view, the group takes one step against the teacher fused from all
  * their logits, with the learning rate of that step; after the epoch a validation pass in inference mode
  * measures each network, the teacher and the validation-weighted ensemble. No IO here: the caller restores
