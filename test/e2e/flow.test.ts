@@ -92,6 +92,8 @@ describe('the whole flow in a browser: import, label, split, train, results, rec
 
   it('trains two networks for 2 epochs with the validation teacher, the charts gaining points per epoch', async () => {
     await page.click('[data-test=nav-train]')
+    // the zoo's cards arrive from the service: wait for them before counting the chosen ones
+    await page.locator('[data-test=network-card]').first().waitFor()
     await expect.poll(() => page.locator('[data-test=network-card][aria-pressed=true]').count()).toBe(2)
     await page.selectOption('select[name=imageSize]', '16')
     await page.fill('input[name=epochs]', '2')

@@ -235,6 +235,8 @@ describe('TrainView on a real library', () => {
       'Validation accuracy (%)',
       'Training loss',
     ])
+    // back to the person's earlier choice of rule, which the last test starts from
+    await wrapper.find('[data-test=ensemble-rule]').setValue('standard-error')
   })
 
   it('reopens an earlier run from the list with its recorded epochs', async () => {
