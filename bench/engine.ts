@@ -1,5 +1,5 @@
 /**
- * Engine benchmark: the reference CNN (DESIGN §3), batch 64, 32×32×3, 10 classes, Adam 1e-3 — one training
+ * Engine benchmark: the reference CNN (the zoo's `cnn`), batch 64, 32×32×3, 10 classes, Adam 1e-3 — one training
  * step and one inference batch (medians after warm-up) on every available backend, a group of two trained
  * in parallel, and the same in PyTorch (bench/peer_torch.py) in the same run.
  *

@@ -1,4 +1,4 @@
-"""PyTorch peer of Cohort's engine benchmark: the reference CNN (DESIGN §3), batch 64, 32×32×3, 10 classes,
+"""PyTorch peer of Cohort's engine benchmark: the reference CNN (the zoo's `cnn`), batch 64, 32×32×3, 10 classes,
 Adam 1e-3, on the CPU with 2 threads. Prints one JSON object (times in ms, medians after warm-up).
 
 Usage: /usr/bin/python3 bench/peer_torch.py [--quick]

@@ -10,17 +10,16 @@ import type { LabelSummary } from './types'
 type Counts = Pick<LabelSummary, 'trainCount' | 'validationCount'>
 
 /**
- * Up to this many training pictures per label, min-loss; above, min-logit. Measured: at 30, 100 and 250 per
- * label min-loss lifted each network at least as much as min-logit (beyond the seed spread at 30 and 100); at
- * 500 it made resnet-8 worse while min-logit helped both. Nothing was run between 250 and 500.
+ * Up to this many training pictures per label, min-loss; above, min-logit: min-loss helped most up to 250 per
+ * label and made resnet-8 worse at 500, where min-logit helped both (docs/EXPERIMENTS.md). Nothing was run
+ * between 250 and 500.
  */
 export const MIN_LOSS_UP_TO = 300
 
 /**
  * From this many validation pictures on, the app's answer weighs its networks by the covariance rule; below,
- * it averages them. Measured against the plain average: 80 validation pictures −0.14 pp, 250 from −0.05 to
- * +0.08 (but +0.33 with a clearly weaker network), 630 +0.14 (9 of 9 runs better), 1,250 +0.16 (3 of 3),
- * 5,000 +0.14 (4 of 4). Nothing was run between 250 and 630.
+ * it averages them: against the plain average the covariance weights lost or tied up to 250 validation
+ * pictures and won in every run from 630 on (docs/EXPERIMENTS.md). Nothing was run between 250 and 630.
  */
 export const COVARIANCE_FROM = 500
 

@@ -224,13 +224,6 @@ export type BackendName = 'tensorflow' | 'wasm' | 'cpu'
 
 /** The network zoo's architectures, as users see them (src/core/engine/zoo.ts builds them). */
 export type NetworkArch = 'cnn' | 'resnet-8' | 'resnet-14' | 'resnet-20' | 'mobilenet'
-export const NETWORK_ARCHS: readonly NetworkArch[] = [
-  'cnn',
-  'resnet-8',
-  'resnet-14',
-  'resnet-20',
-  'mobilenet',
-]
 
 export interface NetworkSpec {
   arch: NetworkArch

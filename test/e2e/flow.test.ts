@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core'
 import { tempDir } from '../helpers/temp'
 import { SCREENSHOTS } from '../helpers/browser'
 import { openWebApp, type WebApp } from '../helpers/web-app'
-import { makeDatasetFolder } from '../unit/renderer/dataset-fixture'
+import { makeDatasetFolder } from '../helpers/dataset-fixture'
 import { createCohortService, type CohortService } from '../../src/core/service'
 import type { RunningServer } from '../../src/server'
 
@@ -92,12 +92,25 @@ describe('the whole flow in a browser: import, label, split, train, results, rec
 
   it('trains two networks for 2 epochs with the validation teacher, the charts gaining points per epoch', async () => {
     await page.click('[data-test=nav-train]')
+    // the zoo's cards arrive from the service: wait for them before counting the chosen ones
+    await page.locator('[data-test=network-card]').first().waitFor()
     await expect.poll(() => page.locator('[data-test=network-card][aria-pressed=true]').count()).toBe(2)
     await page.selectOption('select[name=imageSize]', '16')
     await page.fill('input[name=epochs]', '2')
     await page.locator('[data-test=advanced] summary').click()
     await page.fill('input[name=batchSize]', '8')
+    // a few pictures per label: min-loss is recommended and chosen, saying why; picking another drops the reason
+    expect(await page.locator('[data-test=teacher]').inputValue()).toBe('min-loss')
+    expect(await page.locator('[data-test=teacher-reason]').innerText()).toMatch(
+      /^Recommended for about \d+ /,
+    )
     await page.selectOption('[data-test=teacher]', 'validation')
+    expect(await page.locator('[data-test=teacher-reason]').count()).toBe(0)
+    // a few validation pictures: the answer averages its networks, saying why
+    expect(await page.locator('[data-test=ensemble-rule]').inputValue()).toBe('equal')
+    expect(await page.locator('[data-test=ensemble-rule-reason]').innerText()).toMatch(
+      /^Recommended for \d+ validation pictures: below 500/,
+    )
     await shot('05-train-settings')
     await page.click('[data-test=train]')
 
@@ -108,9 +121,17 @@ describe('the whole flow in a browser: import, label, split, train, results, rec
     expect(await points('Validation accuracy (%)')).toBe(6)
     expect(await points('Training loss')).toBe(4)
     expect(await points('Fusion weights')).toBe(4)
-    expect(await page.locator('[data-test=epoch-row]').count()).toBe(2)
+    const rows = await page.locator('[data-test=epoch-row]').allInnerTexts()
+    expect(rows.map((r) => r.split('\t')[0]?.trim())).toEqual(['1', '2'])
+    expect(rows[1]).toMatch(/\d+\.\d%/)
     const [run] = await service['runs.list'](datasetId)
-    expect(run!.config).toMatchObject({ imageSize: 16, epochs: 2, batchSize: 8, teacher: 'validation' })
+    expect(run!.config).toMatchObject({
+      imageSize: 16,
+      epochs: 2,
+      batchSize: 8,
+      teacher: 'validation',
+      ensembleRule: 'equal',
+    })
     await shot('06-trained')
   })
 
@@ -130,6 +151,15 @@ describe('the whole flow in a browser: import, label, split, train, results, rec
       )
       .toBe(count)
     await shot('07-results-cell')
+  })
+
+  it('exports the run’s models from the Results view', async () => {
+    const out = join(dir.path, 'results-export')
+    await page.fill('input[name=exportDir]', out)
+    await page.click('[data-test=export]')
+    await page.locator('[data-test=exported]').waitFor()
+    expect(await page.locator('[data-test=exported]').innerText()).toContain('Exported 2 networks')
+    expect(existsSync(join(out, 'metadata.json'))).toBe(true)
   })
 
   it("lists the run's mistakes in the Dataset view", async () => {

@@ -6,7 +6,7 @@ import { parse } from 'csv-parse/sync'
 import { tempDir } from '../helpers/temp'
 import { SCREENSHOTS } from '../helpers/browser'
 import { openWebApp, type WebApp } from '../helpers/web-app'
-import { recogniseLibrary, type RecogniseLibrary } from '../unit/renderer/recognise-fixture'
+import { recogniseLibrary, type RecogniseLibrary } from '../helpers/recognise-fixture'
 import type { RunningServer } from '../../src/server'
 
 // The Recognise view of the built renderer in a real Chromium, against web mode with a real model.

@@ -2,14 +2,14 @@ import { mkdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { InvalidArgumentError, Option, type Command } from 'commander'
 import { wholeNumber, wholeNumbers } from '../options'
-import { validationPerClass } from '../../core/experiment/data'
+import { validationPerClass } from '../../experiment/data'
 import {
   experimentSummary,
   FASHION_MNIST_PROFILES,
   HELD_BACK,
   type ExperimentPlan,
-} from '../../core/experiment/profiles'
-import { withBaseline, writeReport } from '../../core/experiment/report'
+} from '../../experiment/profiles'
+import { withBaseline, writeReport } from '../../experiment/report'
 import {
   EXPERIMENT_AUGMENT_NAMES,
   gridSpecs,
@@ -18,7 +18,7 @@ import {
   runGrid,
   runKey,
   type ExperimentAugment,
-} from '../../core/experiment/runs'
+} from '../../experiment/runs'
 import { cohortHome } from '../../core/paths'
 import { WEIGHT_DECAY_SCOPES, WHOLE_SETTING_RANGES, type WeightDecayScope } from '../../core/training/config'
 import { TEACHER_NAMES, type TeacherName } from '../../core/training/teacher-names'

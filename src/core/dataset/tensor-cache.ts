@@ -1,5 +1,5 @@
 /**
- * The training data of a dataset as uint8 tensors (DESIGN §3: decode once, never inside the training loop).
+ * The training data of a dataset as uint8 tensors (decoded once, never inside the training loop).
  *
  * Pixels are cached on disk in one file per (dataset, image size, channels), keyed by content hash, because
  * pixels depend only on the bytes and the decode recipe. Labels and splits are read fresh from the database on

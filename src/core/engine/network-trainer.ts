@@ -1,9 +1,10 @@
 /**
  * One network with its optimiser, and the collaborative training step shared by the in-process group and
  * the one-network workers: forward, hand the logits out, get the teacher logits back *inside the same
- * gradient tape* (no second forward pass), then CE + λ·T²·KL and one update.
+ * gradient tape* (no second forward pass), then the group loss CE + λ·T²·KL (losses.ts) and one update.
  */
 import * as tf from '@tensorflow/tfjs'
+import { groupLoss } from './losses'
 import type { NetworkConfig, NetworkWeights, OptimizerConfig, OptimizerState, StepLosses } from './protocol'
 import { createNetwork, type NetworkSpec } from './zoo'
 
@@ -59,42 +60,6 @@ export class NetworkTrainer {
       )
     }
     return tf.tensor4d(x, [x.length / per, inputSize, inputSize, channels])
-  }
-
-  /**
-   * CE(z, y) + λ·T²·KL(softmax(zt/T) ‖ softmax(z/T)), batch means; the teacher is a constant.
-   * Returns [total, ce, kd].
-   */
-  loss(
-    logits: tf.Tensor2D,
-    labels: tf.Tensor1D,
-    teacher: tf.Tensor2D,
-    lambda: number,
-    temperature: number,
-    mask?: tf.Tensor1D,
-  ) {
-    const classes = this.spec.classes
-    const oneHot = tf.oneHot(labels, classes)
-    // with a mask (the network's data subset) both losses are means over the images it may learn from; a
-    // batch may hold none of them, so divide by at least 1, never 0/0
-    const masked = (perImage: tf.Tensor) =>
-      mask ? tf.div(tf.sum(tf.mul(perImage, mask)), tf.maximum(tf.sum(mask), 1)) : tf.mean(perImage)
-    const ce = (
-      mask
-        ? masked(
-            tf.losses.softmaxCrossEntropy(oneHot, logits, undefined, 0, tf.Reduction.NONE) as tf.Tensor1D,
-          )
-        : tf.losses.softmaxCrossEntropy(oneHot, logits)
-    ) as tf.Scalar
-    const t = tf.scalar(temperature)
-    const target = tf.softmax(tf.div(teacher, t))
-    const kl = tf.sum(
-      tf.mul(target, tf.sub(tf.logSoftmax(tf.div(teacher, t)), tf.logSoftmax(tf.div(logits, t)))),
-      1,
-    )
-    const kd = tf.mul(masked(kl), temperature * temperature) as tf.Scalar
-    const total = lambda === 0 ? ce : (tf.add(ce, tf.mul(kd, lambda)) as tf.Scalar)
-    return [total, ce, kd] as const
   }
 
   applyGradients(grads: tf.NamedTensorMap): void {
@@ -260,12 +225,13 @@ export function stepNetworks(
         )
       }
       const teacher = tf.tensor2d(teacherLogits, [batch, classes])
-      const perNetwork = trainers.map((t, i) =>
-        t.loss(logits[i]!, y, teacher, lambda, temperature, maskTensors[i]),
-      )
+      const loss = groupLoss(logits, y, teacher, temperature, lambda, maskTensors)
       // Read now: variableGrads disposes everything but the total.
-      losses = perNetwork.map(([, ce, kd]) => ({ ce: ce.dataSync()[0]!, kd: kd.dataSync()[0]! }))
-      return tf.addN(perNetwork.map(([total]) => total)) as tf.Scalar
+      losses = loss.perNetwork.map((l) => ({
+        ce: l.crossEntropy.dataSync()[0]!,
+        kd: l.distillation!.dataSync()[0]!,
+      }))
+      return loss.total
     }, variables)
     for (const t of trainers) {
       const own: tf.NamedTensorMap = {}

@@ -167,7 +167,7 @@ class Builder {
 }
 
 /**
- * The reference CNN (DESIGN §3, `CNN` of the PyTorch reference): conv-BN-ReLU three times, pooling after the
+ * The reference CNN (`CNN` of the PyTorch reference, docs/EXPERIMENTS.md): conv-BN-ReLU three times, pooling after the
  * first two. BatchNorm after every convolution is what keeps it stable at SGD lr 0.05 with distillation.
  */
 function cnn(b: Builder, x: tf.SymbolicTensor, classes: number): tf.SymbolicTensor {

@@ -24,12 +24,6 @@ export class EvaluationError extends Error {
   }
 }
 
-/** Images at the bundle's size and channels: uint8 NHWC, and each one's class index in `classNames`. */
-export interface LabelledImages {
-  images: Uint8Array
-  labels: Int32Array
-}
-
 export interface EvaluateOptions {
   batchSize?: number
   signal?: AbortSignal
@@ -81,31 +75,6 @@ class Tally {
       ...extra,
     }
   }
-}
-
-/** Evaluates on images already decoded at the bundle's size (e.g. a run's validation or test split). */
-export function evaluateImages(
-  bundle: ModelBundle,
-  data: LabelledImages,
-  options: EvaluateOptions = {},
-): EvaluationReport {
-  const { imageSize: s, channels: c, classNames } = bundle.metadata
-  const count = data.labels.length
-  if (count === 0) throw new EvaluationError('There are no images to evaluate on.')
-  if (data.images.length !== count * s * s * c) {
-    throw new EvaluationError(
-      `${count} labels but ${data.images.length} bytes of pixels; the model needs ${s}×${s}×${c} = ${s * s * c} bytes per image.`,
-    )
-  }
-  const bad = data.labels.findIndex((l) => !(l >= 0 && l < classNames.length))
-  if (bad >= 0) {
-    throw new EvaluationError(
-      `Image ${bad} has class index ${data.labels[bad]}, but the model knows classes 0 to ${classNames.length - 1}.`,
-    )
-  }
-  const tally = new Tally(bundle.metadata)
-  tally.add(bundle, data.images, data.labels, options.batchSize ?? DEFAULT_BATCH_SIZE)
-  return tally.report({ unknownLabels: [], unlabelled: 0, unreadable: [] })
 }
 
 /**

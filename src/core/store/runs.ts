@@ -111,15 +111,6 @@ export function listRuns(db: Db, datasetId?: number): RunSummary[] {
   return rows.map((r) => summarise(db, r))
 }
 
-/** Runs left 'running' by a process that died (the app crashed, the machine rebooted). */
-export function markInterruptedRuns(db: Db): number {
-  return db
-    .prepare(
-      `UPDATE runs SET status = 'interrupted', message = 'The trainer stopped unexpectedly; resume to continue.' WHERE status = 'running'`,
-    )
-    .run().changes
-}
-
 export function recordModel(
   db: Db,
   model: {

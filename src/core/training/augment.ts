@@ -1,9 +1,9 @@
 /**
- * Each network's own view of a batch (DESIGN.md §1 step 1): random crop of the padded image, horizontal flip
- * and brightness/contrast jitter, drawn from that network's seeded stream, then per-channel normalisation.
- * Written as typed-array loops over the uint8 batch: on a 64×32×32×3 batch (standard policy) it measured
- * ~5 ms against ~340 ms for the same work as tfjs ops (mirrorPad, cropAndResize, where, …) on the cpu backend,
- * and it creates no tensor but the result.
+ * Each network's own view of a batch (the first part of a collaborative step): random crop of the padded
+ * image, horizontal flip and brightness/contrast jitter, drawn from that network's seeded stream, then
+ * per-channel normalisation. Written as typed-array loops over the uint8 batch: far faster than the same work
+ * as tfjs ops (mirrorPad, cropAndResize, where, …; measured in docs/BENCHMARKS.md), and it creates no tensor
+ * but the result.
  */
 import * as tf from '@tensorflow/tfjs'
 import { Random } from './random'
@@ -168,16 +168,6 @@ export function augmentPixels(
     }
   }
   return out
-}
-
-/** `augmentPixels` as a float32 tensor [B, H, W, C]. */
-export function augmentBatch(
-  batch: ImageBatch,
-  policy: AugmentPolicy | AugmentPreset,
-  random: Random,
-  norm: Normalisation,
-): tf.Tensor4D {
-  return tf.tensor4d(augmentPixels(batch, resolvePolicy(policy), random, norm), batch.shape)
 }
 
 /** Evaluation and recognition input: normalisation only, no randomness. */

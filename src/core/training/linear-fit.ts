@@ -3,7 +3,7 @@
  * Σ α_i z_i. The objective is convex in α and N ≤ 4, so each step minimises its exact quadratic model over the
  * simplex (a Newton step projected in the Hessian's metric: with N ≤ 4 the simplex has at most 15 faces, so
  * the tiny QP is solved exactly by trying each face), then backtracks along the segment. Projected gradient
- * descent needed ~100 iterations (10–40 ms per batch) where this needs a handful.
+ * descent needed far more iterations per batch where this needs a handful (docs/BENCHMARKS.md).
  */
 import { solveLinearSystem } from './solve'
 

@@ -1,14 +1,13 @@
 /**
- * The teachers of DESIGN.md §1: each fuses the networks' logits [B, C] into teacher logits [B, C] for this
- * batch. A teacher never carries a gradient (it is a target, not a path to the networks' parameters), which
- * `withoutGradient` guarantees even when the logits come from inside a gradient tape.
+ * The teachers: each fuses the networks' logits [B, C] into teacher logits [B, C] for this batch. TEACHER_RULES
+ * below lists them under the names the KDCL paper gives them. A teacher never carries a gradient (it is a
+ * target, not a path to the networks' parameters), which `withoutGradient` guarantees even when the logits come
+ * from inside a gradient tape. What the user reads about each teacher is in teacher-names.ts, free of tfjs.
  */
 import * as tf from '@tensorflow/tfjs'
 import { fitLinearTeacher } from './linear-fit'
-import { perImageCrossEntropy } from './losses'
+import { perImageCrossEntropy } from '../engine/losses'
 import { TEACHER_NAMES, type TeacherName } from './teacher-names'
-
-export { effectiveLambda, TEACHER_NAMES, TEACHERS, type TeacherName } from './teacher-names'
 
 export class TeacherInputError extends Error {
   override name = 'TeacherInputError'
@@ -169,6 +168,49 @@ export function validationTeacher(logits: tf.Tensor2D[], weights: readonly numbe
   return withoutGradient(logits, (zs) => weightedSum(zs, w))
 }
 
+type Rule = (logits: tf.Tensor2D[], labels: tf.Tensor1D, opts: TeacherOptions) => Fusion<tf.Tensor2D>
+
+/**
+ * Every teacher, under the name Guo et al. give it in "Online Knowledge Distillation via Collaborative
+ * Learning" (KDCL, CVPR 2020), with its rule. `mean` and `none` are Cohort's baselines, not the paper's.
+ */
+export const TEACHER_RULES: Record<TeacherName, { paper: string | null; fuse: Rule }> = {
+  'min-loss': {
+    paper: 'KDCL-Naive',
+    fuse: (logits, labels, opts) => {
+      const per = opts.minLoss ?? 'sample'
+      return { teacher: minLossTeacher(logits, labels, per), weights: minLossShares(logits, labels, per) }
+    },
+  },
+  linear: {
+    paper: 'KDCL-Linear',
+    fuse: (logits, labels, opts) => {
+      const { teacher, alpha } = linearTeacher(logits, labels, opts.linearIterations)
+      return { teacher, weights: alpha }
+    },
+  },
+  'min-logit': {
+    paper: 'KDCL-MinLogit',
+    fuse: (logits, labels) => ({ teacher: minLogitTeacher(logits, labels) }),
+  },
+  validation: {
+    paper: 'KDCL-General',
+    fuse: (logits, _labels, opts) => {
+      const n = logits.length
+      const w = checkWeights(opts.weights ?? new Array<number>(n).fill(1), n)
+      return { teacher: validationTeacher(logits, w), weights: w }
+    },
+  },
+  mean: {
+    paper: null,
+    fuse: (logits) => ({
+      teacher: meanTeacher(logits),
+      weights: new Array<number>(logits.length).fill(1 / logits.length),
+    }),
+  },
+  none: { paper: null, fuse: () => ({ teacher: null }) },
+}
+
 /** The chosen teacher for this batch, from logits that may sit inside a gradient tape. */
 export function fuseTensors(
   logits: tf.Tensor2D[],
@@ -177,31 +219,12 @@ export function fuseTensors(
   opts: TeacherOptions = {},
 ): Fusion<tf.Tensor2D> {
   checkInputs(logits, labels)
-  const n = logits.length
-  switch (teacher) {
-    case 'none':
-      return { teacher: null }
-    case 'mean':
-      return { teacher: meanTeacher(logits), weights: new Array<number>(n).fill(1 / n) }
-    case 'min-loss': {
-      const per = opts.minLoss ?? 'sample'
-      return { teacher: minLossTeacher(logits, labels, per), weights: minLossShares(logits, labels, per) }
-    }
-    case 'min-logit':
-      return { teacher: minLogitTeacher(logits, labels) }
-    case 'linear': {
-      const { teacher: t, alpha } = linearTeacher(logits, labels, opts.linearIterations)
-      return { teacher: t, weights: alpha }
-    }
-    case 'validation': {
-      const w = checkWeights(opts.weights ?? new Array<number>(n).fill(1), n)
-      return { teacher: validationTeacher(logits, w), weights: w }
-    }
-    default:
-      throw new TeacherInputError(
-        `unknown teacher "${String(teacher)}" (choose one of ${TEACHER_NAMES.join(', ')})`,
-      )
+  if (!Object.hasOwn(TEACHER_RULES, teacher)) {
+    throw new TeacherInputError(
+      `unknown teacher "${String(teacher)}" (choose one of ${TEACHER_NAMES.join(', ')})`,
+    )
   }
+  return TEACHER_RULES[teacher].fuse(logits, labels, opts)
 }
 
 /**

@@ -1,17 +1,26 @@
 /**
- * The collaborative loop (DESIGN.md §1): every epoch a seeded shuffle of the training split; for each batch
+ * The collaborative loop (docs/ARCHITECTURE.md, "Training"): every epoch a seeded shuffle of the training split; for each batch
  * every network gets its own augmented view, the group takes one step against the teacher fused from all
  * their logits, with the learning rate of that step; after the epoch a validation pass in inference mode
  * measures each network, the teacher and the validation-weighted ensemble. No IO here: the caller restores
  * a checkpoint into the group before, and writes one in `onEpoch`, which is awaited before the next epoch.
  */
+import * as tf from '@tensorflow/tfjs'
+import { crossEntropy } from '../engine/losses'
 import type { NetworkGroup } from '../engine/network-group'
 import type { EpochMetrics, NetworkEpochMetrics } from '../../shared/types'
-import { AUGMENT_PRESETS, augmentPixels, resolvePolicy, type Normalisation } from './augment'
+import {
+  AUGMENT_PRESETS,
+  augmentPixels,
+  resolvePolicy,
+  type AugmentPolicy,
+  type Normalisation,
+} from './augment'
 import type { TrainingConfig } from './config'
 import { Random, type RandomState } from './random'
 import { distillationWeightAt, learningRateAt, planFor } from './schedule'
-import { effectiveLambda, fuse } from './teachers'
+import { effectiveLambda } from './teacher-names'
+import { fuse } from './teachers'
 import { ensembleWeights, validationWeights } from './validation-weights'
 
 /** Labelled uint8 NHWC images of one split. */
@@ -191,18 +200,15 @@ export function accuracy(logits: Float32Array, labels: Int32Array, classes: numb
   return labels.length === 0 ? 0 : right / labels.length
 }
 
-/** Mean cross-entropy of softmax(logits) against the labels. */
-function crossEntropy(logits: Float32Array, labels: Int32Array, classes: number): number {
-  let total = 0
-  for (let n = 0; n < labels.length; n++) {
-    const o = n * classes
-    let top = -Infinity
-    for (let c = 0; c < classes; c++) top = Math.max(top, logits[o + c]!)
-    let sum = 0
-    for (let c = 0; c < classes; c++) sum += Math.exp(logits[o + c]! - top)
-    total += top + Math.log(sum) - logits[o + labels[n]!]!
-  }
-  return total / labels.length
+/** Mean cross-entropy of softmax(logits) against the labels: the training loss's own cross-entropy. */
+function meanCrossEntropy(logits: Float32Array, labels: Int32Array, classes: number): number {
+  return tf.tidy(
+    () =>
+      crossEntropy(
+        tf.tensor2d(logits, [labels.length, classes]),
+        tf.tensor1d(labels, 'int32'),
+      ).dataSync()[0]!,
+  )
 }
 
 /** Σ wᵢ zᵢ over the networks' logits, row by row. */
@@ -237,7 +243,7 @@ export async function validate(
 ): Promise<ValidationResult> {
   const logits = await group.predict(images)
   const networks = logits.map((z) => ({
-    valLoss: crossEntropy(z, labels, classes),
+    valLoss: meanCrossEntropy(z, labels, classes),
     valAcc: accuracy(z, labels, classes),
   }))
   let teacher: EpochMetrics['teacher'] = null
@@ -261,7 +267,11 @@ export async function validate(
 }
 
 /** Each network's training images: everything, or its own seeded subset (bagging style) when dataFraction < 1. */
-function subsets(config: TrainingConfig, images: number, streams: Random[]): (Int32Array | null)[] {
+export function networkSubsets(
+  config: TrainingConfig,
+  images: number,
+  streams: Random[],
+): (Int32Array | null)[] {
   return config.networks.map((net, i) => {
     if (net.dataFraction >= 1) return null
     const all = streams[i]!.shuffle(Array.from({ length: images }, (_, k) => k))
@@ -275,7 +285,10 @@ function subsets(config: TrainingConfig, images: number, streams: Random[]): (In
  * network sees every image. The networks still see the same images, so the teacher stays meaningful; a
  * network just learns nothing from the images outside its subset.
  */
-function masksFor(batch: ArrayLike<number>, members: (Int32Array | null)[]): (Float32Array | null)[] {
+export function batchMasks(
+  batch: ArrayLike<number>,
+  members: (Int32Array | null)[],
+): (Float32Array | null)[] {
   return members.map((m) => {
     if (!m) return null
     const set = new Set(m)
@@ -283,144 +296,269 @@ function masksFor(batch: ArrayLike<number>, members: (Int32Array | null)[]): (Fl
   })
 }
 
-export async function trainGroup(options: TrainOptions): Promise<TrainResult> {
-  const { config, data, group, normalisation } = options
+/** What stays fixed for the whole run: the checked data's sizes, the batches, the schedule, λ, the policies. */
+interface Setup {
+  classes: number
+  frame: number
+  shape: (images: number) => [number, number, number, number]
+  trainCount: number
+  steps: number
+  plan: ReturnType<typeof planFor>
+  /** λ after the teacher: 0 for independent training */
+  lambda: number
+  policies: AugmentPolicy[]
+}
+
+/** What an epoch changes: the random streams, the `validation` teacher's weights, the last validation. */
+interface Progress {
+  order: Random
+  views: Random[]
+  members: (Int32Array | null)[]
+  /** the subsets are drawn once per run from fixed streams, so the saved streams stay the initial ones */
+  subsetStates: RandomState[]
+  teacherWeights: number[]
+  lastValidation: ValidationResult | null
+}
+
+/** Per network, the sums of one epoch's steps. */
+interface EpochSums {
+  loss: number
+  ce: number
+  kd: number
+  right: number
+  seen: number
+}
+
+function setUp({ config, data, group }: TrainOptions): Setup {
   checkData(data, config)
   const n = config.networks.length
   if (group.size !== n) {
     throw new TrainingSetupError(`the group has ${group.size} networks but the settings ask for ${n}`)
   }
-  const classes = data.classNames.length
-  const frame = data.imageSize * data.imageSize * data.channels
-  const shape = (b: number): [number, number, number, number] => [
-    b,
-    data.imageSize,
-    data.imageSize,
-    data.channels,
-  ]
   const trainCount = data.train.labels.length
-  const batchSize = Math.min(config.batchSize, trainCount)
-  const steps = stepsPerEpoch(trainCount, batchSize)
-  const plan = planFor(config, steps)
-  const lambda = effectiveLambda(config.teacher, config.lambda)
-  const policies = config.networks.map((net) => resolvePolicy(net.augment))
-
-  const state = options.resumeFrom ?? initialTrainerState(config)
-  const order = Random.restore(state.streams.order)
-  const views = state.streams.views.map((s) => Random.restore(s))
-  const members = subsets(
-    config,
+  const steps = stepsPerEpoch(trainCount, Math.min(config.batchSize, trainCount))
+  return {
+    classes: data.classNames.length,
+    frame: data.imageSize * data.imageSize * data.channels,
+    shape: (b) => [b, data.imageSize, data.imageSize, data.channels],
     trainCount,
-    state.streams.subsets.map((s) => Random.restore(s)),
-  )
-  // the subsets are drawn once per run from fixed streams, so the saved streams stay the initial ones
-  const subsetStates = state.streams.subsets
-  let teacherWeights = state.teacherWeights.slice()
-  let lastValidation = state.lastValidation
-  let last: EpochReport | null = null
+    steps,
+    plan: planFor(config, steps),
+    lambda: effectiveLambda(config.teacher, config.lambda),
+    policies: config.networks.map((net) => resolvePolicy(net.augment)),
+  }
+}
 
-  const valImages = augmentPixels(
-    { pixels: data.validation.pixels, shape: shape(data.validation.labels.length) },
+/** The run's streams and teacher weights, fresh or as a checkpoint left them. */
+function restoreProgress(config: TrainingConfig, setup: Setup, state: TrainerState): Progress {
+  return {
+    order: Random.restore(state.streams.order),
+    views: state.streams.views.map((s) => Random.restore(s)),
+    members: networkSubsets(
+      config,
+      setup.trainCount,
+      state.streams.subsets.map((s) => Random.restore(s)),
+    ),
+    subsetStates: state.streams.subsets,
+    teacherWeights: state.teacherWeights.slice(),
+    lastValidation: state.lastValidation,
+  }
+}
+
+/** The validation images, normalised once without augmentation. */
+function validationImages({ data, normalisation }: TrainOptions, setup: Setup): Float32Array {
+  return augmentPixels(
+    { pixels: data.validation.pixels, shape: setup.shape(data.validation.labels.length) },
     AUGMENT_PRESETS.none,
     Random.fromSeed(0),
     normalisation,
   )
+}
 
+/**
+ * The closure the group calls with every network's logits to get this step's teacher; it records what it
+ * received (for StepInspection). Independent training (λ = 0) never uses the teacher, so it skips fusing.
+ */
+function teacherForStep(
+  config: TrainingConfig,
+  setup: Setup,
+  progress: Progress,
+  received: Float32Array[][],
+) {
+  return (logits: Float32Array[], labels: Int32Array): Float32Array => {
+    received.push(logits)
+    const none = () => new Float32Array(labels.length * setup.classes)
+    if (setup.lambda === 0) return none()
+    const fused = fuse(logits, labels, setup.classes, config.teacher, {
+      minLoss: config.teacherOptions.minLoss,
+      weights: progress.teacherWeights,
+    })
+    return fused.teacher ?? none()
+  }
+}
+
+/** One collaborative step on batch `s` of the epoch: views, learning rate, group step, the sums. Returns the lr. */
+async function trainStep(
+  options: TrainOptions,
+  setup: Setup,
+  progress: Progress,
+  at: { epoch: number; step: number; permutation: number[] },
+  sums: EpochSums[],
+): Promise<number> {
+  const { config, data, group, normalisation } = options
+  const { epoch, step: s } = at
+  const indices = at.permutation.slice(...batchBounds(setup.trainCount, setup.steps, s))
+  const batch = gather(data.train, indices, setup.frame)
+  const networkViews = setup.policies.map((policy, i) =>
+    augmentPixels(
+      { pixels: batch.pixels, shape: setup.shape(indices.length) },
+      policy,
+      progress.views[i]!,
+      normalisation,
+    ),
+  )
+  const globalStep = (epoch - 1) * setup.steps + s
+  const lr = learningRateAt(globalStep, setup.plan)
+  await group.setLearningRate(lr)
+  const lambdaNow = distillationWeightAt(globalStep, setup.lambda, config.distillWarmupEpochs, setup.steps)
+  const fusedLogits: Float32Array[][] = []
+  const result = await group.step(
+    networkViews,
+    batch.labels,
+    teacherForStep(config, setup, progress, fusedLogits),
+    lambdaNow,
+    config.T,
+    batchMasks(indices, progress.members),
+  )
+  result.losses.forEach((l, i) => {
+    const total = l.ce + lambdaNow * l.kd
+    if (!Number.isFinite(total)) throw new TrainingDivergedError(epoch, s + 1, total)
+    const sum = sums[i]!
+    sum.loss += total
+    sum.ce += l.ce
+    sum.kd += setup.lambda === 0 ? 0 : l.kd
+    sum.right += accuracy(result.logits[i]!, batch.labels, setup.classes) * indices.length
+    sum.seen += indices.length
+  })
+  options.onStep?.({
+    epoch,
+    step: s + 1,
+    views: networkViews,
+    labels: batch.labels,
+    logits: result.logits,
+    fuseCalls: fusedLogits.length,
+    fusedLogits,
+  })
+  options.onProgress?.({ epoch, step: s + 1, steps: setup.steps })
+  return lr
+}
+
+/** Every step of one epoch over a fresh shuffle; null when asked to stop before a step. */
+async function trainEpoch(
+  options: TrainOptions,
+  setup: Setup,
+  progress: Progress,
+  epoch: number,
+): Promise<{ sums: EpochSums[]; lr: number } | null> {
+  const permutation = progress.order.shuffle(Array.from({ length: setup.trainCount }, (_, k) => k))
+  const sums = options.config.networks.map(() => ({ loss: 0, ce: 0, kd: 0, right: 0, seen: 0 }))
+  let lr = 0
+  for (let step = 0; step < setup.steps; step++) {
+    if (options.shouldStop?.()) return null
+    lr = await trainStep(options, setup, progress, { epoch, step, permutation }, sums)
+  }
+  return { sums, lr }
+}
+
+/**
+ * Validates when the epoch is due (every validateEvery epochs, the last, or when nothing was measured yet),
+ * else carries the last validation; a due validation gives the `validation` teacher its next weights.
+ */
+async function validateIfDue(
+  { config, data, group }: TrainOptions,
+  setup: Setup,
+  progress: Progress,
+  epoch: number,
+  valImages: Float32Array,
+): Promise<{ validation: ValidationResult; validates: boolean }> {
+  const validates = epoch % config.validateEvery === 0 || epoch === config.epochs
+  let validation = progress.lastValidation
+  if (validates || !validation) {
+    validation = await validate(
+      group,
+      valImages,
+      data.validation.labels,
+      setup.classes,
+      config,
+      progress.teacherWeights,
+    )
+    const bad = validation.networks.findIndex((v) => !Number.isFinite(v.valLoss))
+    if (bad >= 0) throw new TrainingDivergedError(epoch, setup.steps, validation.networks[bad]!.valLoss)
+    if (validation.nextTeacherWeights) progress.teacherWeights = validation.nextTeacherWeights.slice()
+  }
+  progress.lastValidation = validation
+  return { validation, validates }
+}
+
+/** The epoch as the app sees it (step means, the validation) and the state a checkpoint keeps. */
+function epochReport(
+  config: TrainingConfig,
+  setup: Setup,
+  progress: Progress,
+  epoch: { epoch: number; sums: EpochSums[]; lr: number; seconds: number },
+  { validation, validates }: { validation: ValidationResult; validates: boolean },
+): EpochReport {
+  const { steps } = setup
+  const networks: NetworkEpochMetrics[] = epoch.sums.map((sum, i) => ({
+    index: i,
+    arch: config.networks[i]!.arch,
+    trainLoss: sum.loss / steps,
+    trainCe: sum.ce / steps,
+    trainKd: sum.kd / steps,
+    trainAcc: sum.seen === 0 ? 0 : sum.right / sum.seen,
+    valLoss: validation.networks[i]!.valLoss,
+    valAcc: validation.networks[i]!.valAcc,
+  }))
+  const metrics: EpochMetrics = {
+    epoch: epoch.epoch,
+    networks,
+    teacher: validation.teacher,
+    ensemble: validation.ensemble,
+    lr: epoch.lr,
+    seconds: epoch.seconds,
+    validated: validates,
+  }
+  const state: TrainerState = {
+    epoch: epoch.epoch,
+    streams: {
+      order: progress.order.state(),
+      views: progress.views.map((v) => v.state()),
+      subsets: progress.subsetStates,
+    },
+    teacherWeights: progress.teacherWeights.slice(),
+    lastValidation: progress.lastValidation,
+  }
+  return { metrics, state, validation }
+}
+
+/**
+ * Trains the group epoch by epoch: set up, restore the streams, then per epoch train every step, validate
+ * when due and hand the report to `onEpoch` (awaited: the caller writes its checkpoint there).
+ */
+export async function trainGroup(options: TrainOptions): Promise<TrainResult> {
+  const { config } = options
+  const setup = setUp(options)
+  const state = options.resumeFrom ?? initialTrainerState(config)
+  const progress = restoreProgress(config, setup, state)
+  const valImages = validationImages(options, setup)
+  let last: EpochReport | null = null
   for (let epoch = state.epoch + 1; epoch <= config.epochs; epoch++) {
     const started = Date.now()
-    const permutation = order.shuffle(Array.from({ length: trainCount }, (_, k) => k))
-    const sums = Array.from({ length: n }, () => ({ loss: 0, ce: 0, kd: 0, right: 0, seen: 0 }))
-    let lr = 0
-    for (let s = 0; s < steps; s++) {
-      if (options.shouldStop?.()) return { status: 'cancelled', epochs: epoch - 1, last }
-      const indices = permutation.slice(...batchBounds(trainCount, steps, s))
-      const batch = gather(data.train, indices, frame)
-      const networkViews = policies.map((policy, i) =>
-        augmentPixels(
-          { pixels: batch.pixels, shape: shape(indices.length) },
-          policy,
-          views[i]!,
-          normalisation,
-        ),
-      )
-      lr = learningRateAt((epoch - 1) * steps + s, plan)
-      await group.setLearningRate(lr)
-      const lambdaNow = distillationWeightAt(
-        (epoch - 1) * steps + s,
-        lambda,
-        config.distillWarmupEpochs,
-        steps,
-      )
-      const fusedLogits: Float32Array[][] = []
-      const fuseStep = (logits: Float32Array[], labels: Int32Array): Float32Array => {
-        fusedLogits.push(logits)
-        // independent training: λ = 0, so the teacher is never used; skip fusing
-        if (lambda === 0) return new Float32Array(labels.length * classes)
-        const fused = fuse(logits, labels, classes, config.teacher, {
-          minLoss: config.teacherOptions.minLoss,
-          weights: teacherWeights,
-        })
-        return fused.teacher ?? new Float32Array(labels.length * classes)
-      }
-      const masks = masksFor(indices, members)
-      const result = await group.step(networkViews, batch.labels, fuseStep, lambdaNow, config.T, masks)
-      result.losses.forEach((l, i) => {
-        const total = l.ce + lambdaNow * l.kd
-        if (!Number.isFinite(total)) throw new TrainingDivergedError(epoch, s + 1, total)
-        const sum = sums[i]!
-        sum.loss += total
-        sum.ce += l.ce
-        sum.kd += lambda === 0 ? 0 : l.kd
-        sum.right += accuracy(result.logits[i]!, batch.labels, classes) * indices.length
-        sum.seen += indices.length
-      })
-      options.onStep?.({
-        epoch,
-        step: s + 1,
-        views: networkViews,
-        labels: batch.labels,
-        logits: result.logits,
-        fuseCalls: fusedLogits.length,
-        fusedLogits,
-      })
-      options.onProgress?.({ epoch, step: s + 1, steps })
-    }
-
-    const validates = epoch % config.validateEvery === 0 || epoch === config.epochs
-    let validation = lastValidation
-    if (validates || !validation) {
-      validation = await validate(group, valImages, data.validation.labels, classes, config, teacherWeights)
-      const bad = validation.networks.findIndex((v) => !Number.isFinite(v.valLoss))
-      if (bad >= 0) throw new TrainingDivergedError(epoch, steps, validation.networks[bad]!.valLoss)
-      if (validation.nextTeacherWeights) teacherWeights = validation.nextTeacherWeights.slice()
-    }
-    lastValidation = validation
-    const networks: NetworkEpochMetrics[] = sums.map((sum, i) => ({
-      index: i,
-      arch: config.networks[i]!.arch,
-      trainLoss: sum.loss / steps,
-      trainCe: sum.ce / steps,
-      trainKd: sum.kd / steps,
-      trainAcc: sum.seen === 0 ? 0 : sum.right / sum.seen,
-      valLoss: validation.networks[i]!.valLoss,
-      valAcc: validation.networks[i]!.valAcc,
-    }))
-    const metrics: EpochMetrics = {
-      epoch,
-      networks,
-      teacher: validation.teacher,
-      ensemble: validation.ensemble,
-      lr,
-      seconds: (Date.now() - started) / 1000,
-      validated: validates,
-    }
-    const nextState: TrainerState = {
-      epoch,
-      streams: { order: order.state(), views: views.map((v) => v.state()), subsets: subsetStates },
-      teacherWeights: teacherWeights.slice(),
-      lastValidation,
-    }
-    last = { metrics, state: nextState, validation }
+    const trained = await trainEpoch(options, setup, progress, epoch)
+    if (!trained) return { status: 'cancelled', epochs: epoch - 1, last }
+    const validation = await validateIfDue(options, setup, progress, epoch, valImages)
+    const seconds = (Date.now() - started) / 1000
+    last = epochReport(config, setup, progress, { epoch, ...trained, seconds }, validation)
     await options.onEpoch?.(last)
   }
   return { status: 'completed', epochs: config.epochs, last }

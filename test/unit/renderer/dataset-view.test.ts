@@ -11,7 +11,7 @@ import { useSelectionStore } from '../../../src/renderer/src/stores/selection'
 import { createCohortService, type CohortService } from '../../../src/core/service'
 import { tempDir } from '../../helpers/temp'
 import { serviceBridge } from '../../helpers/service-bridge'
-import { makeDatasetFolder } from './dataset-fixture'
+import { makeDatasetFolder } from '../../helpers/dataset-fixture'
 
 // The Dataset view on a real library: real import, real SQLite, the same validating dispatch.
 describe('DatasetView on a real library', () => {

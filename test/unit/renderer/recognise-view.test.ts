@@ -9,7 +9,7 @@ import { useBridge } from '../../../src/renderer/src/api'
 import { uploadGroups, UPLOAD_BATCH_CHARS } from '../../../src/renderer/src/stores/recognise'
 import { tempDir } from '../../helpers/temp'
 import { serviceBridge } from '../../helpers/service-bridge'
-import { recogniseLibrary, type RecogniseLibrary } from './recognise-fixture'
+import { recogniseLibrary, type RecogniseLibrary } from '../../helpers/recognise-fixture'
 
 describe('RecogniseView on a real library and model', () => {
   const dir = tempDir()

@@ -197,8 +197,8 @@ export const conv2DBackpropFilter: tf.KernelFunc = ({ inputs, backend, attrs }) 
 
 /**
  * The depthwise filter gradient is only kh·kw·C·m values, each a sum over the whole batch: one pass over the
- * wasm heap. (As a depthwise convolution of the N·C-channel image with a Ho×Wo "filter" it was ~5× slower:
- * XNNPACK's depthwise kernels are built for 3×3 and 5×5 filters, not image-sized ones.)
+ * wasm heap. (As a depthwise convolution of the N·C-channel image with a Ho×Wo "filter" it was several times
+ * slower: XNNPACK's depthwise kernels are built for 3×3 and 5×5 filters, not image-sized ones.)
  */
 export const depthwiseConv2dNativeBackpropFilter: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as BackendWasm

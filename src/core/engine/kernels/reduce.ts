@@ -1,9 +1,9 @@
 /**
  * Sum and Mean over leading or middle axes (bias and BatchNorm gradients, BatchNorm moments, global
  * average pooling) as one matMul [outer, reduced, inner]ᵀ × [reduced, 1] with a constant column: wasm's own
- * kernels transpose the whole tensor first when the reduced axes are not the innermost (~3–10× slower).
+ * kernels transpose the whole tensor first when the reduced axes are not the innermost (several times slower).
  * The activation must be the transposed *left* operand: wasm packs (and caches by tensor) the right
- * operand, which is cheap for a constant but costs ~25 ms for a fresh 8 MB activation.
+ * operand, which is cheap for a constant but costly for a fresh activation every step (docs/BENCHMARKS.md).
  * Other cases go to wasm's kernels.
  */
 import * as tf from '@tensorflow/tfjs'

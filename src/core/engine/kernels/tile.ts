@@ -1,6 +1,6 @@
 /**
  * Tile for wasm as block copies on the heap (the BatchNorm gradient tiles a [1,1,1,C] scale over the
- * whole activation; wasm's element-by-element kernel spent ~80 ms on that per step).
+ * whole activation; wasm's element-by-element kernel was one of a step's largest costs: docs/BENCHMARKS.md).
  */
 import type * as tf from '@tensorflow/tfjs'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { initBackend } from '../../../../src/core/engine/backend'
+import { networkLoss } from '../../../../src/core/engine/losses'
 import { NetworkTrainer, stepNetworks } from '../../../../src/core/engine/network-trainer'
 import type { NetworkConfig } from '../../../../src/core/engine/protocol'
 
@@ -44,5 +45,31 @@ describe('per-image loss masks (a network’s data subset)', () => {
     expect(masked.losses[0]!.ce).toBeCloseTo(plain.losses[0]!.ce, 6)
     expect(masked.losses[0]!.kd).toBeCloseTo(plain.losses[0]!.kd, 6)
     expect(tf.memory().numTensors).toBeGreaterThan(0)
+  })
+})
+
+describe('the step trains with the loss of losses.ts', () => {
+  it('reports CE and T²·KL of the logits it saw, computed by networkLoss, with and without a mask', () => {
+    const [a, b] = [trainer(), trainer()]
+    const mask = Float32Array.from([1, 0, 1, 1])
+    const lambda = 0.7
+    const T = 3
+    const step = stepNetworks([a, b], [x, x], labels, teacher, lambda, T, [null, mask])
+    step.logits.forEach((z, i) => {
+      const expected = tf.tidy(() => {
+        const l = networkLoss(
+          tf.tensor2d(z, [4, 3]),
+          tf.tensor1d(labels, 'int32'),
+          tf.tensor2d(teacher(), [4, 3]),
+          T,
+          lambda,
+          i === 1 ? tf.tensor1d(mask) : undefined,
+        )
+        return { ce: l.crossEntropy.dataSync()[0]!, kd: l.distillation!.dataSync()[0]! }
+      })
+      expect(step.losses[i]!.ce).toBeCloseTo(expected.ce, 6)
+      expect(step.losses[i]!.kd).toBeCloseTo(expected.kd, 6)
+      expect(step.losses[i]!.kd).toBeGreaterThan(0)
+    })
   })
 })

@@ -7,8 +7,7 @@ import {
   readModelBundle,
   type ModelBundle,
 } from '../../../../src/core/engine/model-metadata'
-import { evaluateFolder, evaluateImages, EvaluationError } from '../../../../src/core/recognition/evaluate'
-import { readInputPixels } from '../../../../src/core/recognition/recognize'
+import { evaluateFolder } from '../../../../src/core/recognition/evaluate'
 import { CLASS_NAMES, makeTestBundle, writeColourImage } from '../../../helpers/model-bundle'
 import { tempDir } from '../../../helpers/temp'
 
@@ -71,27 +70,6 @@ describe('evaluating a model bundle on labelled images', () => {
     expect(r.unreadable[0]!.reason).toMatch(/not an image Cohort can read/)
   })
 
-  it('gives the same report from decoded tensors (a run split) as from the files', async () => {
-    const files = [
-      ['blue', 'b1.png', 0],
-      ['blue', 'b2.jpg', 0],
-      ['blue', 'deeper/b3.png', 0],
-      ['green', 'g1.png', 1],
-      ['green', 'g2-actually-blue.png', 1],
-    ] as const
-    const frame = 8 * 8 * 3
-    const images = new Uint8Array(files.length * frame)
-    for (const [i, [label, name]] of files.entries()) {
-      images.set((await readInputPixels(join(folder, label, name), bundle.metadata)) as Uint8Array, i * frame)
-    }
-    const r = evaluateImages(bundle, { images, labels: Int32Array.from(files, (f) => f[2]) })
-    const fromFolder = await evaluateFolder(bundle, folder)
-    expect(r.confusion).toEqual(fromFolder.confusion)
-    expect(r.networks).toEqual(fromFolder.networks)
-    expect(r.ensemble).toEqual(fromFolder.ensemble)
-    expect(r.unknownLabels).toEqual([])
-  })
-
   it('explains why nothing can be evaluated', async () => {
     const onlyUnknown = join(tmp.path, 'unknown')
     await writeColourImage(join(onlyUnknown, 'cats', 'c.png'), 'red')
@@ -106,12 +84,5 @@ describe('evaluating a model bundle on labelled images', () => {
     writeFileSync(join(unreadable, 'x.png'), '')
     await expect(evaluateFolder(bundle, join(tmp.path, 'unreadable'))).rejects.toThrow(/could be read/)
     await expect(evaluateFolder(bundle, join(tmp.path, 'nowhere'))).rejects.toThrow(/Cannot open the folder/)
-    const px = new Uint8Array(2 * 192)
-    expect(() => evaluateImages(bundle, { images: px, labels: Int32Array.from([0, 3]) })).toThrow(
-      /class index 3, but the model knows classes 0 to 2/,
-    )
-    expect(() => evaluateImages(bundle, { images: px, labels: Int32Array.from([0]) })).toThrow(
-      EvaluationError,
-    )
   })
 })

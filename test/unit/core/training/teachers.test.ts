@@ -1,18 +1,21 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { crossEntropy, distillation } from '../../../../src/core/training/losses'
+import { crossEntropy, distillation } from '../../../../src/core/engine/losses'
 import {
   effectiveLambda,
+  TEACHER_NAMES,
+  TEACHERS,
+  type TeacherName,
+} from '../../../../src/core/training/teacher-names'
+import {
   fuse,
   fuseTensors,
   linearTeacher,
   meanTeacher,
   minLogitTeacher,
   minLossTeacher,
-  TEACHER_NAMES,
-  TEACHERS,
+  TEACHER_RULES,
   TeacherInputError,
-  type TeacherName,
   validationTeacher,
 } from '../../../../src/core/training/teachers'
 
@@ -245,5 +248,20 @@ describe('fuseTensors and fuse', () => {
   it('has a user-facing description for every teacher', () => {
     expect(TEACHER_NAMES.sort()).toEqual(['linear', 'mean', 'min-logit', 'min-loss', 'none', 'validation'])
     for (const name of TEACHER_NAMES) expect(TEACHERS[name].description.length).toBeGreaterThan(20)
+  })
+
+  it('names the teachers as the KDCL paper does, and has a rule for every teacher the app offers', () => {
+    const paper = Object.fromEntries(TEACHER_NAMES.map((name) => [name, TEACHER_RULES[name].paper]))
+    expect(paper).toEqual({
+      'min-loss': 'KDCL-Naive',
+      linear: 'KDCL-Linear',
+      'min-logit': 'KDCL-MinLogit',
+      validation: 'KDCL-General',
+      mean: null,
+      none: null,
+    })
+    expect(Object.keys(TEACHER_RULES).sort()).toEqual([...TEACHER_NAMES].sort())
+    // 'toString' lives on every object's prototype: not a teacher
+    expect(() => fuseTensors([z1(), z2()], y(), 'toString' as TeacherName)).toThrow(/unknown teacher/)
   })
 })

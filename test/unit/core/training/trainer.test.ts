@@ -7,7 +7,11 @@ import { readCheckpoint, writeCheckpoint } from '../../../../src/core/training/c
 import { parseTrainingConfig, type TrainingConfigInput } from '../../../../src/core/training/config'
 import { groupNetworks } from '../../../../src/core/training/run-job'
 import {
+  accuracy,
   batchBounds,
+  batchMasks,
+  errorsOf,
+  networkSubsets,
   stepsPerEpoch,
   trainGroup,
   TrainingDivergedError,
@@ -15,6 +19,7 @@ import {
   type StepInspection,
   type TrainingData,
 } from '../../../../src/core/training/trainer'
+import { Random } from '../../../../src/core/training/random'
 import { softmaxWeights } from '../../../../src/core/training/validation-weights'
 import type { EpochMetrics } from '../../../../src/shared/types'
 import { tempDir } from '../../../helpers/temp'
@@ -113,6 +118,37 @@ beforeAll(async () => {
 
 afterEach(async () => {
   await Promise.all(groups.splice(0).map((g) => g.dispose()))
+})
+
+describe('accuracy and errors', () => {
+  it('count the images whose top class is the label', () => {
+    // predicts 2, 1, 0, 2
+    const z = Float32Array.from([1, 2, 3, 0, 1, 0, 5, 1, 1, 0, 0, 9])
+    const y = Int32Array.from([2, 0, 0, 1])
+    expect(accuracy(z, y, 3)).toBe(0.5)
+    expect(errorsOf([z], y, 3).map((e) => Array.from(e))).toEqual([[0, 1, 0, 1]])
+  })
+})
+
+describe('data subsets', () => {
+  it('draws each network’s subset once from its own stream and masks a batch by it', () => {
+    const c = config({
+      networks: [
+        { arch: 'cnn', width: 0.5 },
+        { arch: 'cnn', width: 0.5, dataFraction: 0.5 },
+      ],
+    })
+    const draw = () => networkSubsets(c, 10, [Random.stream(3, 101), Random.stream(3, 102)])
+    const [all, half] = draw()
+    expect(all).toBeNull()
+    expect(half).toHaveLength(5)
+    expect(new Set(half).size).toBe(5)
+    expect(Array.from(half!)).toEqual(Array.from(half!).sort((a, b) => a - b))
+    expect(draw()[1]).toEqual(half)
+    const inside = half![0]!
+    const outside = [...Array(10).keys()].find((k) => !half!.includes(k))!
+    expect(batchMasks([inside, outside], draw())).toEqual([null, Float32Array.from([1, 0])])
+  })
 })
 
 describe('batches of an epoch', () => {

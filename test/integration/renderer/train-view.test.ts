@@ -190,6 +190,9 @@ describe('TrainView on a real library', () => {
 
   it('cancels a run within a second and resumes it to the end', async () => {
     await fillSmallSettings(6)
+    // a weightless teacher beside a plain-average answer: nothing to chart as fusion weights
+    await wrapper.find('[data-test=teacher]').setValue('min-logit')
+    await wrapper.find('[data-test=ensemble-rule]').setValue('equal')
     const runs = useRunsStore()
     // what the progress line said while later epochs ran: by then the time left follows from measured epochs
     const later: { eta: number | null; text: string }[] = []
@@ -228,6 +231,12 @@ describe('TrainView on a real library', () => {
       '5',
       '6',
     ])
+    expect(wrapper.findAll('[data-test=chart]').map((c) => c.attributes('data-title'))).toEqual([
+      'Validation accuracy (%)',
+      'Training loss',
+    ])
+    // back to the person's earlier choice of rule, which the last test starts from
+    await wrapper.find('[data-test=ensemble-rule]').setValue('standard-error')
   })
 
   it('reopens an earlier run from the list with its recorded epochs', async () => {

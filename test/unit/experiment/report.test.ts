@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { tempDir } from '../../../helpers/temp'
+import { tempDir } from '../../helpers/temp'
 import {
   agreementSection,
   columnNames,
@@ -17,9 +17,9 @@ import {
   placeBlock,
   validationChart,
   writeReport,
-} from '../../../../src/core/experiment/report'
-import { runKey, trainingConfigFor, type RunRecord, type RunSpec } from '../../../../src/core/experiment/runs'
-import type { TeacherName } from '../../../../src/core/training/teacher-names'
+} from '../../../src/experiment/report'
+import { runKey, trainingConfigFor, type RunRecord, type RunSpec } from '../../../src/experiment/runs'
+import type { TeacherName } from '../../../src/core/training/teacher-names'
 
 const base: Omit<RunSpec, 'teacher' | 'seed'> = {
   epochs: 6,

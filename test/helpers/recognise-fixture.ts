@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { createCohortService, type CohortService } from '../../../src/core/service'
-import { describeNetwork } from '../../../src/core/engine/zoo'
-import { openDatabase } from '../../../src/core/store/db'
-import { createRun, setRunStatus } from '../../../src/core/store/runs'
-import { CLASS_NAMES, makeTestBundle, writeColourImage } from '../../helpers/model-bundle'
+import { createCohortService, type CohortService } from '../../src/core/service'
+import { describeNetwork } from '../../src/core/engine/zoo'
+import { openDatabase } from '../../src/core/store/db'
+import { createRun, setRunStatus } from '../../src/core/store/runs'
+import { CLASS_NAMES, makeTestBundle, writeColourImage } from './model-bundle'
 
 export interface RecogniseLibrary {
   service: CohortService

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { recognitionEnsembles } from '../../../../src/core/experiment/ensembles'
-import { ENSEMBLE_RULES } from '../../../../src/core/training/validation-weights'
+import { recognitionEnsembles } from '../../../src/experiment/ensembles'
+import { ENSEMBLE_RULES } from '../../../src/core/training/validation-weights'
 
 /** Logits for two classes that put `right` of the images on their label (the rest on the other class). */
 function logits(labels: number[], right: boolean[], margin = 1): Float32Array {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { experimentSummary, FASHION_MNIST_PROFILES } from '../../../../src/core/experiment/profiles'
-import { runKey, trainingConfigFor, type RunRecord, type RunSpec } from '../../../../src/core/experiment/runs'
-import { TEACHER_NAMES, type TeacherName } from '../../../../src/core/training/teacher-names'
+import { experimentSummary, FASHION_MNIST_PROFILES } from '../../../src/experiment/profiles'
+import { runKey, trainingConfigFor, type RunRecord, type RunSpec } from '../../../src/experiment/runs'
+import { TEACHER_NAMES, type TeacherName } from '../../../src/core/training/teacher-names'
 
 function record(teacher: TeacherName, seed: number, test: [number, number, number]): RunRecord {
   const spec: RunSpec = { ...FASHION_MNIST_PROFILES.quick.base, teacher, seed }

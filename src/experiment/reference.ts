@@ -1,8 +1,9 @@
 /**
- * The PyTorch reference's test accuracies (%), typed in from /work/shared/reference/pytorch-kdcl-fmnist.md:
- * mean over its seeds, cnn / resnet-8 / plain-average ensemble. Only the pair cnn + resnet-8 was measured.
+ * The test accuracies (%) of an independent PyTorch implementation of KDCL on the same Fashion-MNIST split
+ * (run outside this repository; docs/EXPERIMENTS.md describes it): mean over its seeds, cnn / resnet-8 /
+ * plain-average ensemble. Only the pair cnn + resnet-8 was measured.
  */
-import type { TeacherName } from '../training/teacher-names'
+import type { TeacherName } from '../core/training/teacher-names'
 
 export interface ReferenceSetting {
   label: string

@@ -6,8 +6,8 @@
  */
 import { writeFile } from 'node:fs/promises'
 import { basename, dirname, relative, sep } from 'node:path'
-import type { TeacherName } from '../training/teacher-names'
-import { ENSEMBLE_RULES } from '../training/validation-weights'
+import type { TeacherName } from '../core/training/teacher-names'
+import { ENSEMBLE_RULES } from '../core/training/validation-weights'
 import { REFERENCE, REFERENCE_NETS } from './reference'
 import { readIfExists, readResults, runKey, type RunRecord } from './runs'
 

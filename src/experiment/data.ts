@@ -4,9 +4,9 @@
  * test set. Uses Cohort's own seeded PRNG, not numpy's stream, so the split has the reference's shape
  * (stratified, split seed 0) but not its exact images.
  */
-import { readFashionMnist, FASHION_MNIST_SIZE } from '../dataset/idx'
-import { Random } from '../training/random'
-import type { LabelledImages, TrainingData } from '../training/trainer'
+import { readFashionMnist, FASHION_MNIST_SIZE } from '../core/dataset/idx'
+import { Random } from '../core/training/random'
+import type { LabelledImages, TrainingData } from '../core/training/trainer'
 
 export class ExperimentDataError extends Error {
   override name = 'ExperimentDataError'

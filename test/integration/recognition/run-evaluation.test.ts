@@ -1,10 +1,10 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createCohortService, type CohortService } from '../../../../src/core/service'
-import { dispatch } from '../../../../src/core/service/dispatch'
-import type { RunSummary, SplitEvaluation } from '../../../../src/shared/types'
-import { tempDir } from '../../../helpers/temp'
-import { trainTinyRun } from '../../../helpers/tiny-run'
+import { createCohortService, type CohortService } from '../../../src/core/service'
+import { dispatch } from '../../../src/core/service/dispatch'
+import type { RunSummary, SplitEvaluation } from '../../../src/shared/types'
+import { tempDir } from '../../helpers/temp'
+import { trainTinyRun } from '../../helpers/tiny-run'
 
 // A real run trained by the real trainer process, evaluated on its own dataset's splits.
 describe('runs.evaluateSplit on a real tiny run', () => {

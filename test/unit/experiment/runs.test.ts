@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { tempDir } from '../../../helpers/temp'
+import { tempDir } from '../../helpers/temp'
 import {
   EXPERIMENT_AUGMENTS,
   ExperimentError,
@@ -12,7 +12,7 @@ import {
   trainingConfigFor,
   type RunRecord,
   type RunSpec,
-} from '../../../../src/core/experiment/runs'
+} from '../../../src/experiment/runs'
 
 const base: Omit<RunSpec, 'teacher' | 'seed'> = {
   epochs: 2,

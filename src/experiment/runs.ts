@@ -7,16 +7,21 @@
  */
 import { appendFile, readFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
-import { initBackend } from '../engine/backend'
-import { NetworkGroup } from '../engine/network-group'
-import { AUGMENT_PRESETS, augmentPixels, type AugmentPolicy, type Normalisation } from '../training/augment'
-import { parseTrainingConfig, type TrainingConfig, type WeightDecayScope } from '../training/config'
-import { Random } from '../training/random'
-import { groupNetworks } from '../training/run-job'
-import type { TeacherName } from '../training/teacher-names'
-import { accuracy, trainGroup, type LabelledImages } from '../training/trainer'
-import type { EnsembleRule, ValidationRule } from '../training/validation-weights'
-import type { EpochMetrics } from '../../shared/types'
+import { initBackend } from '../core/engine/backend'
+import { NetworkGroup } from '../core/engine/network-group'
+import {
+  AUGMENT_PRESETS,
+  augmentPixels,
+  type AugmentPolicy,
+  type Normalisation,
+} from '../core/training/augment'
+import { parseTrainingConfig, type TrainingConfig, type WeightDecayScope } from '../core/training/config'
+import { Random } from '../core/training/random'
+import { groupNetworks } from '../core/training/run-job'
+import type { TeacherName } from '../core/training/teacher-names'
+import { accuracy, trainGroup, type LabelledImages } from '../core/training/trainer'
+import type { EnsembleRule, ValidationRule } from '../core/training/validation-weights'
+import type { EpochMetrics } from '../shared/types'
 import { loadExperimentData } from './data'
 import { recognitionEnsembles, type EnsembleResult } from './ensembles'
 

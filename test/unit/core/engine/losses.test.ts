@@ -1,16 +1,13 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import {
-  accuracy,
-  correctCount,
   crossEntropy,
   distillation,
   groupLoss,
   LossInputError,
-  misclassified,
   networkLoss,
   perImageCrossEntropy,
-} from '../../../../src/core/training/losses'
+} from '../../../../src/core/engine/losses'
 
 function expectClose(actual: tf.Tensor, expected: tf.Tensor, digits: number): void {
   expect(actual.shape).toEqual(expected.shape)
@@ -111,28 +108,70 @@ describe('groupLoss', () => {
     expect(perNetwork[1]!.distillation!.arraySync()).toBeCloseTo(distillation(b, t, T).arraySync(), 6)
   })
 
-  it('is plain cross-entropy without a teacher or with λ = 0', () => {
+  it('is plain cross-entropy without a teacher or with λ = 0, the distillation still measured at λ = 0', () => {
     const y = labels()
     const ce = crossEntropy(student(), y).arraySync()
-    expect(networkLoss(student(), y, null, 2, 1).total.arraySync()).toBeCloseTo(ce, 6)
-    const noKd = networkLoss(student(), y, teacher(), 2, 0)
-    expect(noKd.distillation).toBeNull()
-    expect(noKd.total.arraySync()).toBeCloseTo(ce, 6)
+    const noTeacher = networkLoss(student(), y, null, 2, 1)
+    expect(noTeacher.total.arraySync()).toBeCloseTo(ce, 6)
+    expect(noTeacher.distillation).toBeNull()
+    // a distillation warm-up starts at λ = 0: the trainer still reports KD, which must not enter the total
+    const warmUp = networkLoss(student(), y, teacher(), 2, 0)
+    expect(warmUp.total.arraySync()).toBeCloseTo(ce, 6)
+    expect(warmUp.distillation!.arraySync()).toBeCloseTo(1.06647, 4)
+    const g = tf.grad((z: tf.Tensor) => networkLoss(z as tf.Tensor2D, y, teacher(), 2, 0).total)(student())
+    const gCe = tf.grad((z: tf.Tensor) => crossEntropy(z as tf.Tensor2D, y))(student())
+    expectClose(g, gCe, 6)
     expect(() => networkLoss(student(), y, teacher(), 2, -1)).toThrow(LossInputError)
   })
 })
 
-describe('accuracy helpers', () => {
-  it('count and fraction of images whose top class is the label', () => {
-    const z = tf.tensor2d([
-      [1, 2, 3], // predicts 2
-      [0, 1, 0], // predicts 1
-      [5, 1, 1], // predicts 0
-      [0, 0, 9], // predicts 2
-    ])
-    const y = tf.tensor1d([2, 0, 0, 1], 'int32')
-    expect(Array.from(misclassified(z, y).dataSync())).toEqual([0, 1, 0, 1])
-    expect(correctCount(z, y).arraySync()).toBe(2)
-    expect(accuracy(z, y).arraySync()).toBeCloseTo(0.5, 6)
+describe('masks (a network’s data subset)', () => {
+  const perImage = () => perImageCrossEntropy(student(), labels()).arraySync()
+  const perImageKd = (T: number) =>
+    [0, 1].map((row) => distillation(student().slice(row, 1), teacher().slice(row, 1), T).arraySync())
+
+  it('averages both losses over the images the mask keeps', () => {
+    const keepSecond = tf.tensor1d([0, 1])
+    expect(crossEntropy(student(), labels(), keepSecond).arraySync()).toBeCloseTo(perImage()[1]!, 6)
+    expect(distillation(student(), teacher(), 2, keepSecond).arraySync()).toBeCloseTo(perImageKd(2)[1]!, 5)
+    const all = tf.tensor1d([1, 1])
+    expect(crossEntropy(student(), labels(), all).arraySync()).toBeCloseTo(
+      crossEntropy(student(), labels()).arraySync(),
+      6,
+    )
+    expect(distillation(student(), teacher(), 2, all).arraySync()).toBeCloseTo(
+      distillation(student(), teacher(), 2).arraySync(),
+      6,
+    )
+  })
+
+  it('is 0, not 0/0, when the batch holds none of the network’s images, and learns nothing from them', () => {
+    const none = tf.tensor1d([0, 0])
+    const loss = networkLoss(student(), labels(), teacher(), 2, 1, none)
+    expect(loss.crossEntropy.arraySync()).toBe(0)
+    expect(loss.distillation!.arraySync()).toBe(0)
+    const g = tf.grad((z: tf.Tensor) => networkLoss(z as tf.Tensor2D, labels(), teacher(), 2, 1, none).total)(
+      student(),
+    )
+    expect(Array.from(g.dataSync(), Math.abs)).toEqual([0, 0, 0, 0, 0, 0])
+  })
+
+  it('gives masked-out images no gradient and kept ones the gradient of their own mean', () => {
+    const T = 2
+    const t = teacher()
+    const g = tf.grad((s: tf.Tensor) => distillation(s as tf.Tensor2D, t, T, tf.tensor1d([1, 0])))(
+      student(),
+    ) as tf.Tensor2D
+    // one kept image: T·(p_s − p_t) on its row, zeros on the other
+    const full = tf.mul(tf.sub(tf.softmax(tf.div(student(), T)), tf.softmax(tf.div(t, T))), T)
+    const expected = tf.mul(full, tf.tensor2d([[1], [0]]))
+    expectClose(g, expected, 6)
+  })
+
+  it('rejects a mask of the wrong length', () => {
+    expect(() => crossEntropy(student(), labels(), tf.tensor1d([1]))).toThrow(/one weight per image/)
+    expect(() => distillation(student(), teacher(), 2, tf.tensor1d([1, 1, 1]))).toThrow(
+      /one weight per image/,
+    )
   })
 })

@@ -3,7 +3,7 @@
  * `full` is the grid recorded in docs/EXPERIMENTS.md (the small-data regime with a user-sized validation
  * split); `quick` is a smaller version of it that finishes in minutes, for regression checks.
  */
-import { TEACHER_NAMES, type TeacherName } from '../training/teacher-names'
+import { TEACHER_NAMES, type TeacherName } from '../core/training/teacher-names'
 import { validationPerClass } from './data'
 import { summarise } from './report'
 import type { RunRecord, RunSpec } from './runs'

@@ -5,8 +5,8 @@ import {
   loadExperimentData,
   splitIndices,
   validationPerClass,
-} from '../../../../src/core/experiment/data'
-import { FASHION_MNIST_DIR } from '../../../../src/core/dataset/idx'
+} from '../../../src/experiment/data'
+import { FASHION_MNIST_DIR } from '../../../src/core/dataset/idx'
 
 /** 3 classes with 40, 40 and 70 images, interleaved as in a real file. */
 const labels = Int32Array.from({ length: 150 }, (_, i) => (i < 120 ? i % 3 : 2))

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import sharp from 'sharp'
-import { makeLabelledFolder } from '../../helpers/labelled-folder'
+import { makeLabelledFolder } from './labelled-folder'
 
 /**
  * A folder with one sub-folder per label and `loose` unlabelled PNGs at its top level
