@@ -11,7 +11,7 @@ import { registerExperimentCommand } from './commands/experiment'
 import { registerInfoCommand } from './commands/info'
 import { registerServeCommand } from './commands/serve'
 import { registerTrainCommands } from './commands/train'
-import { registerRecognizeCommands } from './commands/recognize'
+import { registerRecogniseCommands } from './commands/recognise'
 import { registerDoctorCommand } from './commands/doctor'
 
 const program = new Command()
@@ -41,7 +41,7 @@ registerLabelCommands(program, globals)
 registerExportCommands(program, globals)
 registerServeCommand(program, globals)
 registerTrainCommands(program, globals)
-registerRecognizeCommands(program, globals)
+registerRecogniseCommands(program, globals)
 registerDoctorCommand(program, globals)
 registerBenchCommand(program)
 registerExperimentCommand(program)

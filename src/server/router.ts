@@ -22,7 +22,7 @@ import { readBody, send, sendEnvelopeError, sendText, type Refusal } from './htt
 import { parseJsonBody } from './json-body'
 import { serveStatic } from './static-files'
 
-// pictures from the browser travel as base64 (recognize.images allows 20 MB a picture)
+// pictures from the browser travel as base64 (recognise.images allows 20 MB a picture)
 export const MAX_BODY = 32 * 1024 * 1024
 
 export interface RouteContext {

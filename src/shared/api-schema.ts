@@ -19,7 +19,7 @@ const MAX_UPLOAD_BASE64 = Math.ceil((20 * 1024 * 1024) / 3) * 4
 const imageUpload = z
   .object({ name: z.string().min(1).max(1000), data: z.string().min(1).max(MAX_UPLOAD_BASE64) })
   .strict()
-const recognizeOptions = z
+const recogniseOptions = z
   .object({
     network: z.union([z.number().int().min(0), z.literal('ensemble')]).optional(),
     topK: z.number().int().min(1).max(1000).optional(),
@@ -102,8 +102,8 @@ export const API_SCHEMAS = {
   'runs.resume': z.tuple([id]),
   'runs.wait': z.tuple([id]),
   // the options are a last optional element (not a rest), so a stray extra argument is still refused
-  'recognize.files': z.tuple([model, z.array(path).min(1).max(1_000_000), recognizeOptions]),
-  'recognize.images': z.tuple([model, z.array(imageUpload).min(1).max(200), recognizeOptions]),
+  'recognise.files': z.tuple([model, z.array(path).min(1).max(1_000_000), recogniseOptions]),
+  'recognise.images': z.tuple([model, z.array(imageUpload).min(1).max(200), recogniseOptions]),
   'runs.evaluate': z.tuple([model, path]),
   'runs.evaluateSplit': z.tuple([id, z.enum(['validation', 'test'])]),
   'models.zoo': z.tuple([

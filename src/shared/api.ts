@@ -21,7 +21,7 @@ import type {
   ModelCopyReport,
   RecognisedImageSource,
   RecognitionReport,
-  RecognizeRequest,
+  RecogniseRequest,
   RefreshReport,
   RunStatus,
   RunSummary,
@@ -119,19 +119,19 @@ export interface CohortApi {
    * Recognises image files (folders are expanded) with a model: a run id (its final model) or the folder of
    * a model bundle (exported or imported). Unreadable files get a per-file error, not a failure.
    */
-  'recognize.files'(
+  'recognise.files'(
     model: number | string,
     files: string[],
-    options?: RecognizeRequest,
+    options?: RecogniseRequest,
   ): Promise<RecognitionReport>
   /**
    * Recognises pictures sent as bytes (dropped, pasted or captured in a browser, where no path exists):
    * at most 200 per call, 20 MB each. Each result's `path` is the picture's name.
    */
-  'recognize.images'(
+  'recognise.images'(
     model: number | string,
     images: ImageUpload[],
-    options?: RecognizeRequest,
+    options?: RecogniseRequest,
   ): Promise<RecognitionReport>
   /** Accuracy of each network and the ensemble on a labelled folder (sub-folders are labels). */
   'runs.evaluate'(model: number | string, folder: string): Promise<EvaluationReport>
@@ -202,8 +202,8 @@ export const API_CHANNELS = [
   'runs.cancel',
   'runs.resume',
   'runs.wait',
-  'recognize.files',
-  'recognize.images',
+  'recognise.files',
+  'recognise.images',
   'runs.evaluate',
   'runs.evaluateSplit',
   'models.zoo',

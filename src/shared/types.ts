@@ -268,7 +268,7 @@ export interface ModelBundleInfo {
 /** Which output to recognise with: one network (its index) or the validation-weighted ensemble. */
 export type NetworkChoice = number | 'ensemble'
 
-export interface RecognizeRequest {
+export interface RecogniseRequest {
   network?: NetworkChoice
   /** how many labels to report per image, most likely first; default 3 */
   topK?: number

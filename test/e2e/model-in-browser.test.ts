@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs'
 import type { Browser } from 'playwright-core'
 import { disposeModelBundle, readModelBundle, type ModelBundle } from '../../src/core/engine/model-metadata'
 import { exportBundle } from '../../src/core/recognition/export'
-import { readInputPixels, recognizeFiles } from '../../src/core/recognition/recognize'
+import { readInputPixels, recogniseFiles } from '../../src/core/recognition/recognise'
 import { normaliseBatch } from '../../src/core/training/augment'
 import type { RecognitionReport } from '../../src/shared/types'
 import { launchChromium } from '../helpers/browser'
@@ -152,10 +152,10 @@ describe('an exported model in a browser', () => {
     const inBrowser = await predictInBrowser()
     expect(inBrowser.backend).toBe('cpu')
     for (const index of [0, 1]) {
-      const report = await recognizeFiles(bundle, files, { network: index, topK: 3 })
+      const report = await recogniseFiles(bundle, files, { network: index, topK: 3 })
       expectSame(inBrowser.perNetwork[index]!, probabilities(report))
     }
-    const ensemble = await recognizeFiles(bundle, files, { topK: 3 })
+    const ensemble = await recogniseFiles(bundle, files, { topK: 3 })
     expectSame(inBrowser.ensemble, probabilities(ensemble))
     // and the answers are the pictures' colours, so the comparison is of a working model
     const labels = ensemble.results.map((r) => ('predictions' in r ? r.predictions[0]!.label : r.error))

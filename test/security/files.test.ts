@@ -141,9 +141,9 @@ describe('hostile files and model bundles', () => {
       }
     }
 
-    it('recognize.files answers for a named pipe and /dev/zero at once, and the server stays small', async () => {
+    it('recognise.files answers for a named pipe and /dev/zero at once, and the server stays small', async () => {
       const rss = process.memoryUsage().rss
-      const r = await call('recognize.files', [bundle, [fifo, '/dev/zero', sparse], {}])
+      const r = await call('recognise.files', [bundle, [fifo, '/dev/zero', sparse], {}])
       expect(r.ms).toBeLessThan(10_000)
       expect(r.status).toBe(200)
       const results = (r.body['value'] as { results: { error?: string }[] }).results

@@ -57,7 +57,7 @@ describe('library integrity', () => {
       expect(stopped.status).not.toBe('completed')
       // never trained to the end: no model, whatever lies on disk
       const picture = join(folder, 'cyan', 'cyan-0.png')
-      await expect(service['recognize.files'](fresh.id, [picture])).rejects.toThrow(
+      await expect(service['recognise.files'](fresh.id, [picture])).rejects.toThrow(
         /has no trained model yet/,
       )
 
@@ -65,7 +65,7 @@ describe('library integrity', () => {
       await service['runs.resume'](fresh.id)
       const done = await service['runs.wait'](fresh.id)
       expect(done.status, done.message ?? '').toBe('completed')
-      const answer = await service['recognize.files'](fresh.id, [picture])
+      const answer = await service['recognise.files'](fresh.id, [picture])
       expect(JSON.stringify(answer.results)).toMatch(/cyan|olive/)
       expect(JSON.stringify(answer.results)).not.toMatch(/"(red|green|blue)"/)
     } finally {

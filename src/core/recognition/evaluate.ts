@@ -15,7 +15,7 @@ import {
   networksFor,
   readInputPixels,
   rejectionText,
-} from './recognize'
+} from './recognise'
 
 export class EvaluationError extends Error {
   constructor(message: string) {

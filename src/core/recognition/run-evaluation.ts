@@ -7,7 +7,7 @@ import type { SplitEvaluation, SplitImageResult } from '../../shared/types'
 import type { Db } from '../store/db'
 import { loadTrainingTensors, type TensorSplit } from '../dataset/tensor-cache'
 import type { ModelBundle } from '../engine/model-metadata'
-import { argmaxRows, ensembleLogits, networkLogits, networksFor, softmaxRows } from './recognize'
+import { argmaxRows, ensembleLogits, networkLogits, networksFor, softmaxRows } from './recognise'
 import { EvaluationError } from './evaluate'
 
 export type EvaluatedSplit = SplitEvaluation['split']

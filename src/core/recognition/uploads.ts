@@ -24,11 +24,11 @@ import { getImage } from '../store/image-queries'
 import { nameKey } from '../store/names'
 import { ensureLabel } from '../store/labels'
 import type { Db } from '../store/db'
-import { inputPixelsOf, recognizeSources, rejectionText, type RecognizeOptions } from './recognize'
+import { inputPixelsOf, recogniseSources, rejectionText, type RecogniseOptions } from './recognise'
 
 /** Per picture: a phone photo is a few MB; anything larger is not a picture to recognise. */
 export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-/** Per call: a drop of a whole camera roll is better done as a folder by `recognize.files`. */
+/** Per call: a drop of a whole camera roll is better done as a folder by `recognise.files`. */
 export const MAX_UPLOADS = 200
 /** Per call, all pictures together: keeps one request's memory bounded. */
 export const MAX_UPLOAD_TOTAL_BYTES = 200 * 1024 * 1024
@@ -97,16 +97,16 @@ export function checkUploads(
  * Recognises uploaded pictures exactly as files are recognised (same decode, same reasons for a picture
  * that cannot be read); each result's `path` is the picture's name.
  */
-export async function recognizeImages(
+export async function recogniseImages(
   bundle: ModelBundle,
   pictures: readonly UploadedPicture[],
-  options: RecognizeOptions = {},
+  options: RecogniseOptions = {},
 ): Promise<RecognitionReport> {
   const sources = pictures.map((p) => ({
     path: p.name,
     pixels: () => inputPixelsOf(p.bytes, bundle.metadata),
   }))
-  return recognizeSources(bundle, sources, options)
+  return recogniseSources(bundle, sources, options)
 }
 
 /**

@@ -9,7 +9,7 @@ import type {
   ImageUpload,
   ImportReport,
   RecognisedImageSource,
-  RecognizeRequest,
+  RecogniseRequest,
   Split,
   SplitRequest,
 } from '../../shared/types'
@@ -255,14 +255,14 @@ class Service implements CohortService {
     }
   }
 
-  async 'recognize.files'(model: number | string, files: string[], options: RecognizeRequest = {}) {
-    const { recognizeFiles } = await import('../recognition/recognize')
-    return this.withModel(model, (bundle) => recognizeFiles(bundle, files, options))
+  async 'recognise.files'(model: number | string, files: string[], options: RecogniseRequest = {}) {
+    const { recogniseFiles } = await import('../recognition/recognise')
+    return this.withModel(model, (bundle) => recogniseFiles(bundle, files, options))
   }
-  async 'recognize.images'(model: number | string, images: ImageUpload[], options: RecognizeRequest = {}) {
-    const { checkUploads, recognizeImages } = await import('../recognition/uploads')
+  async 'recognise.images'(model: number | string, images: ImageUpload[], options: RecogniseRequest = {}) {
+    const { checkUploads, recogniseImages } = await import('../recognition/uploads')
     const pictures = checkUploads(images) // bad bytes are refused before a model is loaded
-    return this.withModel(model, (bundle) => recognizeImages(bundle, pictures, options))
+    return this.withModel(model, (bundle) => recogniseImages(bundle, pictures, options))
   }
   async 'runs.evaluate'(model: number | string, folder: string) {
     const { evaluateFolder } = await import('../recognition/evaluate')

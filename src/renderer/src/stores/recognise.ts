@@ -9,7 +9,7 @@ import type {
   RecognisedImageSource,
   RecognitionReport,
   RecognitionResult,
-  RecognizeRequest,
+  RecogniseRequest,
 } from '../../../shared/types'
 import { call, filePath } from '../api'
 import { base64Of } from '../logic/base64'
@@ -18,7 +18,7 @@ import { useNoticesStore } from './notices'
 /** Labels shown as bars per picture; the keys 1–9 still reach every label of the model. */
 export const TOP_K = 5
 /**
- * Base64 text sent per `recognize.images` call. Web mode refuses request bodies over 8 MiB, so pictures
+ * Base64 text sent per `recognise.images` call. Web mode refuses request bodies over 8 MiB, so pictures
  * go in groups under it; a single larger picture still goes alone (and gets the server's answer).
  */
 export const UPLOAD_BATCH_CHARS = 6 * 1024 * 1024
@@ -26,7 +26,7 @@ const UPLOADS_PER_CALL = 200
 
 /** The model pictures are recognised with: a finished run of the library, or an imported model folder. */
 export interface RecogniseModel {
-  /** what `recognize.*` takes: a run id or the imported model's folder */
+  /** what `recognise.*` takes: a run id or the imported model's folder */
   ref: number | string
   title: string
   classNames: string[]
@@ -167,7 +167,7 @@ export const useRecogniseStore = defineStore('recognise', () => {
     })
   }
 
-  function request(): RecognizeRequest {
+  function request(): RecogniseRequest {
     return { network: network.value, topK: TOP_K, perNetwork: network.value === 'ensemble' }
   }
 
@@ -220,14 +220,14 @@ export const useRecogniseStore = defineStore('recognise', () => {
     try {
       if (byPath.length > 0) {
         const paths = byPath.map((t) => (t.source as { path: string }).path)
-        apply(byPath, await call('recognize.files', m.ref, paths, request()))
+        apply(byPath, await call('recognise.files', m.ref, paths, request()))
       }
       const withUploads = byBytes.map((item) => ({ item, data: (item.source as ImageUpload).data }))
       for (const group of uploadGroups(withUploads)) {
         const uploads = group.map((g) => g.item.source as ImageUpload)
         apply(
           group.map((g) => g.item),
-          await call('recognize.images', m.ref, uploads, request()),
+          await call('recognise.images', m.ref, uploads, request()),
         )
       }
     } catch (err) {
@@ -298,7 +298,7 @@ export const useRecogniseStore = defineStore('recognise', () => {
     batchBusy.value = true
     try {
       return await notices.attempt(async () => {
-        const report = await call('recognize.files', m.ref, [folder], {
+        const report = await call('recognise.files', m.ref, [folder], {
           network: network.value,
           topK: Math.min(3, m.classNames.length),
         })

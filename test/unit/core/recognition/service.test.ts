@@ -49,11 +49,11 @@ describe('the recognition channels of the service', () => {
 
   it('recognises files with a run id, resolved to the run’s final model', async () => {
     const files = CLASS_NAMES.map((label) => join(photos, label, `${label}.png`))
-    const report = await call<RecognitionReport>('recognize.files', trained, files, { topK: 1 })
+    const report = await call<RecognitionReport>('recognise.files', trained, files, { topK: 1 })
     expect(report.results.map((r) => ('predictions' in r ? r.predictions[0]!.label : r.error))).toEqual(
       CLASS_NAMES,
     )
-    const one = await call<RecognitionReport>('recognize.files', trained, [photos], { network: 1, topK: 2 })
+    const one = await call<RecognitionReport>('recognise.files', trained, [photos], { network: 1, topK: 2 })
     expect(one.network).toBe(1)
     expect(one.results).toHaveLength(3)
   })
@@ -77,7 +77,7 @@ describe('the recognition channels of the service', () => {
     expect(imported.dir.startsWith(join(home, 'models'))).toBe(true)
     const rows = db.prepare("SELECT run_id, kind, path FROM models WHERE kind = 'imported'").all()
     expect(rows).toEqual([{ run_id: null, kind: 'imported', path: imported.dir }])
-    const report = await call<RecognitionReport>('recognize.files', imported.dir, [join(photos, 'red')])
+    const report = await call<RecognitionReport>('recognise.files', imported.dir, [join(photos, 'red')])
     const first = report.results[0]!
     expect('predictions' in first && first.predictions[0]!.label).toBe('red')
   })
@@ -98,17 +98,17 @@ describe('the recognition channels of the service', () => {
   })
 
   it('says clearly when a run has no model, does not exist, or the arguments are wrong', async () => {
-    await expect(call('recognize.files', untrained, [photos])).rejects.toThrow(
+    await expect(call('recognise.files', untrained, [photos])).rejects.toThrow(
       `Run ${untrained} has no trained model yet (it is queued)`,
     )
     await expect(call('models.export', 99, join(tmp.path, 'x'))).rejects.toThrow(/No run with id 99/)
-    await expect(call('recognize.files', trained, [photos], { network: -1 })).rejects.toThrow(
-      /Invalid arguments for recognize.files/,
+    await expect(call('recognise.files', trained, [photos], { network: -1 })).rejects.toThrow(
+      /Invalid arguments for recognise.files/,
     )
-    await expect(call('recognize.files', trained, [photos], { network: 5 })).rejects.toThrow(
+    await expect(call('recognise.files', trained, [photos], { network: 5 })).rejects.toThrow(
       /there is no network 5/,
     )
-    await expect(call('recognize.files', join(tmp.path, 'nothing'), [photos])).rejects.toThrow(
+    await expect(call('recognise.files', join(tmp.path, 'nothing'), [photos])).rejects.toThrow(
       /not a Cohort model folder/,
     )
   })

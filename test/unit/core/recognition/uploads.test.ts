@@ -63,7 +63,7 @@ describe('pictures sent as bytes', () => {
 
   it('recognises uploaded bytes like files, with per-network predictions and a reason for bad bytes', async () => {
     const report = await call<RecognitionReport>(
-      'recognize.images',
+      'recognise.images',
       runId,
       [
         ...CLASS_NAMES.map((l) => upload(`${l}.png`, png[l]!)),
@@ -85,7 +85,7 @@ describe('pictures sent as bytes', () => {
       error: expect.stringMatching(/truncated or corrupt/),
     })
     // the same pixels as the file path gives
-    const byPath = await call<RecognitionReport>('recognize.files', runId, [join(tmp.path, 'red.png')], {
+    const byPath = await call<RecognitionReport>('recognise.files', runId, [join(tmp.path, 'red.png')], {
       perNetwork: true,
       topK: 2,
     })
@@ -94,7 +94,7 @@ describe('pictures sent as bytes', () => {
 
   it('refuses too many, too large or non-base64 uploads with a sentence, before loading a model', async () => {
     const many = Array.from({ length: MAX_UPLOADS + 1 }, (_, i) => upload(`${i}.png`, png.red!))
-    await expect(call('recognize.images', runId, many)).rejects.toThrow(/<=200 items/)
+    await expect(call('recognise.images', runId, many)).rejects.toThrow(/<=200 items/)
     expect(() => checkUploads(many)).toThrow(/201 pictures were sent at once; at most 200/)
     expect(() => uploadBytes(upload('big.png', png.red!), 100)).toThrow(
       /'big.png' is 0 MB; the limit is 0 MB/,
@@ -102,13 +102,13 @@ describe('pictures sent as bytes', () => {
     expect(() => uploadBytes({ name: 'x.png', data: 'not base64!' })).toThrow(/did not arrive as base64/)
     expect(() => uploadBytes({ name: 'x.png', data: '' })).toThrow(/is empty/)
     // a bad model after good bytes: the model's own message
-    await expect(call('recognize.images', 9999, [upload('a.png', png.red!)])).rejects.toThrow(/9999/)
+    await expect(call('recognise.images', 9999, [upload('a.png', png.red!)])).rejects.toThrow(/9999/)
   })
 
   it('bounds each upload in the schema by the same 20 MB limit', () => {
     const at = (n: number) => [runId, [{ name: 'a.png', data: 'A'.repeat(n) }]]
-    expect(() => validateArgs('recognize.images', at(base64Length(MAX_UPLOAD_BYTES)))).not.toThrow()
-    expect(() => validateArgs('recognize.images', at(base64Length(MAX_UPLOAD_BYTES) + 4))).toThrow(
+    expect(() => validateArgs('recognise.images', at(base64Length(MAX_UPLOAD_BYTES)))).not.toThrow()
+    expect(() => validateArgs('recognise.images', at(base64Length(MAX_UPLOAD_BYTES) + 4))).toThrow(
       /argument 1\.0\.data/,
     )
   })

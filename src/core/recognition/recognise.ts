@@ -10,7 +10,7 @@ import type {
   Prediction,
   RecognitionReport,
   RecognitionResult,
-  RecognizeRequest,
+  RecogniseRequest,
   RejectedFile,
 } from '../../shared/types'
 import { REJECT_MESSAGES } from '../../shared/types'
@@ -34,7 +34,7 @@ export class RecognitionError extends Error {
   }
 }
 
-export interface RecognizeOptions extends RecognizeRequest {
+export interface RecogniseOptions extends RecogniseRequest {
   /** images per forward pass; default 64 */
   batchSize?: number
   signal?: AbortSignal
@@ -219,14 +219,14 @@ function checkTopK(topK: number, classes: number): number {
  * Recognises image files (folders are expanded). Each result has the top-k labels with probabilities, or
  * the reason the file could not be read — the same reasons import gives. Results keep the input order.
  */
-export async function recognizeFiles(
+export async function recogniseFiles(
   bundle: ModelBundle,
   paths: readonly string[],
-  options: RecognizeOptions = {},
+  options: RecogniseOptions = {},
 ): Promise<RecognitionReport> {
   const { files, skipped, unreadable } = await collectImageFiles(paths, options.signal)
   const sources = files.map((path) => ({ path, pixels: () => readInputPixels(path, bundle.metadata) }))
-  const report = await recognizeSources(bundle, sources, options)
+  const report = await recogniseSources(bundle, sources, options)
   report.results.push(...unreadable)
   return { ...report, skipped }
 }
@@ -241,10 +241,10 @@ export interface RecognitionSource {
  * Recognises pictures from any source (files, uploaded bytes) in batches, decoding a few at a time.
  * Results keep the sources' order; `skipped` is 0 (only folder scans skip files).
  */
-export async function recognizeSources(
+export async function recogniseSources(
   bundle: ModelBundle,
   sources: readonly RecognitionSource[],
-  options: RecognizeOptions = {},
+  options: RecogniseOptions = {},
 ): Promise<RecognitionReport> {
   const { metadata } = bundle
   const choice = options.network ?? 'ensemble'

@@ -28,7 +28,7 @@ const networkIndex = wholeNumber(0, 99)
 const images = (n: number): string => (n === 1 ? '1 image' : `${n} images`)
 const percent = (p: number): string => `${(p * 100).toFixed(1)}%`
 
-export function registerRecognizeCommands(program: Command, globals: () => GlobalOptions): void {
+export function registerRecogniseCommands(program: Command, globals: () => GlobalOptions): void {
   program
     .command('predict')
     .description('recognise images (files or folders) with a trained run or an exported model')
@@ -61,14 +61,14 @@ export function registerRecognizeCommands(program: Command, globals: () => Globa
         const model = modelTarget(opts)
         const files = paths.map((p) => resolve(p))
         await withService(globals(), async (service) => {
-          const report = await service['recognize.files'](model, files, {
+          const report = await service['recognise.files'](model, files, {
             network,
             topK,
             perNetwork: opts.perNetwork === true,
           })
           if (opts.csv !== undefined) {
             // loaded here: the module brings TensorFlow.js, which other commands should not wait for
-            const { recognitionCsv } = await import('../../core/recognition/recognize')
+            const { recognitionCsv } = await import('../../core/recognition/recognise')
             if (opts.csv === '-') process.stdout.write(recognitionCsv(report))
             else writeFileSync(resolve(opts.csv), recognitionCsv(report))
           }

@@ -16,9 +16,9 @@ import {
   readInputPixels,
   recognitionCsv,
   RecognitionError,
-  recognizeFiles,
+  recogniseFiles,
   softmaxRows,
-} from '../../../../src/core/recognition/recognize'
+} from '../../../../src/core/recognition/recognise'
 import { REJECT_MESSAGES } from '../../../../src/shared/types'
 import { CLASS_NAMES, makeTestBundle, writeColourImage } from '../../../helpers/model-bundle'
 import { tempDir } from '../../../helpers/temp'
@@ -47,7 +47,7 @@ describe('recognising image files with a model bundle', () => {
     tmp.cleanup()
   })
 
-  /** Each network's logits for one file, computed here from the training recipe, without recognize.ts. */
+  /** Each network's logits for one file, computed here from the training recipe, without recognise.ts. */
   async function referenceLogits(file: string): Promise<Float32Array[]> {
     const { imageSize: s, normalisation } = bundle.metadata
     const pixels = await renderTrainingPixels(sharp(readFileSync(file)).rotate(), s, 3)
@@ -58,7 +58,7 @@ describe('recognising image files with a model bundle', () => {
   }
 
   it('recognises every real PNG and JPEG by its colour, most probable label first', async () => {
-    const report = await recognizeFiles(
+    const report = await recogniseFiles(
       bundle,
       images.map(([f]) => f),
       { topK: 2 },
@@ -86,8 +86,8 @@ describe('recognising image files with a model bundle', () => {
     const fused = z0!.map((v, j) => 0.7 * v + 0.3 * z1![j]!)
     const expected = softmaxRows(fused, 3)
     const byNetwork1 = softmaxRows(z1!, 3)
-    const ensemble = await recognizeFiles(bundle, [file], { topK: 3, perNetwork: true })
-    const single = await recognizeFiles(bundle, [file], { topK: 3, network: 1 })
+    const ensemble = await recogniseFiles(bundle, [file], { topK: 3, perNetwork: true })
+    const single = await recogniseFiles(bundle, [file], { topK: 3, network: 1 })
     const asVector = (r: (typeof ensemble.results)[number]): number[] => {
       if (!('predictions' in r)) throw new Error(r.error)
       return CLASS_NAMES.map((c) => r.predictions.find((p) => p.label === c)!.probability)
@@ -105,9 +105,9 @@ describe('recognising image files with a model bundle', () => {
 
   it('gives the same answers whatever the batch size', async () => {
     const files = images.map(([f]) => f)
-    const big = await recognizeFiles(bundle, files, { topK: 3 })
+    const big = await recogniseFiles(bundle, files, { topK: 3 })
     const progress: number[] = []
-    const small = await recognizeFiles(bundle, files, {
+    const small = await recogniseFiles(bundle, files, {
       topK: 3,
       batchSize: 4,
       onProgress: (p) => progress.push(p.done),
@@ -131,7 +131,7 @@ describe('recognising image files with a model bundle', () => {
     const png = readFileSync(images[0]![0])
     writeFileSync(join(dir, 'torn.png'), png.subarray(0, Math.floor(png.length / 2)))
     const files = ['notes.png', 'empty.jpg', 'torn.png', 'gone.png'].map((f) => join(dir, f))
-    const report = await recognizeFiles(bundle, [images[0]![0], ...files])
+    const report = await recogniseFiles(bundle, [images[0]![0], ...files])
     const errors = report.results.slice(1).map((r) => ('error' in r ? r.error : 'recognised'))
     expect(errors[0]).toMatch(new RegExp(`^${REJECT_MESSAGES['not-an-image']}`))
     expect(errors[1]).toMatch(new RegExp(`^${REJECT_MESSAGES.empty}`))
@@ -147,7 +147,7 @@ describe('recognising image files with a model bundle', () => {
     writeFileSync(huge, '')
     truncateSync(huge, 300 * 1024 * 1024)
     const started = performance.now()
-    const report = await recognizeFiles(bundle, [fifo, huge])
+    const report = await recogniseFiles(bundle, [fifo, huge])
     expect(performance.now() - started).toBeLessThan(2000)
     expect(report.results.map((r) => ('error' in r ? r.error : 'recognised'))).toEqual([
       'not a regular file (a named pipe)',
@@ -161,7 +161,7 @@ describe('recognising image files with a model bundle', () => {
     await writeColourImage(join(dir, 'day2', 'b.jpg'), 'green', { seed: 8 })
     writeFileSync(join(dir, '.DS_Store'), 'x')
     writeFileSync(join(dir, 'a.xmp'), '<xmp/>')
-    const report = await recognizeFiles(bundle, [dir], { topK: 1 })
+    const report = await recogniseFiles(bundle, [dir], { topK: 1 })
     expect(report.skipped).toBe(2)
     expect(
       report.results.map((r) => [r.path, 'predictions' in r ? r.predictions[0]!.label : r.error]),
@@ -172,7 +172,7 @@ describe('recognising image files with a model bundle', () => {
   })
 
   it('writes CSV with one row per file and top-k columns', async () => {
-    const report = await recognizeFiles(bundle, [images[0]![0], join(tmp.path, 'missing.png')], { topK: 2 })
+    const report = await recogniseFiles(bundle, [images[0]![0], join(tmp.path, 'missing.png')], { topK: 2 })
     const rows = parse(recognitionCsv(report)) as string[][]
     expect(rows[0]).toEqual(['path', 'label', 'probability', 'label_2', 'probability_2', 'error'])
     expect(rows[1]![0]).toBe(images[0]![0])
@@ -183,14 +183,14 @@ describe('recognising image files with a model bundle', () => {
 
   it('refuses a network the model does not have, a bad top-k, and stops when cancelled', async () => {
     const file = images[0]![0]
-    await expect(recognizeFiles(bundle, [file], { network: 2 })).rejects.toThrow(
+    await expect(recogniseFiles(bundle, [file], { network: 2 })).rejects.toThrow(
       /networks 0 to 1 \(cnn, resnet-8\); there is no network 2/,
     )
-    await expect(recognizeFiles(bundle, [file], { topK: 0 })).rejects.toThrow(RecognitionError)
-    const clamped = await recognizeFiles(bundle, [file], { topK: 10 })
+    await expect(recogniseFiles(bundle, [file], { topK: 0 })).rejects.toThrow(RecognitionError)
+    const clamped = await recogniseFiles(bundle, [file], { topK: 10 })
     expect('predictions' in clamped.results[0]! && clamped.results[0].predictions).toHaveLength(3)
     const controller = new AbortController()
     controller.abort()
-    await expect(recognizeFiles(bundle, [file], { signal: controller.signal })).rejects.toThrow(/cancelled/)
+    await expect(recogniseFiles(bundle, [file], { signal: controller.signal })).rejects.toThrow(/cancelled/)
   })
 })
