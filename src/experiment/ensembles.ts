@@ -3,7 +3,8 @@
  * Each weight rule is measured on the same run (weights from the validation split, accuracy on the test set),
  * so one grid says which rule the recognition ensemble should use, beside the plain average (`equal`).
  */
-import { accuracy, errorsOf, weightedLogits } from '../core/training/trainer'
+import { weightedLogits } from '../core/engine/ensemble'
+import { accuracy, errorsOf } from '../core/training/trainer'
 import { ENSEMBLE_RULES, ensembleWeights, type EnsembleRule } from '../core/training/validation-weights'
 
 export interface EnsembleResult {

@@ -17,7 +17,7 @@ import {
 } from '../core/training/augment'
 import { parseTrainingConfig, type TrainingConfig, type WeightDecayScope } from '../core/training/config'
 import { Random } from '../core/training/random'
-import { groupNetworks } from '../core/training/run-job'
+import { groupNetworks } from '../core/training/config'
 import type { TeacherName } from '../core/training/teacher-names'
 import { accuracy, trainGroup, type LabelledImages } from '../core/training/trainer'
 import type { EnsembleRule, ValidationRule } from '../core/training/validation-weights'

@@ -50,6 +50,10 @@ export type WeightDecayScope = (typeof WEIGHT_DECAY_SCOPES)[number]
 export const KNOWN_ARCHS = ['cnn', 'resnet-8', 'resnet-14', 'resnet-20', 'mobilenet'] as const
 
 /** A group has this many networks at least and at most. */
+/** The picture sizes a model file and the tensor cache accept: wider than a run's setting, so bundles made elsewhere load. */
+export const MIN_IMAGE_SIZE = 4
+export const MAX_IMAGE_SIZE = 1024
+
 export const MIN_NETWORKS = 2
 export const MAX_NETWORKS = 4
 

@@ -5,7 +5,7 @@
  */
 import { libraryPaths } from '../core/paths'
 import { openDatabase } from '../core/store/db'
-import { runTrainingJob } from '../core/training/run-job'
+import { runTrainingJob } from './run-job'
 import { isParentMessage, type ParentMessage, type TrainerMessage } from '../shared/trainer-protocol'
 
 /** The two things the trainer needs from its channel to the app, whichever runtime provides it. */

@@ -17,6 +17,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { Sharp } from 'sharp'
+import { MAX_IMAGE_SIZE, MIN_IMAGE_SIZE } from '../../shared/training-settings'
 import type { Split } from '../../shared/types'
 import type { Db } from '../store/db'
 import { requireDataset } from '../store/datasets'
@@ -108,8 +109,6 @@ export class TrainingDataError extends Error {
   }
 }
 
-export const MIN_IMAGE_SIZE = 4
-export const MAX_IMAGE_SIZE = 1024
 const DEFAULT_CONCURRENCY = 4
 const PROGRESS_INTERVAL_MS = 100
 /** Changing how pixels are made (resize, crop, background) must bump this so old files are rebuilt. */

@@ -18,8 +18,8 @@ import { decodeImage, ImageRejectedError } from '../dataset/decode'
 import { FileRefusedError, MAX_PICTURE_BYTES, readFileBounded, refusalText } from '../files/read'
 import { scanFolder } from '../dataset/scan'
 import { renderTrainingPixels } from '../dataset/tensor-cache'
-import { normaliseBatch } from '../training/augment'
-import { weightedLogits } from '../training/trainer'
+import { normaliseBatch } from '../engine/input'
+import { weightedLogits } from '../engine/ensemble'
 import type { ModelBundle, ModelMetadata } from '../engine/model-metadata'
 
 export const DEFAULT_TOP_K = 3

@@ -128,7 +128,7 @@ export class RunSupervisor {
     // params and flops are shown before training starts; the zoo is loaded only when a run is started
     const [{ describeNetwork }, { groupNetworks }] = await Promise.all([
       import('../engine/zoo'),
-      import('../training/run-job'),
+      import('../training/config'),
     ])
     const networks = groupNetworks(config, classNames.length).map((n, index) => {
       const d = describeNetwork(n.spec)

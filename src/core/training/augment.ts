@@ -6,7 +6,10 @@
  * but the result.
  */
 import * as tf from '@tensorflow/tfjs'
+import type { ImageBatch, Normalisation } from '../engine/input'
 import { Random } from './random'
+
+export type { ImageBatch, Normalisation }
 
 export type PadMode = 'reflect' | 'zero'
 
@@ -29,18 +32,6 @@ export const AUGMENT_PRESETS: Record<AugmentPreset, AugmentPolicy> = {
   // reflect rather than zero: users' photos have no natural black border
   light: { crop: 'reflect', flip: true, brightness: 0, contrast: 0 },
   standard: { crop: 'reflect', flip: true, brightness: 0.2, contrast: 0.2 },
-}
-
-/** Per-channel statistics in [0, 1] pixel units: x ↦ (x/255 − mean[c]) / std[c]. */
-export interface Normalisation {
-  mean: number[]
-  std: number[]
-}
-
-/** A batch of images as stored by the dataset cache: uint8, [B, H, W, C] row-major. */
-export interface ImageBatch {
-  pixels: Uint8Array
-  shape: [number, number, number, number]
 }
 
 export class AugmentError extends Error {
@@ -168,10 +159,4 @@ export function augmentPixels(
     }
   }
   return out
-}
-
-/** Evaluation and recognition input: normalisation only, no randomness. */
-export function normaliseBatch(batch: ImageBatch, norm: Normalisation): tf.Tensor4D {
-  // the `none` policy draws nothing, so any stream will do
-  return tf.tensor4d(augmentPixels(batch, AUGMENT_PRESETS.none, Random.fromSeed(0), norm), batch.shape)
 }

@@ -4,6 +4,8 @@
  * CLI and hand-written files alike.
  */
 import type { z } from 'zod'
+import type { NetworkConfig as EngineNetworkConfig } from '../engine/protocol'
+import type { NetworkArch } from '../engine/zoo'
 import { KNOWN_ARCHS, trainingSettingsSchema } from '../../shared/training-settings'
 
 // the schema, its defaults and the names it accepts are shared with the API's types and the Train view
@@ -77,4 +79,30 @@ export function parseTrainingConfig(input: unknown, archs: readonly string[] = K
   if (!result.success)
     throw new TrainingConfigError(result.error.issues.map((issue) => explain(issue, input)))
   return result.data
+}
+
+/** The engine's description of each network of a run: spec (seeded per network) and optimiser. */
+export function groupNetworks(config: TrainingConfig, classes: number): EngineNetworkConfig[] {
+  const decay = { weightDecay: config.weightDecay, decayAll: config.weightDecayScope === 'all' }
+  return config.networks.map((net, i) => ({
+    spec: {
+      arch: net.arch as NetworkArch,
+      inputSize: config.imageSize,
+      channels: config.channels,
+      classes,
+      ...(net.width === undefined ? {} : { width: net.width }),
+      // distinct initial weights per network, reproducible from the run's seed
+      seed: config.seed * 8 + i + 1,
+    },
+    optimizer:
+      config.optimiser === 'sgd'
+        ? {
+            kind: 'sgd',
+            lr: config.lr,
+            momentum: config.momentum,
+            nesterov: config.nesterov,
+            ...decay,
+          }
+        : { kind: 'adam', lr: config.lr, ...decay },
+  }))
 }

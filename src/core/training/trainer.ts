@@ -6,6 +6,7 @@
  * a checkpoint into the group before, and writes one in `onEpoch`, which is awaited before the next epoch.
  */
 import * as tf from '@tensorflow/tfjs'
+import { weightedLogits } from '../engine/ensemble'
 import { crossEntropy } from '../engine/losses'
 import type { NetworkGroup } from '../engine/network-group'
 import type { EpochMetrics, NetworkEpochMetrics } from '../../shared/types'
@@ -209,16 +210,6 @@ function meanCrossEntropy(logits: Float32Array, labels: Int32Array, classes: num
         tf.tensor1d(labels, 'int32'),
       ).dataSync()[0]!,
   )
-}
-
-/** Σ wᵢ zᵢ over the networks' logits, row by row. */
-export function weightedLogits(logits: readonly Float32Array[], weights: readonly number[]): Float32Array {
-  const out = new Float32Array(logits[0]!.length)
-  logits.forEach((z, i) => {
-    const w = weights[i]!
-    for (let k = 0; k < z.length; k++) out[k]! += w * z[k]!
-  })
-  return out
 }
 
 /** Per network, 1 for each image it gets wrong and 0 for each it gets right (what the weight rules need). */

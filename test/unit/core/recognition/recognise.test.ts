@@ -11,7 +11,7 @@ import {
   type ModelBundle,
 } from '../../../../src/core/engine/model-metadata'
 import { renderTrainingPixels } from '../../../../src/core/dataset/tensor-cache'
-import { normaliseBatch } from '../../../../src/core/training/augment'
+import { normaliseBatch } from '../../../../src/core/engine/input'
 import {
   readInputPixels,
   recognitionCsv,

@@ -7,8 +7,8 @@ import {
   type AugmentPolicy,
   defaultPad,
   type ImageBatch,
-  normaliseBatch,
 } from '../../../../src/core/training/augment'
+import { normaliseBatch } from '../../../../src/core/engine/input'
 import { Random } from '../../../../src/core/training/random'
 
 beforeAll(async () => {
@@ -175,6 +175,15 @@ describe('normaliseBatch', () => {
       )
     })
     expect(tf.memory().numTensors).toBe(before)
+  })
+
+  it('gives exactly the numbers training validates with (augmentPixels with policy none)', () => {
+    const pixels = Uint8Array.from({ length: 256 * 3 }, (_, i) => (i * 7) % 256)
+    const batch: ImageBatch = { pixels, shape: [2, 8, 16, 3] }
+    const norm = { mean: [0.49, 0.48, 0.45], std: [0.25, 0.24, 0.26] }
+    const trained = augmentPixels(batch, AUGMENT_PRESETS.none, Random.fromSeed(0), norm)
+    const recognised = tf.tidy(() => normaliseBatch(batch, norm).dataSync())
+    expect(Array.from(recognised)).toEqual(Array.from(trained))
   })
 })
 

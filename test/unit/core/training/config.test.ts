@@ -6,7 +6,7 @@ import {
   type TrainingConfig,
   TrainingConfigError,
 } from '../../../../src/core/training/config'
-import { groupNetworks } from '../../../../src/core/training/run-job'
+import { groupNetworks } from '../../../../src/core/training/config'
 import { learningRateAt, planFor } from '../../../../src/core/training/schedule'
 import type { TeacherName } from '../../../../src/core/training/teacher-names'
 import type { ValidationRule } from '../../../../src/core/training/validation-weights'

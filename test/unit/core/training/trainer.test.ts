@@ -5,7 +5,7 @@ import { NetworkGroup } from '../../../../src/core/engine/network-group'
 import { datasetStatistics } from '../../../../src/core/dataset/tensor-cache'
 import { readCheckpoint, writeCheckpoint } from '../../../../src/core/training/checkpoint'
 import { parseTrainingConfig, type TrainingConfigInput } from '../../../../src/core/training/config'
-import { groupNetworks } from '../../../../src/core/training/run-job'
+import { groupNetworks } from '../../../../src/core/training/config'
 import {
   accuracy,
   batchBounds,

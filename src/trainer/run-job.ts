@@ -6,19 +6,19 @@
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
-import { initBackend, type BackendName } from '../engine/backend'
-import { writeModelBundle, type ModelMetadata } from '../engine/model-metadata'
-import { NetworkGroup } from '../engine/network-group'
-import type { NetworkConfig as EngineNetworkConfig, NetworkWeights } from '../engine/protocol'
-import { createNetwork, type NetworkArch } from '../engine/zoo'
+import { initBackend, type BackendName } from '../core/engine/backend'
+import { writeModelBundle, type ModelMetadata } from '../core/engine/model-metadata'
+import { NetworkGroup } from '../core/engine/network-group'
+import type { NetworkConfig as EngineNetworkConfig, NetworkWeights } from '../core/engine/protocol'
+import { createNetwork } from '../core/engine/zoo'
 import {
   datasetStatistics,
   loadTrainingTensors,
   TrainingDataError,
   type TensorSplit,
-} from '../dataset/tensor-cache'
-import type { LibraryPaths } from '../paths'
-import type { Db } from '../store/db'
+} from '../core/dataset/tensor-cache'
+import type { LibraryPaths } from '../core/paths'
+import type { Db } from '../core/store/db'
 import {
   listEpochs,
   recordEpoch,
@@ -28,12 +28,12 @@ import {
   setRunBackend,
   setRunStatus,
   truncateEpochs,
-} from '../store/runs'
-import type { EpochMetrics, RunNetwork, RunStatus, RunSummary } from '../../shared/types'
-import type { Normalisation } from './augment'
-import { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint'
-import { parseTrainingConfig, type TrainingConfig } from './config'
-import { removeTrainerPid, runDirectory, writeTrainerPid } from './run-folder'
+} from '../core/store/runs'
+import type { EpochMetrics, RunNetwork, RunStatus, RunSummary } from '../shared/types'
+import type { Normalisation } from '../core/training/augment'
+import { readCheckpoint, writeCheckpoint, type Checkpoint } from '../core/training/checkpoint'
+import { groupNetworks, parseTrainingConfig, type TrainingConfig } from '../core/training/config'
+import { removeTrainerPid, runDirectory, writeTrainerPid } from '../core/training/run-folder'
 import {
   trainGroup,
   TrainingSetupError,
@@ -41,9 +41,7 @@ import {
   type LabelledImages,
   type TrainingData,
   type TrainResult,
-} from './trainer'
-
-export { runDirectory }
+} from '../core/training/trainer'
 
 export interface RunJobContext {
   db: Db
@@ -64,32 +62,6 @@ export interface RunJobHooks {
 export interface RunJobResult {
   status: RunStatus
   message: string | null
-}
-
-/** The engine's description of each network of a run: spec (seeded per network) and optimiser. */
-export function groupNetworks(config: TrainingConfig, classes: number): EngineNetworkConfig[] {
-  const decay = { weightDecay: config.weightDecay, decayAll: config.weightDecayScope === 'all' }
-  return config.networks.map((net, i) => ({
-    spec: {
-      arch: net.arch as NetworkArch,
-      inputSize: config.imageSize,
-      channels: config.channels,
-      classes,
-      ...(net.width === undefined ? {} : { width: net.width }),
-      // distinct initial weights per network, reproducible from the run's seed
-      seed: config.seed * 8 + i + 1,
-    },
-    optimizer:
-      config.optimiser === 'sgd'
-        ? {
-            kind: 'sgd',
-            lr: config.lr,
-            momentum: config.momentum,
-            nesterov: config.nesterov,
-            ...decay,
-          }
-        : { kind: 'adam', lr: config.lr, ...decay },
-  }))
 }
 
 /** Maps a split's class indices from the tensor cache's class list onto the run's frozen one. */

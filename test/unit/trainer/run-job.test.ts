@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { libraryPaths, type LibraryPaths } from '../../../../src/core/paths'
-import { createDataset } from '../../../../src/core/store/datasets'
-import { openDatabase, type Db } from '../../../../src/core/store/db'
-import { createRun, listEpochs, requireRun } from '../../../../src/core/store/runs'
-import { readCheckpoint, writeCheckpoint, type Checkpoint } from '../../../../src/core/training/checkpoint'
-import { parseTrainingConfig } from '../../../../src/core/training/config'
-import { trainerAlive } from '../../../../src/core/training/run-folder'
+import { libraryPaths, type LibraryPaths } from '../../../src/core/paths'
+import { createDataset } from '../../../src/core/store/datasets'
+import { openDatabase, type Db } from '../../../src/core/store/db'
+import { createRun, listEpochs, requireRun } from '../../../src/core/store/runs'
+import { readCheckpoint, writeCheckpoint, type Checkpoint } from '../../../src/core/training/checkpoint'
+import { parseTrainingConfig } from '../../../src/core/training/config'
+import { trainerAlive } from '../../../src/core/training/run-folder'
 import {
   claimRun,
   commitEpoch,
@@ -15,10 +15,10 @@ import {
   ownCheckpoint,
   stoppedOutcome,
   type ClaimedRun,
-} from '../../../../src/core/training/run-job'
-import { initialTrainerState, TrainingSetupError } from '../../../../src/core/training/trainer'
-import type { EpochMetrics } from '../../../../src/shared/types'
-import { tempDir } from '../../../helpers/temp'
+} from '../../../src/trainer/run-job'
+import { initialTrainerState, TrainingSetupError } from '../../../src/core/training/trainer'
+import type { EpochMetrics } from '../../../src/shared/types'
+import { tempDir } from '../../helpers/temp'
 
 let home: { path: string; cleanup: () => void }
 let paths: LibraryPaths
