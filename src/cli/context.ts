@@ -1,7 +1,6 @@
 import { createRequire } from 'node:module'
-import { cohortHome, libraryPaths, type LibraryPaths } from '../core/paths'
 import { createCohortService, type CohortService } from '../core/service'
-import { LibraryError } from '../core/store/db'
+import { cohortHome, LibraryError, libraryPaths, type LibraryPaths } from '../core/service/shell'
 
 export interface GlobalOptions {
   db?: string

@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander'
 import { CliError, type GlobalOptions } from './context'
 import { safeText } from './output'
-import { plainLibraryError } from '../core/store/db'
+import { plainLibraryError } from '../core/service/shell'
 import { registerDatasetCommands } from './commands/datasets'
 import { registerImportCommand } from './commands/import'
 import { registerLabelCommands } from './commands/labels'

@@ -1,6 +1,6 @@
 import { app, BrowserWindow, dialog, ipcMain } from 'electron'
 import { join } from 'node:path'
-import { cohortHome } from '../core/paths'
+import { cohortHome } from '../core/service/shell'
 import { createCohortService, type CohortService } from '../core/service'
 import { IPC_PREFIX } from '../shared/api'
 import { createMainWindow } from './window'

@@ -19,10 +19,16 @@ import {
   runKey,
   type ExperimentAugment,
 } from '../../experiment/runs'
-import { cohortHome } from '../../core/paths'
-import { WEIGHT_DECAY_SCOPES, WHOLE_SETTING_RANGES, type WeightDecayScope } from '../../core/training/config'
-import { TEACHER_NAMES, type TeacherName } from '../../core/training/teacher-names'
-import { VALIDATION_RULES, type ValidationRule } from '../../core/training/validation-weights'
+import { cohortHome } from '../../core/service/shell'
+import {
+  TEACHER_NAMES,
+  VALIDATION_RULES,
+  WEIGHT_DECAY_SCOPES,
+  WHOLE_SETTING_RANGES,
+  type TeacherName,
+  type ValidationRule,
+  type WeightDecayScope,
+} from '../../shared/training-settings'
 import type { EpochMetrics } from '../../shared/types'
 import { endProgress, printJson, printTable, progressLine } from '../output'
 

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
+import { recognitionCsv } from '../../shared/recognition-csv'
 import type { EvaluationReport, NetworkChoice, RecognitionReport } from '../../shared/types'
 import { CliError, withService, type GlobalOptions } from '../context'
 import { anId, wholeNumber } from '../options'
@@ -67,8 +68,6 @@ export function registerRecogniseCommands(program: Command, globals: () => Globa
             perNetwork: opts.perNetwork === true,
           })
           if (opts.csv !== undefined) {
-            // loaded here: the module brings TensorFlow.js, which other commands should not wait for
-            const { recognitionCsv } = await import('../../core/recognition/recognise')
             if (opts.csv === '-') process.stdout.write(recognitionCsv(report))
             else writeFileSync(resolve(opts.csv), recognitionCsv(report))
           }

@@ -1,7 +1,5 @@
 import { join } from 'node:path'
 import { SAMPLE_DATASET, type CohortService } from '../../core/service'
-import { WHOLE_SETTING_RANGES } from '../../core/training/config'
-import { ENSEMBLE_RULES } from '../../core/training/validation-weights'
 import {
   COVARIANCE_FROM,
   MIN_LOSS_UP_TO,
@@ -10,7 +8,7 @@ import {
 } from '../../shared/recommended-settings'
 import type { DatasetSummary, EpochMetrics, RunSummary } from '../../shared/types'
 import { InvalidArgumentError, type Command } from 'commander'
-import type { TrainingSettingsInput } from '../../shared/training-settings'
+import { ENSEMBLE_RULES, WHOLE_SETTING_RANGES, type TrainingSettingsInput } from '../../shared/training-settings'
 import { CliError, withService, type GlobalOptions } from '../context'
 import { anId, wholeNumber } from '../options'
 import { endProgress, printJson, printTable, progressLine, safeText, say } from '../output'

@@ -20,7 +20,9 @@ export interface ImageBatch {
 export function normaliseBatch(batch: ImageBatch, norm: Normalisation): tf.Tensor4D {
   const C = batch.shape[3]
   if (norm.mean.length !== C || norm.std.length !== C) {
-    throw new Error(`the normalisation has ${norm.mean.length} means and ${norm.std.length} deviations for ${C} channels`)
+    throw new Error(
+      `the normalisation has ${norm.mean.length} means and ${norm.std.length} deviations for ${C} channels`,
+    )
   }
   const scale = Float32Array.from({ length: C }, (_, c) => 1 / norm.std[c]!)
   const shift = Float32Array.from({ length: C }, (_, c) => norm.mean[c]!)
