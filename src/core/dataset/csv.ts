@@ -7,6 +7,7 @@ import type { Db } from '../store/db'
 import { requireDataset } from '../store/datasets'
 import { StoreError } from '../store/errors'
 import type { ImageChange } from '../store/history'
+import { listImageEntries, listImageStates } from '../store/image-lists'
 import { ensureLabel } from '../store/labels'
 import { cleanName, nameKey } from '../store/names'
 import { applyChanges } from './labelling'
@@ -38,13 +39,7 @@ const SPLIT_NAMES: Record<string, Split> = {
 /** Every image of the dataset as `path,label,split` (unlabelled → empty label), by id. */
 export function exportCsv(db: Db, datasetId: number): string {
   requireDataset(db, datasetId)
-  const rows = db
-    .prepare<[number], { path: string; label: string | null; split: Split }>(
-      `SELECT i.source_path AS path, l.name AS label, i.split
-         FROM images i LEFT JOIN labels l ON l.id = i.label_id
-        WHERE i.dataset_id = ? ORDER BY i.id`,
-    )
-    .all(datasetId)
+  const rows = listImageEntries(db, datasetId)
   return stringify(
     // a label such as "=HYPERLINK(…)" must stay text when the file is opened in a spreadsheet
     rows.map((r) => [r.path, r.label ?? '', r.split].map(guardFormula)),
@@ -84,15 +79,7 @@ export function applyCsv(
   const rows = parseRows(text, opts.baseDir, errors)
   return db
     .transaction((): CsvApplyResult => {
-      const images = new Map(
-        db
-          .prepare<
-            [number],
-            { id: number; source_path: string; label_id: number | null; split: Split; split_locked: number }
-          >('SELECT id, source_path, label_id, split, split_locked FROM images WHERE dataset_id = ?')
-          .all(datasetId)
-          .map((r) => [r.source_path, r]),
-      )
+      const images = new Map(listImageStates(db, datasetId).map((r) => [r.source_path, r]))
       // one lookup per distinct label, not per row (a CSV may have 50k rows and 10 labels)
       const labelIds = new Map<string, number>()
       const labelId = (name: string): number => {

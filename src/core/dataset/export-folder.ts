@@ -6,6 +6,7 @@ import { SPLITS } from '../../shared/types'
 import type { Db } from '../store/db'
 import { requireDataset } from '../store/datasets'
 import { StoreError } from '../store/errors'
+import { listImageEntries } from '../store/image-lists'
 
 export type { FolderExportReport }
 
@@ -62,13 +63,7 @@ export async function exportDatasetToFolder(
   }
   await prepareOutDir(outDir)
 
-  const images = db
-    .prepare<[number, string | null, string | null], { path: string; label: string | null; status: string }>(
-      `SELECT i.source_path AS path, l.name AS label, i.status
-         FROM images i LEFT JOIN labels l ON l.id = i.label_id
-        WHERE i.dataset_id = ? AND (? IS NULL OR i.split = ?) ORDER BY i.id`,
-    )
-    .all(datasetId, opts.split ?? null, opts.split ?? null)
+  const images = listImageEntries(db, datasetId, opts.split ?? null)
 
   const report: FolderExportReport = {
     copied: 0,

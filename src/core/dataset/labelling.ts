@@ -5,6 +5,7 @@ import { requireDataset } from '../store/datasets'
 import { StoreError } from '../store/errors'
 import { recordAction, type ImageChange } from '../store/history'
 import { checkIds } from '../store/image-queries'
+import { imageStates, writeImageChanges } from '../store/image-lists'
 import { requireLabel } from '../store/labels'
 
 export { undo, redo, historyStatus } from '../store/history'
@@ -89,12 +90,7 @@ export function applyChanges(
   changes: readonly ImageChange[],
 ): number {
   if (changes.length === 0) return 0
-  const setLabel = db.prepare('UPDATE images SET label_id = ? WHERE id = ?')
-  const setSplit = db.prepare('UPDATE images SET split = ?, split_locked = ? WHERE id = ?')
-  for (const c of changes) {
-    if (c.label) setLabel.run(c.label.to, c.imageId)
-    if (c.split) setSplit.run(c.split.to, Number(c.split.lockedTo), c.imageId)
-  }
+  writeImageChanges(db, changes)
   recordAction(db, datasetId, description, changes)
   return changes.length
 }
@@ -103,12 +99,7 @@ export function applyChanges(
 export function readStates(db: Db, datasetId: number, imageIds: readonly number[]): ImageState[] {
   requireDataset(db, datasetId)
   const ids = [...new Set(checkIds(imageIds))]
-  const rows = db
-    .prepare<[number, string], { id: number; label_id: number | null; split: Split; split_locked: number }>(
-      `SELECT id, label_id, split, split_locked FROM images
-        WHERE dataset_id = ? AND id IN (SELECT value FROM json_each(?)) ORDER BY id`,
-    )
-    .all(datasetId, JSON.stringify(ids))
+  const rows = imageStates(db, datasetId, ids)
   if (rows.length !== ids.length) {
     const found = new Set(rows.map((r) => r.id))
     const unknown = ids.filter((id) => !found.has(id))

@@ -2,6 +2,8 @@ import type { Split, SplitReport, SplitRequest } from '../../shared/types'
 import type { Db } from '../store/db'
 import { requireDataset } from '../store/datasets'
 import { StoreError } from '../store/errors'
+import { listSplitCandidates, setImageSplits } from '../store/image-lists'
+import { listLabelNames } from '../store/labels'
 
 /** Below this many images a label's validation (or test) share is too small to measure anything. */
 export const MIN_IMAGES_PER_LABEL = 5
@@ -34,13 +36,7 @@ export function splitDataset(db: Db, req: SplitRequest): SplitReport {
   const dataset = requireDataset(db, req.datasetId)
   return db
     .transaction((): SplitReport => {
-      const images = db
-        .prepare<[number], SplitImage>(
-          `SELECT i.id, i.hash, i.label_id, l.name AS label, i.split, i.split_locked
-             FROM images i LEFT JOIN labels l ON l.id = i.label_id
-            WHERE i.dataset_id = ? AND i.status = 'ok'`,
-        )
-        .all(dataset.id)
+      const images = listSplitCandidates(db, dataset.id)
       const assignment = new Map<number, Split>()
       const counts: SplitReport['counts'] = {}
       const warnings: string[] = []
@@ -57,10 +53,8 @@ export function splitDataset(db: Db, req: SplitRequest): SplitReport {
         if (group) group.push(img)
         else byLabel.set(img.label, [img])
       }
-      const labels = db
-        .prepare<[number], { name: string }>('SELECT name FROM labels WHERE dataset_id = ? ORDER BY name')
-        .all(dataset.id)
-      for (const { name } of labels) {
+      const labels = listLabelNames(db, dataset.id)
+      for (const name of labels) {
         const group = byLabel.get(name) ?? []
         counts[name] = splitLabel(name, group, req, assignment, warnings)
       }
@@ -69,13 +63,15 @@ export function splitDataset(db: Db, req: SplitRequest): SplitReport {
           `${unlabelled === 1 ? '1 image is' : `${unlabelled} images are`} unlabelled and stay out of training; label ${unlabelled === 1 ? 'it' : 'them'} to use ${unlabelled === 1 ? 'it' : 'them'}.`,
         )
       }
-      if (labels.filter((l) => (byLabel.get(l.name)?.length ?? 0) > 0).length < 2) {
+      if (labels.filter((name) => (byLabel.get(name)?.length ?? 0) > 0).length < 2) {
         warnings.push('A classifier needs at least 2 labels with images; label more images before training.')
       }
 
       const current = new Map(images.map((i) => [i.id, i.split]))
-      const update = db.prepare('UPDATE images SET split = ? WHERE id = ?')
-      for (const [id, split] of assignment) if (current.get(id) !== split) update.run(split, id)
+      setImageSplits(
+        db,
+        [...assignment].filter(([id, split]) => current.get(id) !== split),
+      )
       return { counts, warnings }
     })
     .immediate()

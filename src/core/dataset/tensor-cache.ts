@@ -21,6 +21,7 @@ import { MAX_IMAGE_SIZE, MIN_IMAGE_SIZE } from '../../shared/training-settings'
 import type { Split } from '../../shared/types'
 import type { Db } from '../store/db'
 import { requireDataset } from '../store/datasets'
+import { listImageHashes, listTrainableImages } from '../store/image-lists'
 import { decodeImage, ImageRejectedError } from './decode'
 import { FileRefusedError, MAX_PICTURE_BYTES, readFileBounded, refusalText } from '../files/read'
 
@@ -323,21 +324,11 @@ function checkFits(count: number, frame: number, imageSize: number, channels: Ch
 }
 
 function listTrainingImages(db: Db, datasetId: number): TrainingImage[] {
-  return db
-    .prepare<[number], TrainingImage>(
-      `SELECT i.id, i.hash, i.source_path AS path, l.name AS label, i.split
-         FROM images i JOIN labels l ON l.id = i.label_id
-        WHERE i.dataset_id = ? AND i.status = 'ok' AND i.split IN ('train', 'validation', 'test')
-        ORDER BY i.hash, i.id`,
-    )
-    .all(datasetId)
+  return listTrainableImages(db, datasetId)
 }
 
 function listDatasetHashes(db: Db, datasetId: number): string[] {
-  return db
-    .prepare<[number], { hash: string }>('SELECT hash FROM images WHERE dataset_id = ?')
-    .all(datasetId)
-    .map((r) => r.hash)
+  return listImageHashes(db, datasetId)
 }
 
 /** Decodes the images with a small pool; stops taking new ones once the signal aborts. */

@@ -24,6 +24,8 @@ import { getImage } from '../store/image-queries'
 import { nameKey } from '../store/names'
 import { ensureLabel } from '../store/labels'
 import type { Db } from '../store/db'
+import { findDatasetById } from '../store/datasets'
+import { findImageIdByHash } from '../store/image-lists'
 import { inputPixelsOf, recogniseSources, rejectionText, type RecogniseOptions } from './recognise'
 
 /** Per picture: a phone photo is a few MB; anything larger is not a picture to recognise. */
@@ -151,9 +153,7 @@ export async function addRecognisedImage(
   source: RecognisedImageSource,
   label: string,
 ): Promise<AddedImage> {
-  const dataset = ctx.db
-    .prepare<[number], { name: string }>('SELECT name FROM datasets WHERE id = ?')
-    .get(datasetId)
+  const dataset = findDatasetById(ctx.db, datasetId)
   if (!dataset) throw new UploadError(`There is no dataset with id ${datasetId}; it may have been removed.`)
   let file: string
   let created = false
@@ -188,8 +188,6 @@ export async function addRecognisedImage(
 }
 
 function findByHash(db: Db, datasetId: number, hash: string) {
-  const row = db
-    .prepare<[number, string], { id: number }>('SELECT id FROM images WHERE dataset_id = ? AND hash = ?')
-    .get(datasetId, hash)
-  return row && getImage(db, row.id)
+  const id = findImageIdByHash(db, datasetId, hash)
+  return id === undefined ? undefined : getImage(db, id)
 }

@@ -31,7 +31,7 @@ import { importFiles, importFolder, refreshMissing, type ImportContext } from '.
 import { fullImageFile, thumbnailFile, type ImageFile } from './image-files'
 import { ServiceEvents } from './events'
 import { RunSupervisor, type TrainerLauncher } from './runs'
-import { listRuns, recordModel, requireRun } from '../store/runs'
+import { listImportedModelPaths, listRuns, recordModel, requireRun } from '../store/runs'
 import { runDirectory } from '../training/run-folder'
 import type { ModelBundle } from '../engine/model-metadata'
 
@@ -293,11 +293,9 @@ class Service implements CohortService {
 
   async 'models.list'(): Promise<ImportedModel[]> {
     const { readModelMetadata } = await import('../engine/model-metadata')
-    const rows = this.db
-      .prepare<[], { path: string }>("SELECT path FROM models WHERE kind = 'imported' ORDER BY id")
-      .all()
+    const paths = listImportedModelPaths(this.db)
     const found: ImportedModel[] = []
-    for (const { path } of rows) {
+    for (const path of paths) {
       // a folder someone deleted or damaged by hand is left out, not fatal
       try {
         found.push({ dir: path, metadata: await readModelMetadata(path) })

@@ -10,6 +10,7 @@ import type { ServiceEvents } from './events'
 import type { LibraryPaths } from '../paths'
 import type { Db } from '../store/db'
 import { datasetSummary, requireDataset } from '../store/datasets'
+import { countLabelledBySplit } from '../store/image-lists'
 import { createRun, getRun, listEpochs, listRuns, requireRun, setRunStatus } from '../store/runs'
 import { parseTrainingConfig } from '../training/config'
 import { hasTrainerPid, runDirectory, trainerAlive, writeTrainerPid } from '../training/run-folder'
@@ -236,14 +237,7 @@ export class RunSupervisor {
 
   /** The labels the run will predict: those with labelled images in a split, in code-point order. */
   private classNames(datasetId: number): string[] {
-    const rows = this.db
-      .prepare<[number], { label: string; split: string; n: number }>(
-        `SELECT l.name AS label, i.split AS split, COUNT(*) AS n
-           FROM images i JOIN labels l ON l.id = i.label_id
-          WHERE i.dataset_id = ? AND i.status = 'ok' AND i.split IN ('train', 'validation', 'test')
-          GROUP BY l.name, i.split`,
-      )
-      .all(datasetId)
+    const rows = countLabelledBySplit(this.db, datasetId)
     const count = (split: string) => rows.filter((r) => r.split === split).reduce((s, r) => s + r.n, 0)
     if (count('train') === 0) {
       throw new RunError(

@@ -110,3 +110,11 @@ export function deleteLabel(db: Db, labelId: number): number {
 export function listLabels(db: Db, datasetId: number): LabelSummary[] {
   return datasetSummary(db, datasetId).labels
 }
+
+/** The dataset's label names in code-point order. */
+export function listLabelNames(db: Db, datasetId: number): string[] {
+  return db
+    .prepare<[number], { name: string }>('SELECT name FROM labels WHERE dataset_id = ? ORDER BY name')
+    .all(datasetId)
+    .map((r) => r.name)
+}

@@ -159,3 +159,11 @@ function summarise(db: Db, row: RunRow): RunSummary {
     last: last ? (JSON.parse(last.metrics_json) as EpochMetrics) : null,
   }
 }
+
+/** The folders of the model bundles imported into the library, oldest first. */
+export function listImportedModelPaths(db: Db): string[] {
+  return db
+    .prepare<[], { path: string }>("SELECT path FROM models WHERE kind = 'imported' ORDER BY id")
+    .all()
+    .map((r) => r.path)
+}

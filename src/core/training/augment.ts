@@ -5,7 +5,6 @@
  * as tfjs ops (mirrorPad, cropAndResize, where, …; measured in docs/BENCHMARKS.md), and it creates no tensor
  * but the result.
  */
-import * as tf from '@tensorflow/tfjs'
 import type { ImageBatch, Normalisation } from '../engine/input'
 import { Random } from './random'
 
