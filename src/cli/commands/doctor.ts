@@ -1,7 +1,12 @@
-import Database from 'better-sqlite3'
 import { existsSync, statSync } from 'node:fs'
 import type { Command } from 'commander'
-import { BackupError, checkIntegrity, listBackups, restoreBackup } from '../../core/store/backups'
+import {
+  BackupError,
+  checkIntegrity,
+  libraryBusy,
+  listBackups,
+  restoreBackup,
+} from '../../core/store/backups'
 import { CliError, cliLibraryPaths, type GlobalOptions } from '../context'
 import { printJson, printTable } from '../output'
 
@@ -16,20 +21,10 @@ function diagnose(file: string): { state: 'ok' | 'missing' | 'empty' | 'damaged'
 /** Refuses to swap the file under a process writing to it (best effort: an idle reader is not seen). */
 function refuseIfBusy(file: string): void {
   if (!existsSync(file) || statSync(file).size === 0) return
-  let db: Database.Database | undefined
-  try {
-    db = new Database(file, { timeout: 0, fileMustExist: true })
-    db.exec('BEGIN IMMEDIATE')
-    db.exec('ROLLBACK')
-  } catch (err) {
-    if (/^SQLITE_(BUSY|LOCKED)/.test(String((err as { code?: unknown }).code))) {
-      throw new CliError(
-        'The library is in use by another Cohort process; close the app and any `cohort` first.',
-      )
-    }
-    // a damaged file cannot be locked either: that is what the restore is for
-  } finally {
-    db?.close()
+  if (libraryBusy(file)) {
+    throw new CliError(
+      'The library is in use by another Cohort process; close the app and any `cohort` first.',
+    )
   }
 }
 

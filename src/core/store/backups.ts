@@ -127,3 +127,18 @@ export function restoreBackup(
   renameSync(temp, file)
   return { restored: chosen, keptAside }
 }
+
+/** Whether another process holds the library's write lock (a damaged file, which cannot be locked either, is not busy). */
+export function libraryBusy(file: string): boolean {
+  let db: Database.Database | undefined
+  try {
+    db = new Database(file, { timeout: 0, fileMustExist: true })
+    db.exec('BEGIN IMMEDIATE')
+    db.exec('ROLLBACK')
+    return false
+  } catch (err) {
+    return /^SQLITE_(BUSY|LOCKED)/.test(String((err as { code?: unknown }).code))
+  } finally {
+    db?.close()
+  }
+}
