@@ -8,7 +8,11 @@ import {
 } from '../../shared/recommended-settings'
 import type { DatasetSummary, EpochMetrics, RunSummary } from '../../shared/types'
 import { InvalidArgumentError, type Command } from 'commander'
-import { ENSEMBLE_RULES, WHOLE_SETTING_RANGES, type TrainingSettingsInput } from '../../shared/training-settings'
+import {
+  ENSEMBLE_RULES,
+  WHOLE_SETTING_RANGES,
+  type TrainingSettingsInput,
+} from '../../shared/training-settings'
 import { CliError, withService, type GlobalOptions } from '../context'
 import { anId, wholeNumber } from '../options'
 import { endProgress, printJson, printTable, progressLine, safeText, say } from '../output'
