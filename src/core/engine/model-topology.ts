@@ -129,6 +129,19 @@ function image(shape: Shape, layer: string): [number, number, number] {
   return shape as [number, number, number]
 }
 
+/** A (depthwise) convolution's window over its image input: kernel size, input channels, output size. */
+function convolution(config: Record<string, unknown>, input: Shape, layer: string) {
+  channelsLast(config, layer)
+  const [h, w, c] = image(input, layer)
+  const [kh, kw] = pair(config['kernel_size'], `layer ${layer}'s kernel size`)
+  const [sh, sw] = pair(config['strides'] ?? 1, `layer ${layer}'s strides`)
+  const [dh, dw] = pair(config['dilation_rate'] ?? 1, `layer ${layer}'s dilation`)
+  const pad = config['padding']
+  const outH = windowed(h, (kh - 1) * dh + 1, sh, pad, `layer ${layer}`)
+  const outW = windowed(w, (kw - 1) * dw + 1, sw, pad, `layer ${layer}`)
+  return { kh, kw, c, outH, outW }
+}
+
 interface LayerRule {
   /** the output shape and the layer's weights (name → shape) for its input shapes */
   apply(
@@ -157,18 +170,9 @@ const LAYERS: Record<string, LayerRule> = {
   Conv2D: {
     inputs: 'one',
     apply(config, [input], layer) {
-      channelsLast(config, layer)
-      const [h, w, c] = image(input!, layer)
+      const { kh, kw, c, outH, outW } = convolution(config, input!, layer)
       const filters = positiveInt(config['filters'], `layer ${layer}'s filters`)
-      const [kh, kw] = pair(config['kernel_size'], `layer ${layer}'s kernel size`)
-      const [sh, sw] = pair(config['strides'] ?? 1, `layer ${layer}'s strides`)
-      const [dh, dw] = pair(config['dilation_rate'] ?? 1, `layer ${layer}'s dilation`)
-      const pad = config['padding']
-      const output = [
-        windowed(h, (kh - 1) * dh + 1, sh, pad, `layer ${layer}`),
-        windowed(w, (kw - 1) * dw + 1, sw, pad, `layer ${layer}`),
-        filters,
-      ]
+      const output = [outH, outW, filters]
       const weights: [string, Shape][] = [['kernel', [kh, kw, c, filters]]]
       if (config['use_bias'] !== false) weights.push(['bias', [filters]])
       return { output, weights }
@@ -177,18 +181,9 @@ const LAYERS: Record<string, LayerRule> = {
   DepthwiseConv2D: {
     inputs: 'one',
     apply(config, [input], layer) {
-      channelsLast(config, layer)
-      const [h, w, c] = image(input!, layer)
+      const { kh, kw, c, outH, outW } = convolution(config, input!, layer)
       const multiplier = positiveInt(config['depth_multiplier'] ?? 1, `layer ${layer}'s depth multiplier`)
-      const [kh, kw] = pair(config['kernel_size'], `layer ${layer}'s kernel size`)
-      const [sh, sw] = pair(config['strides'] ?? 1, `layer ${layer}'s strides`)
-      const [dh, dw] = pair(config['dilation_rate'] ?? 1, `layer ${layer}'s dilation`)
-      const pad = config['padding']
-      const output = [
-        windowed(h, (kh - 1) * dh + 1, sh, pad, `layer ${layer}`),
-        windowed(w, (kw - 1) * dw + 1, sw, pad, `layer ${layer}`),
-        c * multiplier,
-      ]
+      const output = [outH, outW, c * multiplier]
       const weights: [string, Shape][] = [['depthwise_kernel', [kh, kw, c, multiplier]]]
       if (config['use_bias'] !== false) weights.push(['bias', [c * multiplier]])
       return { output, weights }
