@@ -1,5 +1,5 @@
 import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron'
-import { API_CHANNELS, API_EVENTS, IPC_PREFIX } from '../shared/api'
+import { API_CHANNELS, API_EVENTS, IPC_PREFIX, type Envelope } from '../shared/api'
 import { dispatch } from '../core/service/dispatch'
 import type { CohortService } from '../core/service'
 import { isTrustedSender } from './security'
@@ -16,7 +16,7 @@ export function bindIpc(service: CohortService, getWindow: () => BrowserWindow |
   for (const channel of API_CHANNELS) {
     ipcMain.handle(IPC_PREFIX + channel, (event, ...args: unknown[]) => {
       if (!fromCohortPage(event, getWindow()))
-        return { ok: false, error: { name: 'Forbidden', message: 'Unknown caller' } }
+        return { ok: false, error: { name: 'Forbidden', message: 'Unknown caller' } } satisfies Envelope
       return dispatch(service, channel, args)
     })
   }

@@ -1,5 +1,6 @@
 /** The few HTTP primitives every route of web mode shares: plain replies and a bounded body read. */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Envelope } from '../shared/api'
 
 /** A refusal with a status and one plain sentence for the person (or script) that asked. */
 export interface Refusal {
@@ -18,7 +19,12 @@ export function sendText(res: ServerResponse, refusal: Refusal): void {
 
 /** API replies are envelopes even when refused, so clients read one shape. */
 export function sendEnvelopeError(res: ServerResponse, status: number, name: string, message: string): void {
-  send(res, status, 'application/json', JSON.stringify({ ok: false, error: { name, message } }))
+  send(
+    res,
+    status,
+    'application/json',
+    JSON.stringify({ ok: false, error: { name, message } } satisfies Envelope),
+  )
 }
 
 /** The body, or null when it is larger than `max` bytes (the rest is not read). */

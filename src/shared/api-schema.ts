@@ -6,6 +6,7 @@ import { z } from 'zod'
 import type { ApiArgs, ApiChannel } from './api'
 import { MAX_QUERY_IDS } from './types'
 import type { TrainingSettingsInput } from './training-settings'
+import { base64Length, MAX_UPLOAD_BYTES, MAX_UPLOADS } from './uploads'
 
 const id = z.number().int().positive()
 const name = z.string().trim().min(1).max(200)
@@ -14,10 +15,8 @@ const path = z.string().min(1).max(4096)
 /** a run id (its final model) or the folder of a model bundle */
 const model = z.union([id, path])
 
-// must match MAX_UPLOAD_BYTES and MAX_UPLOADS of src/core/recognition/uploads.ts (a test checks)
-const MAX_UPLOAD_BASE64 = Math.ceil((20 * 1024 * 1024) / 3) * 4
 const imageUpload = z
-  .object({ name: z.string().min(1).max(1000), data: z.string().min(1).max(MAX_UPLOAD_BASE64) })
+  .object({ name: z.string().min(1).max(1000), data: z.string().min(1).max(base64Length(MAX_UPLOAD_BYTES)) })
   .strict()
 const recogniseOptions = z
   .object({
@@ -103,7 +102,7 @@ export const API_SCHEMAS = {
   'runs.wait': z.tuple([id]),
   // the options are a last optional element (not a rest), so a stray extra argument is still refused
   'recognise.files': z.tuple([model, z.array(path).min(1).max(1_000_000), recogniseOptions]),
-  'recognise.images': z.tuple([model, z.array(imageUpload).min(1).max(200), recogniseOptions]),
+  'recognise.images': z.tuple([model, z.array(imageUpload).min(1).max(MAX_UPLOADS), recogniseOptions]),
   'runs.evaluate': z.tuple([model, path]),
   'runs.evaluateSplit': z.tuple([id, z.enum(['validation', 'test'])]),
   'models.zoo': z.tuple([

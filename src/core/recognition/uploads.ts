@@ -15,6 +15,7 @@ import type {
   RejectedFile,
 } from '../../shared/types'
 import { REJECT_MESSAGES } from '../../shared/types'
+import { MAX_UPLOAD_BYTES, MAX_UPLOADS } from '../../shared/uploads'
 import type { ModelBundle } from '../engine/model-metadata'
 import { sniffFormat } from '../dataset/decode'
 import { MAX_PICTURE_BYTES, readFileBounded } from '../files/read'
@@ -28,10 +29,6 @@ import { findDatasetById } from '../store/datasets'
 import { findImageIdByHash } from '../store/image-lists'
 import { inputPixelsOf, recogniseSources, rejectionText, type RecogniseOptions } from './recognise'
 
-/** Per picture: a phone photo is a few MB; anything larger is not a picture to recognise. */
-export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-/** Per call: a drop of a whole camera roll is better done as a folder by `recognise.files`. */
-export const MAX_UPLOADS = 200
 /** Per call, all pictures together: keeps one request's memory bounded. */
 export const MAX_UPLOAD_TOTAL_BYTES = 200 * 1024 * 1024
 
@@ -41,11 +38,6 @@ export class UploadError extends Error {
     super(message)
     this.name = 'UploadError'
   }
-}
-
-/** The length of the base64 text of `bytes` bytes (the schemas bound uploads by it). */
-export function base64Length(bytes: number): number {
-  return Math.ceil(bytes / 3) * 4
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/

@@ -28,6 +28,7 @@ import { splitDataset } from '../dataset/split'
 import { applyCsv, exportCsv } from '../dataset/csv'
 import { exportDatasetToFolder } from '../dataset/export-folder'
 import { importFiles, importFolder, refreshMissing, type ImportContext } from '../dataset/import'
+import { clearTensorCache } from '../dataset/tensor-cache'
 import { fullImageFile, thumbnailFile, type ImageFile } from './image-files'
 import { ServiceEvents } from './events'
 import { RunSupervisor, type TrainerLauncher } from './runs'
@@ -133,15 +134,16 @@ class Service implements CohortService {
   async 'datasets.rename'(datasetId: number, name: string) {
     return datasetSummary(this.db, renameDataset(this.db, datasetId, name).id)
   }
-  /** Stops the dataset's training, deletes it, then its runs' folders (checkpoints, models). */
+  /** Stops the dataset's training, deletes it, then its runs' folders (checkpoints, models) and its decoded pixels. */
   async 'datasets.remove'(datasetId: number) {
     const runs = listRuns(this.db, datasetId)
     const training = runs.filter((run) => this.runs.activeRunIds().includes(run.id))
     await Promise.all(training.map((run) => this.runs.cancel(run.id).then(() => this.runs.wait(run.id))))
     deleteDataset(this.db, datasetId)
-    await Promise.all(
-      runs.map((run) => rm(runDirectory(this.paths, run.id), { recursive: true, force: true })),
-    )
+    await Promise.all([
+      ...runs.map((run) => rm(runDirectory(this.paths, run.id), { recursive: true, force: true })),
+      clearTensorCache(this.paths.cache, datasetId),
+    ])
   }
   async 'datasets.importSample'(): Promise<ImportReport> {
     // from source the sample sits at the repository root; bundled shells pass its path

@@ -56,22 +56,6 @@ export function getImage(db: Db, id: number): ImageRecord | undefined {
   return row && toRecord(row)
 }
 
-/** Flags images whose source file has disappeared; returns how many changed. */
-export function markMissing(db: Db, ids: readonly number[]): number {
-  return setStatus(db, ids, 'missing')
-}
-
-/** Flags images whose source file is back; returns how many changed. */
-export function markOk(db: Db, ids: readonly number[]): number {
-  return setStatus(db, ids, 'ok')
-}
-
-function setStatus(db: Db, ids: readonly number[], status: ImageStatus): number {
-  return db
-    .prepare('UPDATE images SET status = ? WHERE status <> ? AND id IN (SELECT value FROM json_each(?))')
-    .run(status, status, JSON.stringify(checkIds(ids))).changes
-}
-
 /** The ids as a checked list of integers, for binding as one JSON array (json_each). */
 export function checkIds(ids: readonly number[]): number[] {
   if (!Array.isArray(ids)) throw new StoreError('Image ids must be a list of numbers.', 'invalid')

@@ -1,5 +1,6 @@
 import type { ImageRecord, ImageStatus } from '../../shared/types'
 import type { Db } from './db'
+import { checkIds } from './image-queries'
 
 /** The facts an import has learnt about a new image (its id, split and status come from the store). */
 export type NewImage = Pick<
@@ -63,11 +64,11 @@ export function listImageSources(
     .all(datasetId)
 }
 
-export function setImageStatus(db: Db, ids: readonly number[], status: ImageStatus): void {
-  const update = db.prepare<[ImageStatus, number]>('UPDATE images SET status = ? WHERE id = ?')
-  db.transaction(() => {
-    for (const id of ids) update.run(status, id)
-  })()
+/** Flags images whose source file disappeared ('missing') or is back ('ok'); returns how many changed. */
+export function setImageStatus(db: Db, ids: readonly number[], status: ImageStatus): number {
+  return db
+    .prepare('UPDATE images SET status = ? WHERE status <> ? AND id IN (SELECT value FROM json_each(?))')
+    .run(status, status, JSON.stringify(checkIds(ids))).changes
 }
 
 /** Images per label name in the dataset (unlabelled images are not counted). */

@@ -14,6 +14,9 @@ export const useSelectionStore = defineStore('selection', () => {
   const ids = shallowRef<ReadonlySet<number>>(new Set())
   const focus = ref<number | null>(null)
   const anchor = ref<number | null>(null)
+  // Bumped by every change of the selection, so a select-all still loading when the user clears,
+  // clicks or leaves the view does not overwrite what they did since.
+  let changes = 0
 
   // Positions mean something else under another filter or in another dataset.
   watch(
@@ -25,6 +28,7 @@ export const useSelectionStore = defineStore('selection', () => {
   const focusedImage = computed(() => (focus.value === null ? undefined : dataset.imageAt(focus.value)))
 
   function clear(): void {
+    changes++
     ids.value = new Set()
     focus.value = null
     anchor.value = null
@@ -33,7 +37,9 @@ export const useSelectionStore = defineStore('selection', () => {
   /** Selects only the image at `index` (after fetching its page if needed). */
   async function selectIndex(index: number | null): Promise<void> {
     if (index === null) return clear()
+    const mine = ++changes
     await dataset.ensureRange(index, index)
+    if (mine !== changes) return
     const image = dataset.imageAt(index)
     ids.value = new Set(image ? [image.id] : [])
     focus.value = index
@@ -42,7 +48,9 @@ export const useSelectionStore = defineStore('selection', () => {
 
   async function click(index: number, kind: ClickKind): Promise<void> {
     if (kind === 'single') return selectIndex(index)
+    const mine = ++changes
     if (kind === 'toggle') {
+      // A toggle composes with whatever happened meanwhile, so it applies even if superseded.
       await dataset.ensureRange(index, index)
       const image = dataset.imageAt(index)
       if (image) ids.value = toggled(ids.value, image.id)
@@ -52,7 +60,9 @@ export const useSelectionStore = defineStore('selection', () => {
     }
     const [from, to] = rangeBetween(anchor.value, index)
     try {
-      ids.value = new Set(await dataset.idsBetween(from, to))
+      const range = await dataset.idsBetween(from, to)
+      if (mine !== changes) return
+      ids.value = new Set(range)
       focus.value = index
     } catch (err) {
       notices.fail(err)
@@ -65,8 +75,13 @@ export const useSelectionStore = defineStore('selection', () => {
 
   /** Every image of the filter, including those not fetched yet. */
   async function selectAll(): Promise<void> {
+    const mine = ++changes
+    const { datasetId, filter } = dataset
     await notices.attempt(async () => {
-      ids.value = new Set(await dataset.allIds())
+      const all = await dataset.allIds()
+      // The clearing watch runs later than the change of view, so compare the view as well.
+      if (mine !== changes || datasetId !== dataset.datasetId || filter !== dataset.filter) return
+      ids.value = new Set(all)
     })
   }
 

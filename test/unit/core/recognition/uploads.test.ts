@@ -7,14 +7,8 @@ import { dispatch } from '../../../../src/core/service/dispatch'
 import { openDatabase, type Db } from '../../../../src/core/store/db'
 import { createRun, setRunStatus } from '../../../../src/core/store/runs'
 import { libraryPaths } from '../../../../src/core/paths'
-import {
-  base64Length,
-  checkUploads,
-  MAX_UPLOAD_BYTES,
-  MAX_UPLOADS,
-  saveUpload,
-  uploadBytes,
-} from '../../../../src/core/recognition/uploads'
+import { checkUploads, saveUpload, uploadBytes } from '../../../../src/core/recognition/uploads'
+import { base64Length, MAX_UPLOAD_BYTES, MAX_UPLOADS } from '../../../../src/shared/uploads'
 import { validateArgs } from '../../../../src/shared/api-schema'
 import type { AddedImage, RecognitionReport } from '../../../../src/shared/types'
 import { CLASS_NAMES, makeTestBundle, writeColourImage } from '../../../helpers/model-bundle'

@@ -1,12 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createDataset } from '../../../../src/core/store/datasets'
-import {
-  countImages,
-  getImage,
-  listImages,
-  markMissing,
-  markOk,
-} from '../../../../src/core/store/image-queries'
+import { countImages, getImage, listImages } from '../../../../src/core/store/image-queries'
+import { setImageStatus } from '../../../../src/core/store/images'
 import { createLabel } from '../../../../src/core/store/labels'
 import { API_SCHEMAS } from '../../../../src/shared/api-schema'
 import { addImage, addImages, tempLibrary, type TempLibrary } from './fixture'
@@ -47,7 +42,7 @@ describe('image queries', () => {
     addImages(lib.db, other, 3)
     const cats = addImages(lib.db, ds, 4, { labelId: cat.id, split: 'train' })
     const loose = addImages(lib.db, ds, 3)
-    markMissing(lib.db, [cats[1]!, loose[0]!])
+    setImageStatus(lib.db, [cats[1]!, loose[0]!], 'missing')
     const ids = (q: Parameters<typeof listImages>[1]): number[] => listImages(lib.db, q).map((i) => i.id)
 
     expect(ids({ datasetId: ds })).toEqual([...cats, ...loose])
@@ -73,7 +68,6 @@ describe('image queries', () => {
     expect(() => listImages(lib.db, { datasetId: ds, split: 'training' as never })).toThrow(
       "Unknown split 'training'; use one of unassigned, train, validation, test.",
     )
-    expect(() => markMissing(lib.db, [1, 0])).toThrow('0 is not an image id (a positive whole number).')
   })
 
   it('lists only the given ids, in the order given, with the other filters, paging and count', () => {
@@ -113,16 +107,6 @@ describe('image queries', () => {
     expect(schema.safeParse([{ datasetId: ds, ids: [0] }]).success).toBe(false)
     expect(schema.safeParse([{ datasetId: ds, ids: tooMany }]).success).toBe(false)
     expect(API_SCHEMAS['images.count'].safeParse([{ datasetId: ds, ids: tooMany }]).success).toBe(false)
-  })
-
-  it('marks images missing and back, counting only real changes', () => {
-    const ids = addImages(lib.db, ds, 3)
-    expect(markMissing(lib.db, ids.slice(0, 2))).toBe(2)
-    expect(markMissing(lib.db, ids)).toBe(1)
-    expect(countImages(lib.db, { datasetId: ds, status: 'missing' })).toBe(3)
-    expect(markOk(lib.db, [ids[0]!])).toBe(1)
-    expect(getImage(lib.db, ids[0]!)?.status).toBe('ok')
-    expect(markOk(lib.db, [])).toBe(0)
   })
 
   it('pages a 50k-image grid through indexes, without sorting', () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { NetworkGroup, NetworkGroupError } from '../../../../src/core/engine/network-group'
-import type { NetworkConfig } from '../../../../src/core/engine/protocol'
+import { NetworkGroup, NetworkGroupError } from '../../../src/core/engine/network-group'
+import type { NetworkConfig } from '../../../src/core/engine/protocol'
 
 const SIZE = 8
 const CLASSES = 3

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { NetworkGroup } from '../../../../src/core/engine/network-group'
-import type { NetworkConfig, NetworkWeights } from '../../../../src/core/engine/protocol'
+import { NetworkGroup } from '../../../src/core/engine/network-group'
+import type { NetworkConfig, NetworkWeights } from '../../../src/core/engine/protocol'
 
 const SIZE = 8
 const configs: NetworkConfig[] = [

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { initBackend } from '../../../../src/core/engine/backend'
-import { NetworkGroup } from '../../../../src/core/engine/network-group'
-import { datasetStatistics } from '../../../../src/core/dataset/tensor-cache'
-import { readCheckpoint, writeCheckpoint } from '../../../../src/core/training/checkpoint'
-import { parseTrainingConfig, type TrainingConfigInput } from '../../../../src/core/training/config'
-import { groupNetworks } from '../../../../src/core/training/config'
+import { initBackend } from '../../../src/core/engine/backend'
+import { NetworkGroup } from '../../../src/core/engine/network-group'
+import { datasetStatistics } from '../../../src/core/dataset/tensor-cache'
+import { readCheckpoint, writeCheckpoint } from '../../../src/core/training/checkpoint'
+import { parseTrainingConfig, type TrainingConfigInput } from '../../../src/core/training/config'
+import { groupNetworks } from '../../../src/core/training/config'
 import {
   accuracy,
   batchBounds,
@@ -18,11 +18,11 @@ import {
   type EpochReport,
   type StepInspection,
   type TrainingData,
-} from '../../../../src/core/training/trainer'
-import { Random } from '../../../../src/core/training/random'
-import { softmaxWeights } from '../../../../src/core/training/validation-weights'
-import type { EpochMetrics } from '../../../../src/shared/types'
-import { tempDir } from '../../../helpers/temp'
+} from '../../../src/core/training/trainer'
+import { Random } from '../../../src/core/training/random'
+import { softmaxWeights } from '../../../src/core/training/validation-weights'
+import type { EpochMetrics } from '../../../src/shared/types'
+import { tempDir } from '../../helpers/temp'
 
 const SIZE = 12
 
