@@ -3,6 +3,8 @@
  * The renderer is isolated and sandboxed with no Node access; it talks to the app only through the
  * preload's typed API and sees images only through the cohort-image:// protocol.
  */
+import { join } from 'node:path'
+
 export const SECURE_WEB_PREFERENCES = {
   contextIsolation: true,
   sandbox: true,
@@ -14,6 +16,29 @@ export const SECURE_WEB_PREFERENCES = {
   webviewTag: false,
   spellcheck: false,
 } as const
+
+/**
+ * The app window's options: the secure preferences exactly, plus the preload script — nothing may override
+ * them. `appDir` is the bundled main process's folder (out/main).
+ */
+export function mainWindowOptions(appDir: string) {
+  return {
+    width: 1280,
+    height: 820,
+    minWidth: 900,
+    minHeight: 600,
+    show: false,
+    title: 'Cohort',
+    // three overlapping rings: networks that learn together (build/icon.svg)
+    icon: join(appDir, '../../build/icon.png'),
+    webPreferences: { ...SECURE_WEB_PREFERENCES, preload: join(appDir, '../preload/index.cjs') },
+  }
+}
+
+/** Links open in the person's browser (https only); the app window itself never opens another. */
+export function openedExternally(url: string): boolean {
+  return url.startsWith('https://')
+}
 
 /** Must match the meta tag in src/renderer/index.html (a test checks). */
 export const CONTENT_SECURITY_POLICY =

@@ -1,7 +1,7 @@
 import { BrowserWindow, shell, type WebContents } from 'electron'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { decidePermission, decidePermissionCheck, SECURE_WEB_PREFERENCES } from './security'
+import { decidePermission, decidePermissionCheck, mainWindowOptions, openedExternally } from './security'
 
 /** The page the window shows: the dev server in development, else the bundled index.html. */
 export function appUrl(): string {
@@ -10,24 +10,11 @@ export function appUrl(): string {
 
 /** The one app window, locked down: isolated, sandboxed, no Node, no navigation away. */
 export function createMainWindow(): BrowserWindow {
-  const win = new BrowserWindow({
-    width: 1280,
-    height: 820,
-    minWidth: 900,
-    minHeight: 600,
-    show: false,
-    title: 'Cohort',
-    // three overlapping rings: networks that learn together (build/icon.svg)
-    icon: join(__dirname, '../../build/icon.png'),
-    webPreferences: {
-      ...SECURE_WEB_PREFERENCES,
-      preload: join(__dirname, '../preload/index.cjs'),
-    },
-  })
+  const win = new BrowserWindow(mainWindowOptions(__dirname))
   win.once('ready-to-show', () => win.show())
   // Cohort shows no remote content: links open in the user's browser, nothing else navigates.
   win.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url)
+    if (openedExternally(url)) void shell.openExternal(url)
     return { action: 'deny' }
   })
   win.webContents.on('will-navigate', (event) => event.preventDefault())
