@@ -112,6 +112,23 @@ describe('the dataset view in a browser', () => {
     await shot('dataset-split')
   })
 
+  it('undoes a re-split as one action (not the labelling before it)', async () => {
+    const cell = (label: string, split: string) =>
+      page.locator(`[data-test=split-table] tr[data-label="${label}"] td[data-split="${split}"]`).innerText()
+    const counts = () => Promise.all(['train', 'validation', 'test'].map((s) => cell('apple', s)))
+    const before = await counts()
+    await page.fill('input[name=validation]', '40')
+    await page.fill('input[name=test]', '0')
+    await page.click('[data-test=resplit]')
+    await expect.poll(() => cell('apple', 'test')).toBe('0')
+    const labels = await page.locator('[data-test=thumb-label]').allInnerTexts()
+    await page.getByRole('button', { name: 'Undo' }).click()
+    await expect.poll(counts).toEqual(before)
+    expect(await page.locator('[data-test=thumb-label]').allInnerTexts()).toEqual(labels)
+    await page.getByRole('button', { name: 'Redo' }).click()
+    await expect.poll(() => cell('apple', 'test')).toBe('0')
+  })
+
   it('opens a large preview with Space, moves with the arrows and closes with Esc', async () => {
     await page.locator('[data-test=thumb]').first().click()
     await page.keyboard.press(' ')

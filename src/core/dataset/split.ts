@@ -2,6 +2,7 @@ import type { Split, SplitReport, SplitRequest } from '../../shared/types'
 import type { Db } from '../store/db'
 import { requireDataset } from '../store/datasets'
 import { StoreError } from '../store/errors'
+import { recordAction } from '../store/history'
 import { listSplitCandidates, setImageSplits } from '../store/image-lists'
 import { listLabelNames } from '../store/labels'
 
@@ -68,13 +69,25 @@ export function splitDataset(db: Db, req: SplitRequest): SplitReport {
       }
 
       const current = new Map(images.map((i) => [i.id, i.split]))
-      setImageSplits(
-        db,
-        [...assignment].filter(([id, split]) => current.get(id) !== split),
-      )
+      const moved = [...assignment].filter(([id, split]) => current.get(id) !== split)
+      setImageSplits(db, moved)
+      // a re-split is one undoable action, like labelling (only unlocked images move, so locks stay as they are)
+      if (moved.length > 0) {
+        const changes = moved.map(([imageId, to]) => ({
+          imageId,
+          split: { from: current.get(imageId)!, to, lockedFrom: false, lockedTo: false },
+        }))
+        recordAction(db, dataset.id, splitDescription(req), changes)
+      }
       return { counts, warnings }
     })
     .immediate()
+}
+
+function splitDescription(req: SplitRequest): string {
+  const percent = (x: number): string => `${Math.round(x * 1000) / 10} %`
+  const test = req.test > 0 ? `, ${percent(req.test)} test` : ''
+  return `Split: ${percent(req.validation)} validation${test} (seed ${req.seed})`
 }
 
 /** Targets for a label of `n` usable images: rounded shares, ≥ 1 validation image from 2 images on, ≥ 1 training image always. */

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { setSplitOverride } from '../../../../src/core/dataset/labelling'
+import { historyStatus, redo, setSplitOverride, undo } from '../../../../src/core/dataset/labelling'
 import { mulberry32, splitDataset, splitTargets } from '../../../../src/core/dataset/split'
 import { createDataset } from '../../../../src/core/store/datasets'
 import { createLabel } from '../../../../src/core/store/labels'
@@ -133,6 +133,28 @@ describe('splitDataset', () => {
     expect(split.get(cat![15]!)).toBe('unassigned')
     // 98 usable cat images: 20 validation (15 locked + 5 drawn), 10 test
     expect(report.counts.cat).toEqual({ unassigned: 2, train: 68, validation: 20, test: 10 })
+  })
+
+  it('is one undoable action: undo brings back the earlier split, redo the new one, locks untouched', () => {
+    const { cat } = threeLabels()
+    setSplitOverride(lib.db, ds, cat!.slice(0, 3), 'test')
+    splitDataset(lib.db, { datasetId: ds, validation: 0.2, test: 0, seed: 1 })
+    const first = splitOf()
+    const labelledBefore = historyStatus(lib.db, ds).undo
+    splitDataset(lib.db, { datasetId: ds, validation: 0.4, test: 0.1, seed: 2 })
+    const second = splitOf()
+    expect(second).not.toEqual(first)
+    expect(historyStatus(lib.db, ds).undo).toBe('Split: 40 % validation, 10 % test (seed 2)')
+    expect(undo(lib.db, ds)).toBe('Split: 40 % validation, 10 % test (seed 2)')
+    expect(splitOf()).toEqual(first)
+    expect(historyStatus(lib.db, ds).undo).toBe(labelledBefore)
+    expect(redo(lib.db, ds)).toBe('Split: 40 % validation, 10 % test (seed 2)')
+    expect(splitOf()).toEqual(second)
+    expect(cat!.slice(0, 3).every((id) => second.get(id) === 'test')).toBe(true)
+    // the same split again moves nothing and adds nothing to undo
+    splitDataset(lib.db, { datasetId: ds, validation: 0.4, test: 0.1, seed: 2 })
+    expect(undo(lib.db, ds)).toBe('Split: 40 % validation, 10 % test (seed 2)')
+    expect(splitOf()).toEqual(first)
   })
 
   it('warns when locked images exceed the target', () => {
