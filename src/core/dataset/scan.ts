@@ -47,9 +47,13 @@ const SIDECAR_EXTENSIONS = new Set([
 const SYSTEM_DIRECTORIES = new Set(['__MACOSX', '@eaDir', '$RECYCLE.BIN', 'System Volume Information'])
 
 /** Hidden files (.DS_Store, ._AppleDouble…), Thumbs.db, desktop.ini and sidecars are not pictures. */
+// the documents a shared picture folder carries beside its pictures, often without an extension
+const DOCUMENT_NAMES = new Set(['license', 'licence', 'copying', 'readme', 'notice', 'authors'])
+
 export function isSystemFile(name: string): boolean {
   if (name.startsWith('.')) return true
   if (name === 'Icon\r') return true
+  if (DOCUMENT_NAMES.has(name.toLowerCase())) return true
   return SIDECAR_EXTENSIONS.has(extname(name).toLowerCase())
 }
 

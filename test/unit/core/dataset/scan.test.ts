@@ -29,6 +29,10 @@ describe('isSystemFile', () => {
       'b.TXT',
       'c.json',
       'd.xmp',
+      'LICENSE',
+      'Licence',
+      'COPYING',
+      'README',
     ]) {
       expect(isSystemFile(name), name).toBe(true)
     }
