@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
+import { mount, type VueWrapper } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { join } from 'node:path'
 import DatasetView from '../../../src/renderer/src/views/DatasetView.vue'
@@ -10,6 +10,7 @@ import { createCohortService, type CohortService } from '../../../src/core/servi
 import { openDatabase } from '../../../src/core/store/db'
 import type { RunSummary, SplitImageResult } from '../../../src/shared/types'
 import { tempDir } from '../../helpers/temp'
+import { closeAfterTrainers, settle, waitUntil } from '../../helpers/vue-wait'
 import { serviceBridge } from '../../helpers/service-bridge'
 import { trainTinyRun } from '../../helpers/tiny-run'
 
@@ -50,17 +51,11 @@ describe('the misclassified filter of a real tiny run', () => {
   }, 120_000)
   afterAll(async () => {
     wrapper?.unmount()
-    for (const r of await service['runs.list']()) await service['runs.wait'](r.id)
-    service.close()
-    dir.cleanup()
+    // every trainer process has exited before the library closes
+    await closeAfterTrainers(service, () => dir.cleanup())
   })
 
-  async function settle(): Promise<void> {
-    for (let i = 0; i < 5; i++) await flushPromises()
-  }
-  async function until(check: () => boolean, timeout = 20_000): Promise<void> {
-    await expect.poll(async () => (await settle(), check()), { timeout, interval: 50 }).toBe(true)
-  }
+  const until = (check: () => boolean, timeout = 20_000): Promise<void> => waitUntil(check, timeout)
   const thumbs = () => wrapper.findAll('[data-test=thumb]')
   const choice = () => wrapper.find(`[data-filter="Misclassified (run ${run.id})"]`)
   function labelInSqlite(imageId: number): string | null {

@@ -10,6 +10,7 @@ import { uploadGroups, UPLOAD_BATCH_CHARS } from '../../../src/renderer/src/stor
 import { tempDir } from '../../helpers/temp'
 import { serviceBridge } from '../../helpers/service-bridge'
 import { recogniseLibrary, type RecogniseLibrary } from '../../helpers/recognise-fixture'
+import { settle as settleVue } from '../../helpers/vue-wait'
 
 describe('RecogniseView on a real library and model', () => {
   const dir = tempDir()
@@ -32,9 +33,7 @@ describe('RecogniseView on a real library and model', () => {
     await settle()
   })
 
-  async function settle(): Promise<void> {
-    for (let i = 0; i < 6; i++) await flushPromises()
-  }
+  const settle = () => settleVue(6)
   const cards = () => wrapper.findAll('[data-test=recognition]')
   const count = () => lib.service['images.count']({ datasetId: lib.datasetId })
   async function press(key: string): Promise<void> {

@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
+import { mount, type VueWrapper } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
@@ -12,6 +12,7 @@ import { createCohortService, type CohortService } from '../../../src/core/servi
 import type { RunSummary } from '../../../src/shared/types'
 import { serviceBridge } from '../../helpers/service-bridge'
 import { tempDir } from '../../helpers/temp'
+import { closeAfterTrainers, settle, waitUntil } from '../../helpers/vue-wait'
 import { trainTinyRun } from '../../helpers/tiny-run'
 
 // The Results view of a real run trained once by the real trainer process.
@@ -42,17 +43,10 @@ describe('ResultsView of a real tiny run', () => {
   afterAll(async () => {
     wrapper?.unmount()
     // every trainer process has exited before the library closes
-    for (const run of await service['runs.list']()) await service['runs.wait'](run.id)
-    service.close()
-    dir.cleanup()
+    await closeAfterTrainers(service, () => dir.cleanup())
   })
 
-  async function settle(): Promise<void> {
-    for (let i = 0; i < 5; i++) await flushPromises()
-  }
-  async function until(check: () => boolean, timeout = 30_000): Promise<void> {
-    await expect.poll(async () => (await settle(), check()), { timeout, interval: 50 }).toBe(true)
-  }
+  const until = (check: () => boolean, timeout = 30_000): Promise<void> => waitUntil(check, timeout)
   const cells = () => wrapper.findAll('[data-test=confusion-cell]')
   const evaluation = () => useResultsStore().evaluation!
 

@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
+import { mount, type VueWrapper } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { join } from 'node:path'
 import TrainView from '../../../src/renderer/src/views/TrainView.vue'
@@ -11,6 +11,7 @@ import { createCohortService, type CohortService } from '../../../src/core/servi
 import { importManyValidationPictures, makeLabelledFolder } from '../../helpers/labelled-folder'
 import { serviceBridge } from '../../helpers/service-bridge'
 import { tempDir } from '../../helpers/temp'
+import { closeAfterTrainers, settle, waitUntil } from '../../helpers/vue-wait'
 
 // The Train view on a real library, training real runs in the real trainer process.
 describe('TrainView on a real library', () => {
@@ -34,18 +35,10 @@ describe('TrainView on a real library', () => {
   afterAll(async () => {
     wrapper?.unmount()
     // every trainer process has exited before the library closes
-    for (const run of await service['runs.list']()) await service['runs.wait'](run.id)
-    service.close()
-    dir.cleanup()
+    await closeAfterTrainers(service, () => dir.cleanup())
   })
 
-  async function settle(): Promise<void> {
-    for (let i = 0; i < 5; i++) await flushPromises()
-  }
-  /** Waits, flushing Vue, until `check` holds (events from the trainer arrive on their own). */
-  async function until(check: () => boolean, timeout = 60_000): Promise<void> {
-    await expect.poll(async () => (await settle(), check()), { timeout, interval: 50 }).toBe(true)
-  }
+  const until = (check: () => boolean, timeout = 60_000): Promise<void> => waitUntil(check, timeout)
   const chosenCards = () =>
     wrapper.findAll('[data-test=network-card]').filter((c) => c.attributes('aria-pressed') === 'true')
   const teacherOptions = () => wrapper.findAll('[data-test=teacher] option').map((o) => o.attributes('value'))

@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
+import { mount, type VueWrapper } from '@vue/test-utils'
 import { createPinia, setActivePinia } from 'pinia'
 import { join } from 'node:path'
 import { rmSync } from 'node:fs'
@@ -12,6 +12,7 @@ import { createCohortService, type CohortService } from '../../../src/core/servi
 import { tempDir } from '../../helpers/temp'
 import { serviceBridge } from '../../helpers/service-bridge'
 import { makeDatasetFolder } from '../../helpers/dataset-fixture'
+import { settle } from '../../helpers/vue-wait'
 
 // The Dataset view on a real library: real import, real SQLite, the same validating dispatch.
 describe('DatasetView on a real library', () => {
@@ -44,9 +45,6 @@ describe('DatasetView on a real library', () => {
     await settle()
   })
 
-  async function settle(): Promise<void> {
-    for (let i = 0; i < 5; i++) await flushPromises()
-  }
   const thumbs = () => wrapper.findAll('[data-test=thumb]')
   const text = (sel: string) => wrapper.find(sel).text().replace(/\s+/g, ' ')
   async function press(key: string, mods: Partial<KeyboardEventInit> = {}): Promise<void> {
