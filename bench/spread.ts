@@ -41,6 +41,7 @@ export function ratioOf(
   cohortMs: number,
   peerProcessMs: readonly number[],
   maxSpreadPercent = MAX_PEER_SPREAD_PERCENT,
+  unit = 'ms',
 ): Ratio {
   if (peerProcessMs.length < 2) {
     return {
@@ -54,7 +55,7 @@ export function ratioOf(
       ratio: null,
       reason:
         `the peer's ${peerProcessMs.length} processes disagree by ${peer.spreadPercent.toFixed(0)} % ` +
-        `(${peer.fastest.toFixed(1)}–${peer.slowest.toFixed(1)} ms, limit ${maxSpreadPercent} %): the machine is too busy for a fair ratio`,
+        `(${peer.fastest.toFixed(1)}–${peer.slowest.toFixed(1)} ${unit}, limit ${maxSpreadPercent} %): the machine is too busy for a fair ratio`,
     }
   }
   if (!(Number.isFinite(cohortMs) && cohortMs > 0))
