@@ -7,7 +7,7 @@
  */
 import { appendFile, readFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
-import { initBackend } from '../core/engine/backend'
+import { type BackendInfo, initBackend } from '../core/engine/backend'
 import { NetworkGroup } from '../core/engine/network-group'
 import {
   AUGMENT_PRESETS,
@@ -175,6 +175,21 @@ export interface RunHooks {
   inProcess?: boolean
 }
 
+/**
+ * The group an experiment trains: one worker per network where there is more than one core (tfjs-node runs
+ * its own threads, so there in process), on the backend Cohort picks. `cohort bench epoch` times the same group.
+ */
+export async function experimentGroup(
+  config: TrainingConfig,
+  classes: number,
+  inProcess = false,
+): Promise<{ group: NetworkGroup; backend: BackendInfo }> {
+  const backend = await initBackend()
+  const parallel = !inProcess && availableParallelism() > 1 && backend.name !== 'tensorflow'
+  const group = new NetworkGroup(groupNetworks(config, classes), { parallel, backend: backend.name })
+  return { group, backend }
+}
+
 /** Trains one group to its last epoch and measures it once on the test set. */
 export async function runExperiment(spec: RunSpec, hooks: RunHooks = {}): Promise<RunRecord> {
   const started = performance.now()
@@ -184,10 +199,8 @@ export async function runExperiment(spec: RunSpec, hooks: RunHooks = {}): Promis
     perClass: spec.perClass,
     ...(hooks.dataDir ? { dir: hooks.dataDir } : {}),
   })
+  const { group, backend } = await experimentGroup(config, data.classNames.length, hooks.inProcess)
   const classes = data.classNames.length
-  const backend = await initBackend()
-  const parallel = !hooks.inProcess && availableParallelism() > 1 && backend.name !== 'tensorflow'
-  const group = new NetworkGroup(groupNetworks(config, classes), { parallel, backend: backend.name })
   try {
     await group.ready()
     const epochs: EpochMetrics[] = []
