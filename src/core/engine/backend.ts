@@ -1,22 +1,31 @@
 /**
  * Chooses the TensorFlow.js backend once at start-up: native `tensorflow` (optional dependency) →
- * `wasm` with Cohort's training kernels → pure-JS `cpu`. Every other engine module just uses `tf`.
+ * `wasm` with Cohort's training kernels (native SIMD + threads kernels where they load, JavaScript ones
+ * otherwise) → pure-JS `cpu`. Every other engine module just uses `tf`.
  */
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import type { BackendName } from '../../shared/types'
 import { registerCohortKernels } from './kernels'
+import { ThreadsSettingError, nativeThreads, setUpNativeKernels } from './native/setup'
 
 export type { BackendName }
 export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu']
 
 export interface BackendInfo {
   name: BackendName
-  /** threads the backend computes with (wasm is single-threaded under Node) */
+  /** threads one network computes with (wasm: the native kernels' pool, the caller's thread included) */
   threads?: number
   /** Cohort kernels registered for this backend */
   kernels: string[]
+  /** why the wasm backend runs without Cohort's native kernels, when it does */
+  note?: string
+}
+
+export interface BackendOptions {
+  /** networks training at the same time in this process's group: they share the cores */
+  concurrentNetworks?: number
 }
 
 export class BackendError extends Error {
@@ -61,7 +70,16 @@ function reason(error: unknown): string {
   return text.split('\n')[0] ?? text
 }
 
-async function tryBackend(name: BackendName): Promise<BackendInfo> {
+function threadsFor(options: BackendOptions): number {
+  try {
+    return nativeThreads(options.concurrentNetworks)
+  } catch (error) {
+    if (error instanceof ThreadsSettingError) throw new BackendError(error.message)
+    throw error
+  }
+}
+
+async function tryBackend(name: BackendName, threads: number): Promise<BackendInfo> {
   if (name === 'tensorflow') await loadTensorflow()
   if (name === 'wasm') await loadWasm()
   let ok: boolean
@@ -72,17 +90,27 @@ async function tryBackend(name: BackendName): Promise<BackendInfo> {
   }
   if (!ok) throw new BackendError(`the ${name} backend failed to initialise`)
   await tf.ready()
-  const kernels = name === 'wasm' ? registerCohortKernels() : []
-  return { name, threads: name === 'tensorflow' ? undefined : 1, kernels }
+  if (name !== 'wasm') return { name, threads: name === 'tensorflow' ? undefined : 1, kernels: [] }
+  const kernels = registerCohortKernels()
+  const native = setUpNativeKernels(threads)
+  const all = [...new Set([...kernels, ...native.kernels])]
+  const info: BackendInfo = { name, threads: native.threads, kernels: all }
+  if (native.note) info.note = native.note
+  return info
 }
 
 /**
  * Selects the backend: `preferred` (or the COHORT_BACKEND environment variable) forces one and throws a
  * BackendError naming it when it cannot load; otherwise the fastest that loads wins.
  */
-export async function initBackend(preferred?: BackendName): Promise<BackendInfo> {
+export async function initBackend(
+  preferred?: BackendName,
+  options: BackendOptions = {},
+): Promise<BackendInfo> {
   // Cohort reports its backend itself; tfjs's console advice ("install tfjs-node") would only confuse users.
   tf.env().set('PROD', true)
+  // A bad COHORT_THREADS is an error of its own, not a reason to fall back to a slower backend.
+  const threads = threadsFor(options)
   const forced = preferred ?? process.env.COHORT_BACKEND?.trim()
   if (forced) {
     if (!isBackendName(forced)) {
@@ -91,7 +119,7 @@ export async function initBackend(preferred?: BackendName): Promise<BackendInfo>
       )
     }
     try {
-      return await tryBackend(forced)
+      return await tryBackend(forced, threads)
     } catch (error) {
       if (error instanceof BackendError)
         throw new BackendError(`cannot use the requested backend: ${error.message}`)
@@ -101,7 +129,7 @@ export async function initBackend(preferred?: BackendName): Promise<BackendInfo>
   const failures: string[] = []
   for (const name of BACKEND_NAMES) {
     try {
-      return await tryBackend(name)
+      return await tryBackend(name, threads)
     } catch (error) {
       failures.push(reason(error))
     }

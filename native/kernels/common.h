@@ -1,0 +1,64 @@
+/*
+ * Shared helpers for Cohort's wasm32 SIMD128 kernels. Freestanding: no libc, no static data, no stack
+ * arrays (every thread instantiates the module on one shared memory with one shared stack region, so a
+ * kernel must never put anything on the stack). Every kernel is `void name(const int *params, int task,
+ * int thread)`: the caller writes the arguments into `params`, runs tasks 0..n−1 on any threads, and a
+ * task's result never depends on which thread ran it (scratch is per thread, outputs per task).
+ */
+#ifndef COHORT_COMMON_H
+#define COHORT_COMMON_H
+
+#include <wasm_simd128.h>
+
+typedef __SIZE_TYPE__ size_t;
+
+#define EXPORT(name) __attribute__((export_name(#name))) void name(const int *p, int task, int thread)
+
+static inline float *fptr(const int *p, int i) { return (float *)(size_t)p[i]; }
+static inline float fparam(const int *p, int i) { return __builtin_bit_cast(float, p[i]); }
+static inline int imin(int a, int b) { return a < b ? a : b; }
+static inline int imax(int a, int b) { return a > b ? a : b; }
+
+/* Task t's share [begin, end) of n items split into `parts` near-equal contiguous ranges. */
+static inline int part_begin(int n, int parts, int t) { return (int)(((long long)n * t) / parts); }
+
+/* The per-thread scratch region: `scratch` base, `bytes` per thread. */
+static inline float *thread_scratch(const int *p, int base_index, int thread) {
+  return (float *)(size_t)(p[base_index] + thread * p[base_index + 1]);
+}
+
+static inline void zero(float *x, int n) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(x + i, wasm_f32x4_splat(0.0f));
+  for (; i < n; i++) x[i] = 0.0f;
+}
+
+/* y[0..n) += x[0..n) */
+static inline void add_to(float *y, const float *x, int n) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4)
+    wasm_v128_store(y + i, wasm_f32x4_add(wasm_v128_load(y + i), wasm_v128_load(x + i)));
+  for (; i < n; i++) y[i] += x[i];
+}
+
+static inline void copy(float *y, const float *x, int n) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(y + i, wasm_v128_load(x + i));
+  for (; i < n; i++) y[i] = x[i];
+}
+
+/* Convolution geometry, NHWC data and [kh, kw, Ci, Co] filters: the first parameter words, read in place
+   (a copy would live on the stack). */
+typedef struct {
+  int n, h, w, ci, oh, ow, co, kh, kw, sh, sw, top, left;
+} Geometry;
+#define GEOMETRY_WORDS 13
+
+static inline const Geometry *geometry(const int *p) { return (const Geometry *)p; }
+
+/* gemm.c */
+void gemm(int m, int n, int k, const float *a, int a_row, int a_col, const float *b, int b_row, int b_col,
+          float *c, int ldc, int accumulate, float *scratch);
+int gemm_scratch_floats(int m, int n, int k);
+
+#endif
