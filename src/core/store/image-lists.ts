@@ -128,3 +128,23 @@ export function setImageSplits(db: Db, assignment: Iterable<readonly [number, Sp
   const update = db.prepare('UPDATE images SET split = ? WHERE id = ?')
   for (const [id, split] of assignment) update.run(split, id)
 }
+
+/** A usable, labelled training picture's file, hash and size (what the automatic settings look at). */
+export interface TrainingPictureSize {
+  hash: string
+  path: string
+  width: number
+  height: number
+}
+
+/** The dataset's usable, labelled pictures in the train split, by hash (so a sample does not follow import order). */
+export function listTrainingPictureSizes(db: Db, datasetId: number): TrainingPictureSize[] {
+  return db
+    .prepare<[number], TrainingPictureSize>(
+      `SELECT i.hash, i.source_path AS path, i.width, i.height
+         FROM images i JOIN labels l ON l.id = i.label_id
+        WHERE i.dataset_id = ? AND i.status = 'ok' AND i.split = 'train'
+        ORDER BY i.hash, i.id`,
+    )
+    .all(datasetId)
+}
