@@ -6,11 +6,10 @@
  */
 import { WHOLE_SETTING_RANGES } from './training-settings'
 
-/** What Cohort knows about a dataset's training pictures before it trains on them. */
+/** What Cohort knows about a dataset's pictures (usable ones, labelled or not) before it trains on them. */
 export interface PictureFacts {
-  /** training pictures (labelled, usable, in the train split) */
-  trainPictures: number
-  /** the median over the training pictures of their shorter side, in pixels (null when there are none) */
+  pictures: number
+  /** the median over the pictures of their shorter side, in pixels (null when there are none) */
   medianSide: number | null
   /** every sampled picture has R = G = B (null when none could be read) */
   greyscale: boolean | null

@@ -1,12 +1,12 @@
 /**
- * What the automatic settings need to know about a dataset's training pictures (src/shared/automatic-settings.ts):
+ * What the automatic settings need to know about a dataset's pictures (src/shared/automatic-settings.ts):
  * how many, their median shorter side (from the sizes recorded at import) and whether they are grey, decided
  * from a small evenly spread sample decoded at run start, so no store migration is needed and a relabelled or
  * re-split dataset is always judged as it is now.
  */
 import type { PictureFacts } from '../../shared/automatic-settings'
 import type { Db } from '../store/db'
-import { listTrainingPictureSizes, type TrainingPictureSize } from '../store/image-lists'
+import { listPictureSizes, type PictureSize } from '../store/image-lists'
 import { decodeImage, ImageRejectedError } from './decode'
 import { renderTrainingPixels } from './tensor-cache'
 import { FileRefusedError, MAX_PICTURE_BYTES, readFileBounded } from '../files/read'
@@ -19,7 +19,7 @@ const SAMPLE_SIDE = 16
 const GREY_TOLERANCE = 3
 
 /** The median of the shorter sides, or null for no pictures. */
-export function medianSide(sizes: readonly Pick<TrainingPictureSize, 'width' | 'height'>[]): number | null {
+export function medianSide(sizes: readonly Pick<PictureSize, 'width' | 'height'>[]): number | null {
   if (sizes.length === 0) return null
   const sides = sizes.map((s) => Math.min(s.width, s.height)).sort((a, b) => a - b)
   const mid = sides.length >> 1
@@ -62,7 +62,7 @@ async function samplePixels(path: string): Promise<Uint8Array | null> {
 }
 
 export async function pictureFacts(db: Db, datasetId: number, sample = GREY_SAMPLE): Promise<PictureFacts> {
-  const pictures = listTrainingPictureSizes(db, datasetId)
+  const pictures = listPictureSizes(db, datasetId)
   let sampled = 0
   let grey = true
   for (const picture of evenSample(pictures, sample)) {
@@ -75,7 +75,7 @@ export async function pictureFacts(db: Db, datasetId: number, sample = GREY_SAMP
     }
   }
   return {
-    trainPictures: pictures.length,
+    pictures: pictures.length,
     medianSide: medianSide(pictures),
     greyscale: sampled === 0 ? null : grey,
     sampled,

@@ -129,22 +129,23 @@ export function setImageSplits(db: Db, assignment: Iterable<readonly [number, Sp
   for (const [id, split] of assignment) update.run(split, id)
 }
 
-/** A usable, labelled training picture's file, hash and size (what the automatic settings look at). */
-export interface TrainingPictureSize {
+/** A usable picture's file, hash and size (what the automatic settings look at). */
+export interface PictureSize {
   hash: string
   path: string
   width: number
   height: number
 }
 
-/** The dataset's usable, labelled pictures in the train split, by hash (so a sample does not follow import order). */
-export function listTrainingPictureSizes(db: Db, datasetId: number): TrainingPictureSize[] {
+/**
+ * The dataset's usable pictures, labelled or not, by hash (so a sample does not follow import order): what they
+ * look like does not wait for labels or a split.
+ */
+export function listPictureSizes(db: Db, datasetId: number): PictureSize[] {
   return db
-    .prepare<[number], TrainingPictureSize>(
-      `SELECT i.hash, i.source_path AS path, i.width, i.height
-         FROM images i JOIN labels l ON l.id = i.label_id
-        WHERE i.dataset_id = ? AND i.status = 'ok' AND i.split = 'train'
-        ORDER BY i.hash, i.id`,
+    .prepare<[number], PictureSize>(
+      `SELECT hash, source_path AS path, width, height FROM images
+        WHERE dataset_id = ? AND status = 'ok' ORDER BY hash, id`,
     )
     .all(datasetId)
 }
