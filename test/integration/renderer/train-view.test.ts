@@ -107,6 +107,17 @@ describe('TrainView on a real library', () => {
     await until(() => reasons().includes('epochs'))
   })
 
+  it('offers mirror images and jitter under Advanced, each with its one-line explanation', async () => {
+    const augment = wrapper.find('[data-test=augment]')
+    expect((augment.element as HTMLSelectElement).value).toBe('safe')
+    const titles = augment.findAll('option').map((o) => o.text())
+    expect(titles[0]).toMatch(/^Safe: small shifts only/)
+    expect(titles[1]).toMatch(/mirror images: only if a mirrored picture keeps its label/)
+    await augment.setValue('light')
+    expect(useRunsStore().form.augment).toBe('light')
+    await augment.setValue('safe')
+  })
+
   it('keeps the group between 2 and 4 networks', async () => {
     const card = (arch: string) => wrapper.find(`[data-test=network-card][data-arch="${arch}"]`)
     await card('cnn').trigger('click')
@@ -208,6 +219,8 @@ describe('TrainView on a real library', () => {
     )
     expect(wrapper.find(`[data-test=run-item][data-run="${runId}"]`).text()).toContain('completed')
     const run = await service['runs.get'](runId)
+    // safe augmentation unless chosen: shifts, never a mirror image
+    expect((run.config.networks as { augment: string }[]).map((n) => n.augment)).toEqual(['safe', 'safe'])
     // the recommendation was left in place: the service chose the same teacher from the same counts
     expect(run.config).toMatchObject({ imageSize: 16, batchSize: 8, epochs: 2, teacher: 'min-loss' })
     // chosen under Advanced above

@@ -8,6 +8,8 @@ import {
   MAX_NETWORKS,
   MIN_NETWORKS,
   TRAINING_DEFAULTS,
+  AUGMENT_PRESET_NAMES,
+  type AugmentPresetName,
   type EnsembleRule,
   type TeacherName,
   type TrainingSettingsInput,
@@ -29,6 +31,8 @@ export interface TrainForm {
   epochs: number | null
   imageSize: number | null
   channels: 1 | 3 | null
+  /** every network's augmentation preset (src/core/training/augment.ts) */
+  augment: AugmentPresetName
   /** null = the service's default */
   lr: number | null
   batchSize: number | null
@@ -40,7 +44,7 @@ export interface TrainForm {
 export function startSettings(datasetId: number, form: TrainForm): TrainingSettingsInput {
   const settings: TrainingSettingsInput = {
     dataset: datasetId,
-    networks: form.networks.map((arch) => ({ arch })),
+    networks: form.networks.map((arch) => ({ arch, augment: form.augment })),
   }
   if (form.teacher !== null) settings.teacher = form.teacher
   if (form.ensembleRule !== null) settings.ensembleRule = form.ensembleRule
@@ -76,6 +80,7 @@ export const useRunsStore = defineStore('runs', () => {
     epochs: null,
     imageSize: null,
     channels: null,
+    augment: AUGMENT_PRESET_NAMES[0],
     lr: null,
     batchSize: null,
     lambda: null,
