@@ -192,6 +192,8 @@ export interface EpochMetrics {
   seconds: number
   /** false when this epoch skipped validation (validateEvery > 1): the val figures are the last measured */
   validated?: boolean
+  /** per network, its best validated epoch so far and that epoch's accuracy: the weights the run keeps */
+  best?: { epoch: number; valAcc: number }[]
 }
 
 export interface RunNetwork {

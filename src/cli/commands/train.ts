@@ -91,10 +91,11 @@ export function finalReport(run: RunSummary) {
   return {
     run: run.id,
     backend: run.backend,
+    // the accuracy of the weights the run keeps: each network's best validated epoch
     networks: run.networks.map((n) => ({
       index: n.index,
       arch: n.arch,
-      valAcc: last?.networks[n.index]?.valAcc ?? null,
+      valAcc: last?.best?.[n.index]?.valAcc ?? last?.networks[n.index]?.valAcc ?? null,
     })),
     ensemble: { valAcc: last?.ensemble.valAcc ?? null, weights: last?.ensemble.weights ?? null },
   }
@@ -156,11 +157,18 @@ function printSummary(
   if (json) return printJson(finalReport(run))
   const last = run.last
   if (!last) return
-  const nets = last.networks.map((n) => `${n.arch} ${percent(n.valAcc)}`).join(', ')
+  const nets = last.networks
+    .map((n, i) => {
+      const best = last.best?.[i]
+      return best
+        ? `${n.arch} ${percent(best.valAcc)} (best at epoch ${best.epoch} of ${last.epoch}, kept)`
+        : `${n.arch} ${percent(n.valAcc)}`
+    })
+    .join(', ')
   process.stdout.write(
     `Run ${run.id} completed on ${run.backend ?? '?'} in ${seconds.toFixed(0)} s` +
       `${predicted === undefined ? '' : ` (predicted ${aboutDuration(predicted)})`}: ${nets}; ` +
-      `ensemble ${percent(last.ensemble.valAcc)} (weights ${last.ensemble.weights.map((w) => w.toFixed(2)).join('/')}).\n` +
+      `ensemble at the last epoch ${percent(last.ensemble.valAcc)} (weights ${last.ensemble.weights.map((w) => w.toFixed(2)).join('/')}).\n` +
       say`Model saved in ${join(runsDir, String(run.id), 'final')}\n`,
   )
 }

@@ -268,6 +268,7 @@ describe('training runs in the trainer process', () => {
     expect(told.stderr).not.toMatch(/picture size:|batch size:|epochs:/)
     expect(told.stderr).toMatch(/\d+ optimiser steps on 36 training pictures: about \d+ (s|min)/)
     expect(told.stdout).toMatch(/completed on \w+ in \d+ s \(predicted about \d+ (s|min)\)/)
+    expect(told.stdout).toMatch(/cnn \d+\.\d% \(best at epoch 1 of 1, kept\)/)
     const badRule = runCli(home.path, [...quick, '--ensemble-rule', 'loudest'])
     expect(badRule.code).toBe(1)
     expect(badRule.stderr).toMatch(/the ensemble rule must be one of equal, softmax/)
