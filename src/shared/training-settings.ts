@@ -219,6 +219,8 @@ export function trainingSettingsSchema(archs: readonly string[] = KNOWN_ARCHS) {
           .default('kernels'),
         seed: number('the seed', ...WHOLE_SETTING_RANGES.seed, true).default(0),
         validateEvery: number('validate every (epochs)', 1, 1000, true).default(1),
+        // stop when no network's validation accuracy improved for this many validated epochs (absent: never)
+        patience: number('patience (epochs without improvement)', 1, 1000, true).optional(),
       },
       say('the settings must be an object of name: value pairs'),
     )

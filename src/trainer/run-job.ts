@@ -369,7 +369,11 @@ async function train(
   if (!last) throw new TrainingSetupError('the run ended without a single epoch')
   // the group now holds each network's best validated epoch: the model records what those weights measure
   await saveFinalModel(ctx.db, claimed, group, networks, normalisation, keptMetrics(last, result))
-  return { status: 'completed', message: null }
+  const early =
+    result.stoppedEarly === true || checkpoint?.trainer.stoppedEarly === true
+      ? `Stopped early after epoch ${result.epochs} of ${claimed.config.epochs}: no network improved on the validation pictures for ${claimed.config.patience ?? '?'} epochs.`
+      : null
+  return { status: 'completed', message: early }
 }
 
 /** Writes the trained group as a model bundle (recognition and export read it). */

@@ -27,6 +27,7 @@ interface TrainOptions {
   lambda?: string
   temperature?: string
   seed?: number
+  patience?: number
   optimiser?: string
   json?: boolean
 }
@@ -65,6 +66,7 @@ function settingsFrom(opts: TrainOptions, datasetId: number): TrainingSettingsIn
   put('lambda', numberOption('--lambda', opts.lambda))
   put('T', numberOption('--temperature', opts.temperature))
   put('seed', opts.seed)
+  put('patience', opts.patience)
   // as the user wrote them: the service checks every value and names the setting that is wrong
   return settings as TrainingSettingsInput
 }
@@ -256,6 +258,11 @@ export function registerTrainCommands(program: Command, globals: () => GlobalOpt
       '--seed <n>',
       'random seed: the same seed gives the same run',
       wholeNumber(...WHOLE_SETTING_RANGES.seed),
+    )
+    .option(
+      '--patience <n>',
+      'stop when no network improved on the validation pictures for n epochs (the best epoch is kept either way)',
+      wholeNumber(1, 1000),
     )
     .option('--json', 'one JSON line per epoch and a final summary line')
     .action(async (opts: TrainOptions) => {

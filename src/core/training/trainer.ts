@@ -58,6 +58,8 @@ export interface TrainerState {
   lastValidation: ValidationResult | null
   /** per network, the validated epoch with the best validation accuracy so far (absent in older checkpoints) */
   best?: { epoch: number; valAcc: number }[]
+  /** the run stopped early (patience): a resume has nothing left to train */
+  stoppedEarly?: boolean
 }
 
 export interface EpochReport {
@@ -101,6 +103,8 @@ export interface TrainResult {
   status: 'completed' | 'cancelled'
   /** epochs completed, including those before a resume */
   epochs: number
+  /** the patience ran out before the last epoch: no network improved for that many epochs */
+  stoppedEarly?: boolean
   last: EpochReport | null
   /**
    * A completed run: each network's best validated epoch's weights, now in the group, measured together on the
@@ -590,19 +594,26 @@ export async function trainGroup(options: TrainOptions): Promise<TrainResult> {
   const valImages = validationImages(options, setup)
   const keeping = startKeeping(options, state)
   let last: EpochReport | null = null
-  for (let epoch = state.epoch + 1; epoch <= config.epochs; epoch++) {
+  let stoppedEarly = state.stoppedEarly === true
+  let epochs = stoppedEarly ? state.epoch : config.epochs
+  for (let epoch = state.epoch + 1; epoch <= config.epochs && !stoppedEarly; epoch++) {
     const started = Date.now()
     const trained = await trainEpoch(options, setup, progress, epoch)
     if (!trained) return { status: 'cancelled', epochs: epoch - 1, last }
     const validation = await validateIfDue(options, setup, progress, epoch, valImages)
     if (validation.validates) await keepBest(options.group, keeping, epoch, validation.validation)
     const seconds = (Date.now() - started) / 1000
+    const newest = Math.max(...keeping.best.map((b) => b.epoch))
+    stoppedEarly = config.patience !== undefined && epoch < config.epochs && epoch - newest >= config.patience
+    if (stoppedEarly) epochs = epoch
     last = epochReport(config, setup, progress, { epoch, ...trained, seconds }, validation, keeping)
+    if (stoppedEarly) last.state.stoppedEarly = true
     await options.onEpoch?.(last)
   }
   return {
     status: 'completed',
-    epochs: config.epochs,
+    epochs,
+    ...(stoppedEarly ? { stoppedEarly } : {}),
     last,
     kept: await restoreBest(options, keeping, valImages, setup, progress),
   }

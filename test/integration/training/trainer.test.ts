@@ -335,6 +335,29 @@ describe('trainGroup', () => {
     expect(reports.at(-1)!.metrics.best).toEqual(kept.best)
   })
 
+  it('stops once no network improved for `patience` epochs, and a resume of it trains nothing more', async () => {
+    const c = config({ epochs: 12, teacher: 'none', patience: 1 })
+    const { result, reports } = await train(c)
+    expect(result.stoppedEarly).toBe(true)
+    expect(result.epochs).toBe(reports.length)
+    expect(reports.length).toBeLessThan(12)
+    const last = reports.at(-1)!
+    expect(last.metrics.epoch - Math.max(...last.metrics.best!.map((b) => b.epoch))).toBe(1)
+    expect(last.state.stoppedEarly).toBe(true)
+    const again: EpochReport[] = []
+    const resumed = await trainGroup({
+      config: c,
+      data,
+      group: groupFor(c),
+      normalisation,
+      resumeFrom: last.state,
+      resumeBestWeights: last.bestWeights,
+      onEpoch: async (r) => void again.push(r),
+    })
+    expect(again).toEqual([])
+    expect(resumed.epochs).toBe(result.epochs)
+  })
+
   it('trains a network on its own data subset', async () => {
     const c = config({
       epochs: 2,
