@@ -94,6 +94,11 @@ export const API_SCHEMAS = {
       error: 'the settings must be an object of name: value pairs',
     }),
   ]),
+  'runs.plan': z.tuple([
+    z.custom<TrainingSettingsInput>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), {
+      error: 'the settings must be an object of name: value pairs',
+    }),
+  ]),
   'runs.list': z.tuple([id.optional()]),
   'runs.get': z.tuple([id]),
   'runs.epochs': z.tuple([id]),

@@ -23,6 +23,7 @@ import type {
   RecognitionReport,
   RecogniseRequest,
   RefreshReport,
+  RunPlan,
   RunStatus,
   RunSummary,
   Split,
@@ -104,6 +105,11 @@ export interface CohortApi {
    * and starts its trainer process. Progress arrives as 'run.*' events.
    */
   'runs.start'(settings: TrainingSettingsInput): Promise<RunSummary>
+  /**
+   * What `runs.start` would do with these settings, without starting: every setting resolved, why Cohort
+   * chose each one the person left out (from the dataset's pictures and size), and the predicted duration.
+   */
+  'runs.plan'(settings: TrainingSettingsInput): Promise<RunPlan>
   'runs.list'(datasetId?: number): Promise<RunSummary[]>
   'runs.get'(runId: number): Promise<RunSummary>
   /** every recorded epoch's metrics, in order */
@@ -196,6 +202,7 @@ export const API_CHANNELS = [
   'imports.files',
   'imports.cancel',
   'runs.start',
+  'runs.plan',
   'runs.list',
   'runs.get',
   'runs.epochs',

@@ -57,7 +57,18 @@ export const MAX_IMAGE_SIZE = 1024
 export const MIN_NETWORKS = 2
 export const MAX_NETWORKS = 4
 
-const PRESETS = ['none', 'light', 'standard'] as const
+/** Augmentation presets (their policies: src/core/training/augment.ts), the default first. */
+export const AUGMENT_PRESET_NAMES = ['safe', 'light', 'standard', 'none'] as const
+export type AugmentPresetName = (typeof AUGMENT_PRESET_NAMES)[number]
+const PRESETS = AUGMENT_PRESET_NAMES
+
+/** One line each for the Train view: what the preset does, and when it is wrong. */
+export const AUGMENT_PRESET_TITLES: Record<AugmentPresetName, string> = {
+  safe: 'Safe: small shifts only (cannot change what a picture shows)',
+  light: 'Shifts and mirror images: only if a mirrored picture keeps its label (not digits, text or arrows)',
+  standard: 'Shifts, mirror images, brightness and contrast: for photos whose label survives a mirror',
+  none: 'None: every network sees the pictures as they are',
+}
 
 /** What a run gets for a setting it does not give (the Train view shows these as its fields' placeholders). */
 export const TRAINING_DEFAULTS = {
@@ -110,9 +121,12 @@ function networkSchema(archs: readonly string[]) {
     augment: z
       .union(
         [z.enum(PRESETS), policySchema()],
-        say('augmentation must be "none", "light", "standard" or { crop, flip, brightness, contrast }'),
+        say(
+          'augmentation must be "safe", "light", "standard", "none" or { crop, flip, brightness, contrast }',
+        ),
       )
-      .default('standard'),
+      // a mirror image changes the label of digits, text and arrows: only shifts unless asked (issue 17)
+      .default('safe'),
     /** fraction of the training images this network sees (bagging-style subsets) */
     dataFraction: number('data fraction', 0.1, 1).default(1),
   })
@@ -205,6 +219,8 @@ export function trainingSettingsSchema(archs: readonly string[] = KNOWN_ARCHS) {
           .default('kernels'),
         seed: number('the seed', ...WHOLE_SETTING_RANGES.seed, true).default(0),
         validateEvery: number('validate every (epochs)', 1, 1000, true).default(1),
+        // stop when no network's validation accuracy improved for this many validated epochs (absent: never)
+        patience: number('patience (epochs without improvement)', 1, 1000, true).optional(),
       },
       say('the settings must be an object of name: value pairs'),
     )

@@ -192,6 +192,8 @@ export interface EpochMetrics {
   seconds: number
   /** false when this epoch skipped validation (validateEvery > 1): the val figures are the last measured */
   validated?: boolean
+  /** per network, its best validated epoch so far and that epoch's accuracy: the weights the run keeps */
+  best?: { epoch: number; valAcc: number }[]
 }
 
 export interface RunNetwork {
@@ -328,6 +330,23 @@ export interface ModelCopyReport {
 }
 
 /* ---------- the Train view's network picker and the Results view (src/core/service/zoo.ts, run-evaluation.ts) ---------- */
+
+/** The settings Cohort may choose for a run the person leaves them to (src/shared/automatic-settings.ts). */
+export type AutomaticSetting = 'imageSize' | 'channels' | 'batchSize' | 'epochs' | 'teacher' | 'ensembleRule'
+
+/** What `runs.start` would do with these settings: every setting resolved, why Cohort chose each it chose, how long. */
+export interface RunPlan {
+  /** the validated settings with every default and choice applied (what the run will store) */
+  settings: Record<string, unknown>
+  /** one sentence per setting Cohort chose, for the settings the person left out */
+  chosen: Partial<Record<AutomaticSetting, string>>
+  trainPictures: number
+  validationPictures: number
+  /** optimiser steps of the whole run */
+  steps: number
+  /** an estimate for this kind of machine (2 cores, wasm): the CLI and the Train view show it as "about" */
+  predictedSeconds: number
+}
 
 /** What the network picker shows: every zoo network at one input size, every teacher and ensemble rule. */
 export interface ZooCatalogue {

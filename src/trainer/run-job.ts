@@ -213,6 +213,7 @@ export async function epochCheckpoint(
       arch: n.arch,
       weights: weights[i]!,
       optimizer: optimizers[i]!,
+      best: report.bestWeights[i] ?? undefined,
     })),
   }
 }
@@ -240,6 +241,22 @@ export async function commitEpoch(
     recordEpoch(db, checkpoint.runId, checkpoint.metrics)
   })()
   tell?.(checkpoint.metrics)
+}
+
+/** The last epoch's metrics with the kept weights' validation figures (each network's best epoch). */
+export function keptMetrics(last: EpochMetrics, result: TrainResult): EpochMetrics {
+  const kept = result.kept
+  if (!kept) return last
+  return {
+    ...last,
+    networks: last.networks.map((n, i) => ({
+      ...n,
+      valAcc: kept.validation.networks[i]!.valAcc,
+      valLoss: kept.validation.networks[i]!.valLoss,
+    })),
+    ensemble: kept.validation.ensemble,
+    best: kept.best,
+  }
 }
 
 /** Step 7: the trained group written as `<runDir>/final` and recorded as the run's models. */
@@ -335,6 +352,7 @@ async function train(
     group,
     normalisation,
     resumeFrom: checkpoint?.trainer,
+    resumeBestWeights: checkpoint?.networks.map((n) => n.best ?? null),
     shouldStop: () => (stop.reason = hooks.shouldStop?.() ?? false) !== false,
     ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
     onEpoch: async (report) =>
@@ -349,8 +367,13 @@ async function train(
 
   const last = result.last?.metrics ?? checkpoint?.metrics
   if (!last) throw new TrainingSetupError('the run ended without a single epoch')
-  await saveFinalModel(ctx.db, claimed, group, networks, normalisation, last)
-  return { status: 'completed', message: null }
+  // the group now holds each network's best validated epoch: the model records what those weights measure
+  await saveFinalModel(ctx.db, claimed, group, networks, normalisation, keptMetrics(last, result))
+  const early =
+    result.stoppedEarly === true || checkpoint?.trainer.stoppedEarly === true
+      ? `Stopped early after epoch ${result.epochs} of ${claimed.config.epochs}: no network improved on the validation pictures for ${claimed.config.patience ?? '?'} epochs.`
+      : null
+  return { status: 'completed', message: early }
 }
 
 /** Writes the trained group as a model bundle (recognition and export read it). */

@@ -1,12 +1,8 @@
 import { join } from 'node:path'
 import { SAMPLE_DATASET, type CohortService } from '../../core/service'
-import {
-  COVARIANCE_FROM,
-  MIN_LOSS_UP_TO,
-  recommendedEnsembleRule,
-  recommendedTeacher,
-} from '../../shared/recommended-settings'
-import type { DatasetSummary, EpochMetrics, RunSummary } from '../../shared/types'
+import { aboutDuration } from '../../shared/automatic-settings'
+import { COVARIANCE_FROM, MIN_LOSS_UP_TO } from '../../shared/recommended-settings'
+import type { AutomaticSetting, EpochMetrics, RunPlan, RunSummary } from '../../shared/types'
 import { InvalidArgumentError, type Command } from 'commander'
 import {
   ENSEMBLE_RULES,
@@ -31,6 +27,7 @@ interface TrainOptions {
   lambda?: string
   temperature?: string
   seed?: number
+  patience?: number
   optimiser?: string
   json?: boolean
 }
@@ -69,6 +66,7 @@ function settingsFrom(opts: TrainOptions, datasetId: number): TrainingSettingsIn
   put('lambda', numberOption('--lambda', opts.lambda))
   put('T', numberOption('--temperature', opts.temperature))
   put('seed', opts.seed)
+  put('patience', opts.patience)
   // as the user wrote them: the service checks every value and names the setting that is wrong
   return settings as TrainingSettingsInput
 }
@@ -95,10 +93,11 @@ export function finalReport(run: RunSummary) {
   return {
     run: run.id,
     backend: run.backend,
+    // the accuracy of the weights the run keeps: each network's best validated epoch
     networks: run.networks.map((n) => ({
       index: n.index,
       arch: n.arch,
-      valAcc: last?.networks[n.index]?.valAcc ?? null,
+      valAcc: last?.best?.[n.index]?.valAcc ?? last?.networks[n.index]?.valAcc ?? null,
     })),
     ensemble: { valAcc: last?.ensemble.valAcc ?? null, weights: last?.ensemble.weights ?? null },
   }
@@ -150,40 +149,74 @@ async function follow(service: CohortService, run: RunSummary, json: boolean): P
   }
 }
 
-function printSummary(run: RunSummary, seconds: number, json: boolean, runsDir: string): void {
+function printSummary(
+  run: RunSummary,
+  seconds: number,
+  json: boolean,
+  runsDir: string,
+  predicted?: number,
+): void {
   if (json) return printJson(finalReport(run))
   const last = run.last
   if (!last) return
-  const nets = last.networks.map((n) => `${n.arch} ${percent(n.valAcc)}`).join(', ')
+  const nets = last.networks
+    .map((n, i) => {
+      const best = last.best?.[i]
+      return best
+        ? `${n.arch} ${percent(best.valAcc)} (best at epoch ${best.epoch} of ${last.epoch}, kept)`
+        : `${n.arch} ${percent(n.valAcc)}`
+    })
+    .join(', ')
   process.stdout.write(
-    `Run ${run.id} completed on ${run.backend ?? '?'} in ${seconds.toFixed(0)} s: ${nets}; ` +
-      `ensemble ${percent(last.ensemble.valAcc)} (weights ${last.ensemble.weights.map((w) => w.toFixed(2)).join('/')}).\n` +
+    `Run ${run.id} completed on ${run.backend ?? '?'} in ${seconds.toFixed(0)} s` +
+      `${predicted === undefined ? '' : ` (predicted ${aboutDuration(predicted)})`}: ${nets}; ` +
+      `ensemble at the last epoch ${percent(last.ensemble.valAcc)} (weights ${last.ensemble.weights.map((w) => w.toFixed(2)).join('/')}).\n` +
       say`Model saved in ${join(runsDir, String(run.id), 'final')}\n`,
+  )
+}
+
+/** What Cohort chose for the settings left to it, one line each, then the predicted duration. */
+export function planLines(plan: RunPlan): string {
+  const names: Record<AutomaticSetting, string> = {
+    imageSize: 'picture size',
+    channels: 'colour',
+    batchSize: 'batch size',
+    epochs: 'epochs',
+    teacher: 'teacher',
+    ensembleRule: "the answer's weights",
+  }
+  const chosen = (Object.keys(names) as AutomaticSetting[])
+    .filter((key) => plan.chosen[key] !== undefined)
+    .map(
+      (key) => `  ${names[key]}: ${plan.chosen[key]!}
+`,
+    )
+    .join('')
+  return (
+    chosen +
+    `  ${plan.steps} optimiser steps on ${plan.trainPictures} training pictures: ` +
+    `${aboutDuration(plan.predictedSeconds)} on a 2-core machine\n`
   )
 }
 
 async function trainAndReport(
   service: CohortService,
-  dataset: DatasetSummary,
   settings: TrainingSettingsInput,
   json: boolean,
 ): Promise<RunSummary> {
+  const plan = await service['runs.plan'](settings)
   const started = Date.now()
-  const run = await service['runs.start'](settings)
+  // the resolved settings: the run is exactly what was just printed
+  const run = await service['runs.start'](plan.settings as TrainingSettingsInput)
   if (!json) {
     const nets = run.networks.map((n) => `${n.arch} (${(n.params / 1000).toFixed(0)}k params)`).join(', ')
-    // a setting left to the dataset's size says why it was chosen
-    const why = (key: keyof TrainingSettingsInput, reason: () => string) =>
-      settings[key] === undefined ? ` (${reason()})` : ''
     const line =
-      `run ${run.id}: ${nets}, teacher ${String(run.config.teacher)}` +
-      `${why('teacher', () => recommendedTeacher(dataset.labels).reason)}\n` +
-      `  the answer weighs its networks: ${String(run.config.ensembleRule)}` +
-      `${why('ensembleRule', () => recommendedEnsembleRule(dataset.labels).reason)}\n`
+      `run ${run.id}: ${nets}, teacher ${String(run.config.teacher)}, ensemble ${String(run.config.ensembleRule)}\n` +
+      planLines(plan)
     process.stderr.write(safeText(line, { keepNewlines: true }))
   }
   const done = await follow(service, run, json)
-  printSummary(done, (Date.now() - started) / 1000, json, service.paths.runs)
+  printSummary(done, (Date.now() - started) / 1000, json, service.paths.runs, plan.predictedSeconds)
   return done
 }
 
@@ -201,14 +234,22 @@ export function registerTrainCommands(program: Command, globals: () => GlobalOpt
       '--ensemble-rule <name>',
       `how the app's answer weighs the networks: ${ENSEMBLE_RULES.join(', ')} (default: by the validation split's size, equal below ${COVARIANCE_FROM} validation pictures, else covariance)`,
     )
-    .option('--epochs <n>', 'passes over the training images', epochs)
+    .option(
+      '--epochs <n>',
+      'passes over the training images (default: about 1500 optimiser steps, 10 to 60 epochs)',
+      epochs,
+    )
     .option(
       '--image-size <px>',
-      'images are resized to this many pixels per side',
+      "images are resized to this many pixels per side (default: the pictures' own size up to 32, else 32)",
       wholeNumber(...WHOLE_SETTING_RANGES.imageSize),
     )
-    .option('--channels <1|3>', '1 for grey, 3 for colour', channels)
-    .option('--batch-size <n>', 'images per step', wholeNumber(...WHOLE_SETTING_RANGES.batchSize))
+    .option('--channels <1|3>', '1 for grey, 3 for colour (default: 1 when the pictures are grey)', channels)
+    .option(
+      '--batch-size <n>',
+      'images per step (default: 32 below 5000 training pictures, else 64)',
+      wholeNumber(...WHOLE_SETTING_RANGES.batchSize),
+    )
     .option('--optimiser <name>', 'sgd or adam')
     .option('--lr <rate>', 'learning rate (cosine-decayed per step)')
     .option('--lambda <weight>', 'weight of the distillation loss')
@@ -218,11 +259,16 @@ export function registerTrainCommands(program: Command, globals: () => GlobalOpt
       'random seed: the same seed gives the same run',
       wholeNumber(...WHOLE_SETTING_RANGES.seed),
     )
+    .option(
+      '--patience <n>',
+      'stop when no network improved on the validation pictures for n epochs (the best epoch is kept either way)',
+      wholeNumber(1, 1000),
+    )
     .option('--json', 'one JSON line per epoch and a final summary line')
     .action(async (opts: TrainOptions) => {
       await withService(globals(), async (service) => {
         const dataset = await resolveDataset(service, opts.dataset)
-        await trainAndReport(service, dataset, settingsFrom(opts, dataset.id), opts.json ?? false)
+        await trainAndReport(service, settingsFrom(opts, dataset.id), opts.json ?? false)
       })
     })
 
@@ -270,10 +316,12 @@ export function registerTrainCommands(program: Command, globals: () => GlobalOpt
 
   program
     .command('demo')
-    .description('import the bundled Fashion-MNIST sample and train cnn + resnet-8 together on it')
-    .option('--epochs <n>', 'passes over the training images', epochs, 10)
+    .description(
+      'import the bundled Fashion-MNIST sample and train cnn + resnet-8 together on it with the automatic settings',
+    )
+    .option('--epochs <n>', 'passes over the training images (default: chosen like any run)', epochs)
     .option('--json', 'one JSON line per epoch and a final summary line')
-    .action(async (opts: { epochs: number; json?: boolean }) => {
+    .action(async (opts: { epochs?: number; json?: boolean }) => {
       const json = opts.json ?? false
       await withService(globals(), async (service) => {
         const report = await service['datasets.importSample']()
@@ -284,20 +332,13 @@ export function registerTrainCommands(program: Command, globals: () => GlobalOpt
               `${Object.keys(report.classes).length} classes; 20% held out for validation\n`,
           )
         }
+        // what a person gets by clicking Train: every other setting chosen from the pictures and their number
         await trainAndReport(
           service,
-          dataset,
           {
             dataset: dataset.id,
-            imageSize: 28,
-            channels: 1,
-            networks: [
-              { arch: 'cnn', augment: 'light' },
-              { arch: 'resnet-8', augment: 'light' },
-            ],
-            // no teacher: the one the app recommends for the sample's size
-            epochs: opts.epochs,
-            batchSize: 32,
+            networks: [{ arch: 'cnn' }, { arch: 'resnet-8' }],
+            ...(opts.epochs === undefined ? {} : { epochs: opts.epochs }),
           },
           json,
         )

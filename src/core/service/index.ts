@@ -346,6 +346,9 @@ class Service implements CohortService {
   async 'runs.start'(config: Record<string, unknown>) {
     return this.runs.start(config)
   }
+  async 'runs.plan'(config: Record<string, unknown>) {
+    return this.runs.plan(config)
+  }
   async 'runs.list'(datasetId?: number) {
     return this.runs.list(datasetId)
   }

@@ -12,10 +12,19 @@ import type { Db } from '../store/db'
 import { datasetSummary, requireDataset } from '../store/datasets'
 import { countLabelledBySplit } from '../store/image-lists'
 import { createRun, getRun, listEpochs, listRuns, requireRun, setRunStatus } from '../store/runs'
-import { parseTrainingConfig } from '../training/config'
+import { pictureFacts } from '../dataset/picture-facts'
+import { parseTrainingConfig, type TrainingConfig } from '../training/config'
 import { hasTrainerPid, runDirectory, trainerAlive, writeTrainerPid } from '../training/run-folder'
 import { recommendedEnsembleRule, recommendedTeacher } from '../../shared/recommended-settings'
-import type { EpochMetrics, RunSummary } from '../../shared/types'
+import {
+  batchesPerEpoch,
+  chooseBatchSize,
+  chooseChannels,
+  chooseEpochs,
+  chooseImageSize,
+  predictSeconds,
+} from '../../shared/automatic-settings'
+import type { AutomaticSetting, EpochMetrics, RunPlan, RunSummary } from '../../shared/types'
 import { isTrainerMessage, type ParentMessage, type TrainerMessage } from '../../shared/trainer-protocol'
 
 /** A running trainer process, whatever started it (a Node fork here; Electron's utilityProcess later). */
@@ -115,16 +124,71 @@ export class RunSupervisor {
     private readonly launch: TrainerLauncher = forkTrainer,
   ) {}
 
-  /** Validates the settings, freezes the class names, creates the run and starts its trainer. */
-  async start(input: Record<string, unknown>): Promise<RunSummary> {
-    const config = parseTrainingConfig(input)
-    const datasetId = requireDataset(this.db, config.dataset).id
-    // a teacher or weight rule left unset is chosen by the dataset's size, as the Train view shows it
-    if (input.teacher === undefined || input.ensembleRule === undefined) {
-      const { labels } = datasetSummary(this.db, datasetId)
-      if (input.teacher === undefined) config.teacher = recommendedTeacher(labels).teacher
-      if (input.ensembleRule === undefined) config.ensembleRule = recommendedEnsembleRule(labels).rule
+  /**
+   * What `start` would do with these settings: each one the person left out chosen from the dataset (picture
+   * size and colour from the pictures, batch and epochs from a step budget, teacher and weight rule from its
+   * size), with why, and the run's predicted duration. Validates what the person gave.
+   */
+  async plan(input: Record<string, unknown>): Promise<RunPlan> {
+    return (await this.resolve(input)).plan
+  }
+
+  private async resolve(input: Record<string, unknown>): Promise<{ config: TrainingConfig; plan: RunPlan }> {
+    // the person's own values first: a mistake is reported before anything is looked at
+    const given = parseTrainingConfig(input)
+    const datasetId = requireDataset(this.db, given.dataset).id
+    const { labels } = datasetSummary(this.db, datasetId)
+    const trainPictures = labels.reduce((sum, l) => sum + l.trainCount, 0)
+    const validationPictures = labels.reduce((sum, l) => sum + l.validationCount, 0)
+    const chosen: RunPlan['chosen'] = {}
+    const values: Record<string, unknown> = {}
+    const choose = <T>(key: AutomaticSetting, choice: () => { value: T; reason: string }) => {
+      if (input[key] !== undefined) return
+      const { value, reason } = choice()
+      values[key] = value
+      chosen[key] = reason
     }
+    if (input.imageSize === undefined || input.channels === undefined) {
+      const facts = await pictureFacts(this.db, datasetId)
+      choose('imageSize', () => chooseImageSize(facts))
+      choose('channels', () => chooseChannels(facts))
+    }
+    choose('batchSize', () => chooseBatchSize(trainPictures))
+    const batchSize = (values.batchSize as number | undefined) ?? given.batchSize
+    choose('epochs', () => chooseEpochs(trainPictures, batchSize))
+    const teacher = recommendedTeacher(labels)
+    choose('teacher', () => ({ value: teacher.teacher, reason: teacher.reason }))
+    const rule = recommendedEnsembleRule(labels)
+    choose('ensembleRule', () => ({ value: rule.rule, reason: rule.reason }))
+    // checked again as a whole: a choice meets the person's other settings (e.g. validateEvery ≤ epochs)
+    const config = parseTrainingConfig({ ...input, ...values })
+    const [{ describeNetwork }, { groupNetworks }] = await Promise.all([
+      import('../engine/zoo'),
+      import('../training/config'),
+    ])
+    const classes = Math.max(2, labels.filter((l) => l.trainCount > 0).length)
+    const flops = groupNetworks(config, classes).map((n) => describeNetwork(n.spec).flops)
+    const plan: RunPlan = {
+      settings: { ...config, dataset: datasetId },
+      chosen,
+      trainPictures,
+      validationPictures,
+      steps: config.epochs * batchesPerEpoch(trainPictures, config.batchSize),
+      predictedSeconds: predictSeconds({
+        flops,
+        batchSize: config.batchSize,
+        epochs: config.epochs,
+        trainPictures,
+        validationPictures,
+      }),
+    }
+    return { config, plan }
+  }
+
+  /** Resolves the settings (see plan), freezes the class names, creates the run and starts its trainer. */
+  async start(input: Record<string, unknown>): Promise<RunSummary> {
+    const { config } = await this.resolve(input)
+    const datasetId = requireDataset(this.db, config.dataset).id
     const classNames = this.classNames(datasetId)
     // params and flops are shown before training starts; the zoo is loaded only when a run is started
     const [{ describeNetwork }, { groupNetworks }] = await Promise.all([

@@ -128,3 +128,24 @@ export function setImageSplits(db: Db, assignment: Iterable<readonly [number, Sp
   const update = db.prepare('UPDATE images SET split = ? WHERE id = ?')
   for (const [id, split] of assignment) update.run(split, id)
 }
+
+/** A usable picture's file, hash and size (what the automatic settings look at). */
+export interface PictureSize {
+  hash: string
+  path: string
+  width: number
+  height: number
+}
+
+/**
+ * The dataset's usable pictures, labelled or not, by hash (so a sample does not follow import order): what they
+ * look like does not wait for labels or a split.
+ */
+export function listPictureSizes(db: Db, datasetId: number): PictureSize[] {
+  return db
+    .prepare<[number], PictureSize>(
+      `SELECT hash, source_path AS path, width, height FROM images
+        WHERE dataset_id = ? AND status = 'ok' ORDER BY hash, id`,
+    )
+    .all(datasetId)
+}

@@ -7,6 +7,7 @@
  */
 import type { ImageBatch, Normalisation } from '../engine/input'
 import { Random } from './random'
+import type { AugmentPresetName } from '../../shared/training-settings'
 
 export type { ImageBatch, Normalisation }
 
@@ -24,10 +25,12 @@ export interface AugmentPolicy {
   contrast: number
 }
 
-export type AugmentPreset = 'none' | 'light' | 'standard'
+export type AugmentPreset = AugmentPresetName
 
 export const AUGMENT_PRESETS: Record<AugmentPreset, AugmentPolicy> = {
   none: { crop: 'off', flip: false, brightness: 0, contrast: 0 },
+  // the default: a shift of a few pixels keeps any picture's label; a mirror image does not (digits, text, arrows)
+  safe: { crop: 'reflect', flip: false, brightness: 0, contrast: 0 },
   // reflect rather than zero: users' photos have no natural black border
   light: { crop: 'reflect', flip: true, brightness: 0, contrast: 0 },
   standard: { crop: 'reflect', flip: true, brightness: 0.2, contrast: 0.2 },

@@ -25,6 +25,8 @@ export interface CheckpointNetwork {
   arch: string
   weights: NetworkWeights
   optimizer: OptimizerState
+  /** the weights of its best validated epoch so far (trainer.best says which); absent in older checkpoints */
+  best?: NetworkWeights | undefined
 }
 
 export interface Checkpoint {
@@ -55,7 +57,7 @@ interface TensorEntry {
 
 interface StateFile extends Omit<Checkpoint, 'networks'> {
   version: number
-  networks: { arch: string; weights: TensorEntry[]; optimizer: TensorEntry[] }[]
+  networks: { arch: string; weights: TensorEntry[]; optimizer: TensorEntry[]; best?: TensorEntry[] }[]
   bytes: number
 }
 
@@ -109,6 +111,7 @@ export async function writeCheckpoint(runDir: string, checkpoint: Checkpoint): P
       cursor,
       n.optimizer.dtypes,
     ),
+    ...(n.best ? { best: describe(n.best.names, n.best.shapes, n.best.values, chunks, cursor) } : {}),
   }))
   const body = new Float32Array(cursor.floats)
   let at = 0
@@ -173,6 +176,15 @@ async function readFrom(dir: string): Promise<Checkpoint> {
         dtypes: n.optimizer.map((e) => e.dtype ?? 'float32'),
         values: n.optimizer.map((e) => slice(body, e, file)),
       },
+      ...(n.best
+        ? {
+            best: {
+              names: n.best.map((e) => e.name),
+              shapes: n.best.map((e) => e.shape),
+              values: n.best.map((e) => slice(body, e, file)),
+            },
+          }
+        : {}),
     })),
   }
 }

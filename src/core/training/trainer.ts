@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs'
 import { weightedLogits } from '../engine/ensemble'
 import { crossEntropy } from '../engine/losses'
 import type { NetworkGroup } from '../engine/network-group'
+import type { NetworkWeights } from '../engine/protocol'
 import type { EpochMetrics, NetworkEpochMetrics } from '../../shared/types'
 import {
   AUGMENT_PRESETS,
@@ -55,12 +56,18 @@ export interface TrainerState {
   /** the weights the `validation` teacher uses in the next epoch (equal before the first validation) */
   teacherWeights: number[]
   lastValidation: ValidationResult | null
+  /** per network, the validated epoch with the best validation accuracy so far (absent in older checkpoints) */
+  best?: { epoch: number; valAcc: number }[]
+  /** the run stopped early (patience): a resume has nothing left to train */
+  stoppedEarly?: boolean
 }
 
 export interface EpochReport {
   metrics: EpochMetrics
   state: TrainerState
   validation: ValidationResult
+  /** per network, the weights of its best validated epoch so far (what the run keeps) */
+  bestWeights: (NetworkWeights | null)[]
 }
 
 /** One step as the trainer saw it: for tests and diagnostics. */
@@ -83,6 +90,8 @@ export interface TrainOptions {
   normalisation: Normalisation
   /** continue after a checkpoint (its weights and optimiser state already restored into the group) */
   resumeFrom?: TrainerState | undefined
+  /** with resumeFrom: each network's best weights as the checkpoint kept them */
+  resumeBestWeights?: (NetworkWeights | null)[] | undefined
   /** asked between steps; true stops the run before the next step */
   shouldStop?: () => boolean
   onProgress?: (p: { epoch: number; step: number; steps: number }) => void
@@ -94,7 +103,14 @@ export interface TrainResult {
   status: 'completed' | 'cancelled'
   /** epochs completed, including those before a resume */
   epochs: number
+  /** the patience ran out before the last epoch: no network improved for that many epochs */
+  stoppedEarly?: boolean
   last: EpochReport | null
+  /**
+   * A completed run: each network's best validated epoch's weights, now in the group, measured together on the
+   * validation split (the model the run keeps); null when no epoch was validated.
+   */
+  kept?: { validation: ValidationResult; best: { epoch: number; valAcc: number }[] } | null
 }
 
 export class TrainingDivergedError extends Error {
@@ -498,6 +514,7 @@ function epochReport(
   progress: Progress,
   epoch: { epoch: number; sums: EpochSums[]; lr: number; seconds: number },
   { validation, validates }: { validation: ValidationResult; validates: boolean },
+  keeping: Keeping,
 ): EpochReport {
   const { steps } = setup
   const networks: NetworkEpochMetrics[] = epoch.sums.map((sum, i) => ({
@@ -518,6 +535,7 @@ function epochReport(
     lr: epoch.lr,
     seconds: epoch.seconds,
     validated: validates,
+    best: keeping.best.map((b) => ({ ...b })),
   }
   const state: TrainerState = {
     epoch: epoch.epoch,
@@ -528,8 +546,40 @@ function epochReport(
     },
     teacherWeights: progress.teacherWeights.slice(),
     lastValidation: progress.lastValidation,
+    best: keeping.best.map((b) => ({ ...b })),
   }
-  return { metrics, state, validation }
+  return { metrics, state, validation, bestWeights: keeping.weights.slice() }
+}
+
+/** Each network's best validated epoch so far and its weights: early stopping that never looks at a test split. */
+interface Keeping {
+  best: { epoch: number; valAcc: number }[]
+  weights: (NetworkWeights | null)[]
+}
+
+function startKeeping(options: TrainOptions, state: TrainerState): Keeping {
+  const n = options.config.networks.length
+  const weights = options.resumeBestWeights ?? []
+  if (state.best && weights.length === n && weights.every((w) => w !== null)) {
+    return { best: state.best.map((b) => ({ ...b })), weights: weights.slice() }
+  }
+  // nothing kept yet (or a checkpoint from before best epochs were kept): start from this epoch on
+  return {
+    best: Array.from({ length: n }, () => ({ epoch: 0, valAcc: -1 })),
+    weights: new Array(n).fill(null),
+  }
+}
+
+/** After a validated epoch: a network that did better than ever keeps this epoch's weights (ties keep the earlier). */
+async function keepBest(group: NetworkGroup, keeping: Keeping, epoch: number, validation: ValidationResult) {
+  const better = validation.networks.map((v, i) => v.valAcc > keeping.best[i]!.valAcc)
+  if (!better.some(Boolean)) return
+  const weights = await group.getWeights()
+  better.forEach((yes, i) => {
+    if (!yes) return
+    keeping.best[i] = { epoch, valAcc: validation.networks[i]!.valAcc }
+    keeping.weights[i] = weights[i]!
+  })
 }
 
 /**
@@ -542,15 +592,50 @@ export async function trainGroup(options: TrainOptions): Promise<TrainResult> {
   const state = options.resumeFrom ?? initialTrainerState(config)
   const progress = restoreProgress(config, setup, state)
   const valImages = validationImages(options, setup)
+  const keeping = startKeeping(options, state)
   let last: EpochReport | null = null
-  for (let epoch = state.epoch + 1; epoch <= config.epochs; epoch++) {
+  let stoppedEarly = state.stoppedEarly === true
+  let epochs = stoppedEarly ? state.epoch : config.epochs
+  for (let epoch = state.epoch + 1; epoch <= config.epochs && !stoppedEarly; epoch++) {
     const started = Date.now()
     const trained = await trainEpoch(options, setup, progress, epoch)
     if (!trained) return { status: 'cancelled', epochs: epoch - 1, last }
     const validation = await validateIfDue(options, setup, progress, epoch, valImages)
+    if (validation.validates) await keepBest(options.group, keeping, epoch, validation.validation)
     const seconds = (Date.now() - started) / 1000
-    last = epochReport(config, setup, progress, { epoch, ...trained, seconds }, validation)
+    const newest = Math.max(...keeping.best.map((b) => b.epoch))
+    stoppedEarly = config.patience !== undefined && epoch < config.epochs && epoch - newest >= config.patience
+    if (stoppedEarly) epochs = epoch
+    last = epochReport(config, setup, progress, { epoch, ...trained, seconds }, validation, keeping)
+    if (stoppedEarly) last.state.stoppedEarly = true
     await options.onEpoch?.(last)
   }
-  return { status: 'completed', epochs: config.epochs, last }
+  return {
+    status: 'completed',
+    epochs,
+    ...(stoppedEarly ? { stoppedEarly } : {}),
+    last,
+    kept: await restoreBest(options, keeping, valImages, setup, progress),
+  }
+}
+
+/** The end of a completed run: every network back to its best epoch's weights, measured together once more. */
+async function restoreBest(
+  { config, data, group }: TrainOptions,
+  keeping: Keeping,
+  valImages: Float32Array,
+  setup: Setup,
+  progress: Progress,
+): Promise<TrainResult['kept']> {
+  if (keeping.weights.some((w) => w === null)) return null
+  await group.setWeights(keeping.weights as NetworkWeights[])
+  const validation = await validate(
+    group,
+    valImages,
+    data.validation.labels,
+    setup.classes,
+    config,
+    progress.teacherWeights,
+  )
+  return { validation, best: keeping.best.map((b) => ({ ...b })) }
 }

@@ -57,9 +57,14 @@ describe('TrainView on a real library', () => {
     expect(chosenCards().map((c) => c.attributes('data-arch'))).toEqual(['cnn', 'resnet-8'])
     const cnn = () => wrapper.find('[data-test=network-card][data-arch=cnn]').text()
     expect(cnn()).toMatch(/parameters · .* FLOPs per image/)
-    const at32 = cnn()
-    await wrapper.find('select[name=imageSize]').setValue('16')
-    await until(() => cnn() !== at32)
+    // automatic: the squares' own 16 px, until the person picks a size
+    await until(() => useRunsStore().plan !== null)
+    const at16 = cnn()
+    await wrapper.find('select[name=imageSize]').setValue('32')
+    await until(() => cnn() !== at16)
+    await wrapper.find('select[name=imageSize]').setValue('')
+    expect(useRunsStore().form.imageSize).toBeNull()
+    await until(() => cnn() === at16)
     expect(teacherOptions()).toEqual(['min-logit', 'validation', 'min-loss', 'none'])
     // 12 pictures a label: few, so min-loss is recommended and chosen until the person picks another
     const teacher = wrapper.find('[data-test=teacher]')
@@ -76,6 +81,41 @@ describe('TrainView on a real library', () => {
     expect(useRunsStore().form.teacher).toBeNull()
     // the rest stays out of sight until asked for
     expect(wrapper.find('[data-test=advanced]').attributes('open')).toBeUndefined()
+  })
+
+  it('says what Cohort chose from the pictures, why, and how long the run would take', async () => {
+    const reasons = () => wrapper.findAll('[data-test=plan-reason]').map((r) => r.attributes('data-chosen'))
+    await until(() => reasons().length === 4)
+    expect(reasons()).toEqual(['imageSize', 'channels', 'batchSize', 'epochs'])
+    const text = wrapper.find('[data-test=plan]').text()
+    expect(text).toMatch(/Picture size: 16 px: the pictures' own size/)
+    expect(text).toMatch(/Colour: colour: the pictures sampled have colour/)
+    expect(text).toMatch(/Epochs: \d+: about 1500 optimiser steps/)
+    expect(wrapper.find('[data-test=predicted-duration]').text()).toMatch(
+      /\d+ optimiser steps: about \d+ (s|min)/,
+    )
+    expect(wrapper.find('select[name=imageSize] option[value=""]').text()).toBe('Automatic (16 × 16)')
+    const epochs = wrapper.find('input[name=epochs]')
+    expect(epochs.attributes('placeholder')).toMatch(/^\d+$/)
+    // a setting the person gives is theirs: no reason for it, and the prediction follows it
+    const before = useRunsStore().plan!.predictedSeconds
+    await epochs.setValue('3')
+    await until(() => !reasons().includes('epochs'))
+    expect(useRunsStore().plan!.predictedSeconds).toBeLessThan(before)
+    await epochs.setValue('')
+    expect(useRunsStore().form.epochs).toBeNull()
+    await until(() => reasons().includes('epochs'))
+  })
+
+  it('offers mirror images and jitter under Advanced, each with its one-line explanation', async () => {
+    const augment = wrapper.find('[data-test=augment]')
+    expect((augment.element as HTMLSelectElement).value).toBe('safe')
+    const titles = augment.findAll('option').map((o) => o.text())
+    expect(titles[0]).toMatch(/^Safe: small shifts only/)
+    expect(titles[1]).toMatch(/mirror images: only if a mirrored picture keeps its label/)
+    await augment.setValue('light')
+    expect(useRunsStore().form.augment).toBe('light')
+    await augment.setValue('safe')
   })
 
   it('keeps the group between 2 and 4 networks', async () => {
@@ -173,8 +213,14 @@ describe('TrainView on a real library', () => {
     expect(rows[1]!.text()).toContain(`${(recorded[1]!.ensemble.valAcc * 100).toFixed(1)}%`)
     expect(seenProgress.some((t) => /^Epoch [12] of 2: step \d+ \/ \d+/.test(t))).toBe(true)
     expect(wrapper.find('[data-test=show-results]').exists()).toBe(true)
+    await until(() => wrapper.find('[data-test=run-duration]').exists())
+    expect(wrapper.find('[data-test=run-duration]').text()).toMatch(
+      /^took \S+ \(predicted about \d+ (s|min)\)$/,
+    )
     expect(wrapper.find(`[data-test=run-item][data-run="${runId}"]`).text()).toContain('completed')
     const run = await service['runs.get'](runId)
+    // safe augmentation unless chosen: shifts, never a mirror image
+    expect((run.config.networks as { augment: string }[]).map((n) => n.augment)).toEqual(['safe', 'safe'])
     // the recommendation was left in place: the service chose the same teacher from the same counts
     expect(run.config).toMatchObject({ imageSize: 16, batchSize: 8, epochs: 2, teacher: 'min-loss' })
     // chosen under Advanced above

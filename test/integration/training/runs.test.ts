@@ -259,11 +259,16 @@ describe('training runs in the trainer process', () => {
     expect(runs.at(-1)!.status).toBe('completed')
     expect(readFileSync(join(home.path, 'library.sqlite')).length).toBeGreaterThan(0)
 
-    // without --teacher the run says which teacher the dataset's size chose, and why
+    // every setting left out says what the dataset chose, and why; the predicted time before, the actual after
     const told = runCli(home.path, quick)
     expect(told.code, told.stderr).toBe(0)
-    expect(told.stderr).toMatch(/teacher min-loss \(Recommended for about 12 training pictures per label: /)
-    expect(told.stderr).toMatch(/weighs its networks: equal \(Recommended for 12 validation pictures: /)
+    expect(told.stderr).toMatch(/teacher: Recommended for about 12 training pictures per label: /)
+    expect(told.stderr).toMatch(/the answer's weights: Recommended for 12 validation pictures: /)
+    expect(told.stderr).toMatch(/colour: the pictures sampled have colour/)
+    expect(told.stderr).not.toMatch(/picture size:|batch size:|epochs:/)
+    expect(told.stderr).toMatch(/\d+ optimiser steps on 36 training pictures: about \d+ (s|min)/)
+    expect(told.stdout).toMatch(/completed on \w+ in \d+ s \(predicted about \d+ (s|min)\)/)
+    expect(told.stdout).toMatch(/cnn \d+\.\d% \(best at epoch 1 of 1, kept\)/)
     const badRule = runCli(home.path, [...quick, '--ensemble-rule', 'loudest'])
     expect(badRule.code).toBe(1)
     expect(badRule.stderr).toMatch(/the ensemble rule must be one of equal, softmax/)

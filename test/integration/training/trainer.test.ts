@@ -269,7 +269,12 @@ describe('trainGroup', () => {
             normalisation,
             classNames: data.classNames,
             metrics: r.metrics,
-            networks: weights.map((w, i) => ({ arch: 'x', weights: w, optimizer: optimizers[i]! })),
+            networks: weights.map((w, i) => ({
+              arch: 'x',
+              weights: w,
+              optimizer: optimizers[i]!,
+              best: r.bestWeights[i] ?? undefined,
+            })),
           })
           if (r.metrics.epoch === 2) throw new Error('killed')
         },
@@ -281,14 +286,21 @@ describe('trainGroup', () => {
       await second.setWeights(saved.networks.map((n) => n.weights))
       await second.setOptimizerStates(saved.networks.map((n) => n.optimizer))
       const resumed: EpochReport[] = []
-      await trainGroup({
+      const end = await trainGroup({
         config: c,
         data,
         group: second,
         normalisation: saved.normalisation,
         resumeFrom: saved.trainer,
+        resumeBestWeights: saved.networks.map((n) => n.best ?? null),
         onEpoch: async (r) => void resumed.push(r),
       })
+      // the best epochs, and the weights kept from them, survive the checkpoint
+      expect(saved.networks.every((n) => n.best !== undefined)).toBe(true)
+      expect(resumed[0]!.metrics.best).toEqual(straight.reports[2]!.metrics.best)
+      expect(end.kept!.validation.networks.map((n) => n.valAcc)).toEqual(
+        straight.result.kept!.validation.networks.map((n) => n.valAcc),
+      )
       expect(resumed.map((r) => r.metrics.epoch)).toEqual([3])
       const want = straight.reports[2]!.metrics
       const got = resumed[0]!.metrics
@@ -300,6 +312,50 @@ describe('trainGroup', () => {
     } finally {
       dir.cleanup()
     }
+  })
+
+  it('keeps each network’s best validation epoch’s weights and measures them together at the end', async () => {
+    const { result, reports } = await train(config({ epochs: 5, teacher: 'none' }))
+    const accs = reports.map((r) => r.metrics.networks.map((n) => n.valAcc))
+    const kept = result.kept!
+    kept.best.forEach((b, i) => {
+      const series = accs.map((a) => a[i]!)
+      // the first epoch reaching the highest validation accuracy, never a later tie
+      expect(b.epoch).toBe(series.indexOf(Math.max(...series)) + 1)
+      expect(b.valAcc).toBe(Math.max(...series))
+      // the group now holds that epoch's weights: validation measures the same accuracy again
+      expect(kept.validation.networks[i]!.valAcc).toBeCloseTo(b.valAcc, 6)
+    })
+    // every epoch says the best so far
+    reports.forEach((r, e) =>
+      r.metrics.best!.forEach((b, i) =>
+        expect(b.valAcc).toBe(Math.max(...accs.slice(0, e + 1).map((a) => a[i]!))),
+      ),
+    )
+    expect(reports.at(-1)!.metrics.best).toEqual(kept.best)
+  })
+
+  it('stops once no network improved for `patience` epochs, and a resume of it trains nothing more', async () => {
+    const c = config({ epochs: 12, teacher: 'none', patience: 1 })
+    const { result, reports } = await train(c)
+    expect(result.stoppedEarly).toBe(true)
+    expect(result.epochs).toBe(reports.length)
+    expect(reports.length).toBeLessThan(12)
+    const last = reports.at(-1)!
+    expect(last.metrics.epoch - Math.max(...last.metrics.best!.map((b) => b.epoch))).toBe(1)
+    expect(last.state.stoppedEarly).toBe(true)
+    const again: EpochReport[] = []
+    const resumed = await trainGroup({
+      config: c,
+      data,
+      group: groupFor(c),
+      normalisation,
+      resumeFrom: last.state,
+      resumeBestWeights: last.bestWeights,
+      onEpoch: async (r) => void again.push(r),
+    })
+    expect(again).toEqual([])
+    expect(resumed.epochs).toBe(result.epochs)
   })
 
   it('trains a network on its own data subset', async () => {

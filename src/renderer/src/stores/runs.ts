@@ -3,11 +3,13 @@ import { computed, ref, shallowRef } from 'vue'
 import { call, on } from '../api'
 import { recommendedEnsembleRule, recommendedTeacher } from '../../../shared/recommended-settings'
 import type { ApiEvents } from '../../../shared/api'
-import type { EpochMetrics, NetworkArch, RunSummary, ZooCatalogue } from '../../../shared/types'
+import type { EpochMetrics, NetworkArch, RunPlan, RunSummary, ZooCatalogue } from '../../../shared/types'
 import {
   MAX_NETWORKS,
   MIN_NETWORKS,
   TRAINING_DEFAULTS,
+  AUGMENT_PRESET_NAMES,
+  type AugmentPresetName,
   type EnsembleRule,
   type TeacherName,
   type TrainingSettingsInput,
@@ -25,9 +27,12 @@ export interface TrainForm {
   teacher: TeacherName | null
   /** how the app's answer weighs the networks; null = the one recommended for the validation split's size */
   ensembleRule: EnsembleRule | null
-  epochs: number
-  imageSize: number
-  channels: 1 | 3
+  /** null = chosen by the service from the dataset (runs.plan says what and why) */
+  epochs: number | null
+  imageSize: number | null
+  channels: 1 | 3 | null
+  /** every network's augmentation preset (src/core/training/augment.ts) */
+  augment: AugmentPresetName
   /** null = the service's default */
   lr: number | null
   batchSize: number | null
@@ -39,14 +44,12 @@ export interface TrainForm {
 export function startSettings(datasetId: number, form: TrainForm): TrainingSettingsInput {
   const settings: TrainingSettingsInput = {
     dataset: datasetId,
-    networks: form.networks.map((arch) => ({ arch })),
-    epochs: form.epochs,
-    imageSize: form.imageSize,
-    channels: form.channels,
+    networks: form.networks.map((arch) => ({ arch, augment: form.augment })),
   }
   if (form.teacher !== null) settings.teacher = form.teacher
   if (form.ensembleRule !== null) settings.ensembleRule = form.ensembleRule
-  for (const key of ['lr', 'batchSize', 'lambda', 'T'] as const) {
+  if (form.channels !== null) settings.channels = form.channels
+  for (const key of ['epochs', 'imageSize', 'lr', 'batchSize', 'lambda', 'T'] as const) {
     if (form[key] !== null) settings[key] = form[key]
   }
   return settings
@@ -74,15 +77,20 @@ export const useRunsStore = defineStore('runs', () => {
     networks: [...TRAINING_DEFAULTS.networks],
     teacher: null,
     ensembleRule: null,
-    epochs: TRAINING_DEFAULTS.epochs,
-    imageSize: TRAINING_DEFAULTS.imageSize,
-    channels: TRAINING_DEFAULTS.channels,
+    epochs: null,
+    imageSize: null,
+    channels: null,
+    augment: AUGMENT_PRESET_NAMES[0],
     lr: null,
     batchSize: null,
     lambda: null,
     T: null,
   })
   const catalogue = shallowRef<ZooCatalogue | null>(null)
+  /** what the next run would be (every setting resolved, why, how long); null while unknown or impossible */
+  const plan = shallowRef<RunPlan | null>(null)
+  /** the predicted seconds of the runs started here, to show beside the time they took */
+  const predicted = ref<Record<number, number>>({})
   const runs = ref<RunSummary[]>([])
   const current = ref<RunSummary | null>(null)
   const epochs = ref<EpochMetrics[]>([])
@@ -107,15 +115,39 @@ export const useRunsStore = defineStore('runs', () => {
     () => current.value !== null && ['cancelled', 'interrupted', 'failed'].includes(current.value.status),
   )
 
+  /** The picture size and colour the next run trains at: the person's, else the plan's, else the defaults. */
+  const imageSize = computed(
+    () => form.value.imageSize ?? Number(plan.value?.settings.imageSize ?? TRAINING_DEFAULTS.imageSize),
+  )
+  const channels = computed(
+    () => form.value.channels ?? (plan.value?.settings.channels === 1 ? 1 : TRAINING_DEFAULTS.channels),
+  )
+
   async function loadCatalogue(): Promise<void> {
     const classes = Math.max(2, dataset.labels.length)
-    const { imageSize, channels } = form.value
+    const size = imageSize.value
+    const colour = channels.value
     try {
-      const next = await call('models.zoo', imageSize, channels, classes)
+      const next = await call('models.zoo', size, colour, classes)
       // answers can cross when the size changes quickly: keep the one for the size now chosen
-      if (form.value.imageSize === imageSize && form.value.channels === channels) catalogue.value = next
+      if (imageSize.value === size && channels.value === colour) catalogue.value = next
     } catch (err) {
       notices.fail(err)
+    }
+  }
+
+  let planAsked = 0
+  /** Asks the service what a run with the form's settings would be; a dataset not ready to train has none. */
+  async function loadPlan(): Promise<void> {
+    const id = dataset.datasetId
+    const asked = ++planAsked
+    if (id === null) return void (plan.value = null)
+    try {
+      const next = await call('runs.plan', startSettings(id, form.value))
+      if (asked === planAsked) plan.value = next
+    } catch {
+      // bad or missing settings are reported when Train is clicked, in the service's own words
+      if (asked === planAsked) plan.value = null
     }
   }
 
@@ -153,6 +185,7 @@ export const useRunsStore = defineStore('runs', () => {
     try {
       return await notices.attempt(async () => {
         const run = await call('runs.start', startSettings(id, form.value))
+        if (plan.value) predicted.value = { ...predicted.value, [run.id]: plan.value.predictedSeconds }
         current.value = run
         epochs.value = []
         progress.value = null
@@ -243,6 +276,11 @@ export const useRunsStore = defineStore('runs', () => {
   return {
     form,
     catalogue,
+    plan,
+    predicted,
+    imageSize,
+    channels,
+    loadPlan,
     teacherChoice,
     ensembleRuleChoice,
     teacher,

@@ -47,6 +47,33 @@ describe('augmentPixels', () => {
     out.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5))
   })
 
+  it('the default preset shifts but never mirrors: a mirrored digit or arrow is another label', () => {
+    expect(AUGMENT_PRESETS.safe).toEqual({ crop: 'reflect', flip: false, brightness: 0, contrast: 0 })
+    // an asymmetric picture wider than the shift: every view is a shift of it, never its mirror image
+    const arrow = [
+      [0, 0, 0, 0, 0, 0, 0, 0],
+      [0, 0, 0, 0, 9, 0, 0, 0],
+      [0, 0, 0, 0, 0, 9, 0, 0],
+      [0, 9, 9, 9, 9, 9, 9, 0],
+      [0, 0, 0, 0, 0, 9, 0, 0],
+      [0, 0, 0, 0, 9, 0, 0, 0],
+      [0, 0, 0, 0, 0, 0, 0, 0],
+      [0, 0, 0, 0, 0, 0, 0, 0],
+    ]
+    const many = grey(new Array(40).fill(arrow))
+    const out = asPixels(
+      augmentPixels(many, { ...AUGMENT_PRESETS.safe, pad: 1 }, Random.fromSeed(3), unit),
+      [40, 8, 8],
+    )
+    for (const img of out) {
+      // the arrow's head (a 9 above and below the shaft's right end) stays to the right of its tail
+      const shaft = img.findIndex((row) => row.filter((v) => v > 0).length >= 5)
+      const cols = img[shaft]!.map((v, x) => (v > 0 ? x : -1)).filter((x) => x >= 0)
+      const head = img[shaft - 1]!.findIndex((v) => v > 0)
+      expect(head).toBeGreaterThan((cols[0]! + cols.at(-1)!) / 2)
+    }
+  })
+
   it('flips exactly the images whose draw is below ½', () => {
     const batch = grey([nine, nine, nine, nine, nine, nine])
     const out = asPixels(augmentPixels(batch, only({ flip: true }), Random.fromSeed(11), unit), [6, 3, 3])

@@ -29,8 +29,9 @@ describe('parseTrainingConfig', () => {
       imageSize: 32,
       channels: 3,
       networks: [
-        { arch: 'cnn', augment: 'standard', dataFraction: 1 },
-        { arch: 'resnet-8', augment: 'standard', dataFraction: 1 },
+        // safe by default (issue 17): shifts only, no mirror image that could change a label
+        { arch: 'cnn', augment: 'safe', dataFraction: 1 },
+        { arch: 'resnet-8', augment: 'safe', dataFraction: 1 },
       ],
       teacher: 'min-logit',
       teacherOptions: { minLoss: 'sample', validationRule: 'softmax', tau: 0.01 },
@@ -55,7 +56,7 @@ describe('parseTrainingConfig', () => {
     const augment: AugmentPolicy | AugmentPreset = c.networks[0]!.augment
     const teacher: TeacherName = c.teacher
     const rule: ValidationRule = c.teacherOptions.validationRule
-    expect([augment, teacher, rule]).toEqual(['standard', 'min-logit', 'softmax'])
+    expect([augment, teacher, rule]).toEqual(['safe', 'min-logit', 'softmax'])
     expect(learningRateAt(0, planFor(c, 10))).toBe(0.05)
   })
 
@@ -88,7 +89,7 @@ describe('parseTrainingConfig', () => {
       schedule: { kind: 'step', gamma: 0.5 },
       warmupEpochs: 1.5,
     })
-    expect(c.networks[0]).toEqual({ arch: 'resnet-20', width: 2, augment: 'standard', dataFraction: 0.5 })
+    expect(c.networks[0]).toEqual({ arch: 'resnet-20', width: 2, augment: 'safe', dataFraction: 0.5 })
     expect(c.networks[1]!.augment).toEqual({
       crop: 'zero',
       pad: 2,
@@ -142,7 +143,7 @@ describe('parseTrainingConfig', () => {
     ).toEqual([
       'network 1 dataFraction: data fraction must be a number from 0.1 to 1 (got 0.05)',
       `network 2 arch: unknown architecture; choose one of ${KNOWN_ARCHS.join(', ')} (got "vgg")`,
-      'network 2 augment: augmentation must be "none", "light", "standard" or { crop, flip, brightness, contrast } (got "heavy")',
+      'network 2 augment: augmentation must be "safe", "light", "standard", "none" or { crop, flip, brightness, contrast } (got "heavy")',
       'network 3 augment brightness: brightness jitter must be a number from 0 to 1 (got 3)',
     ])
   })
