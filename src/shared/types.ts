@@ -17,6 +17,8 @@ export interface LabelSummary {
   trainCount: number
   /** of those, the images in the validation split */
   validationCount: number
+  /** of those, the images in no split: a run neither trains nor measures on them */
+  unassignedCount: number
 }
 
 export interface DatasetSummary {

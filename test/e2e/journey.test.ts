@@ -4,7 +4,7 @@ import type { Page } from 'playwright-core'
 import { tempDir } from '../helpers/temp'
 import { SCREENSHOTS } from '../helpers/browser'
 import { openWebApp, type WebApp } from '../helpers/web-app'
-import { mislabelledLibrary } from '../helpers/journey-fixture'
+import { mislabelledLibrary, splitColourLibrary } from '../helpers/journey-fixture'
 import type { RecogniseLibrary } from '../helpers/recognise-fixture'
 import type { RunningServer } from '../../src/server'
 
@@ -82,6 +82,77 @@ describe('results: a key labels the picture the person picked, and undo works th
     await page.keyboard.press('1')
     await expect.poll(async () => (await labelsNow())[id]).toBe('blue')
     expect(await labelsNow()).toEqual({ ...before, [id]: 'blue' })
+    expect(app.problems).toEqual([])
+  })
+})
+
+describe('recognise: an added picture gets a split, undo works there, and Train says what a run leaves out', () => {
+  const dir = tempDir('cohort-e2e-journey-')
+  let lib: RecogniseLibrary
+  let app: WebApp
+  let server: RunningServer
+  let page: Page
+
+  beforeAll(async () => {
+    lib = await splitColourLibrary(dir.path)
+    app = await openWebApp(lib.service, { viewport: { width: 1400, height: 900 } })
+    ;({ server, page } = app)
+  })
+  afterAll(async () => {
+    await app?.close()
+    lib?.service.close()
+    dir.cleanup()
+  })
+
+  const card = () => page.locator('[data-test=recognition]').first()
+  const image = async (id: number) =>
+    (await lib.service['images.list']({ datasetId: lib.datasetId, ids: [id] }))[0]!
+
+  it('Enter adds the picture in a split (not unassigned), saying which', async () => {
+    await page.goto(server.url)
+    await page.click('[data-test=nav-recognise]')
+    await page.setInputFiles('[data-test=file-input]', [lib.files.red!])
+    await card().locator('[data-test=top-k]').waitFor()
+    const before = await lib.service['images.count']({ datasetId: lib.datasetId })
+    await page.locator('body').press('Enter')
+    await expect.poll(() => card().locator('[data-test=added]').innerText()).toBe('added as red')
+    const [added] = await lib.service['images.list']({
+      datasetId: lib.datasetId,
+      offset: before,
+      limit: 1,
+    })
+    expect(added!.label).toBe('red')
+    expect(['train', 'validation', 'test']).toContain(added!.split)
+    await expect
+      .poll(() => page.locator('[data-test=toast]').innerText())
+      .toBe(`Added as red (${added!.split})`)
+    await page.screenshot({ path: join(SCREENSHOTS, 'journey-recognise-added.png') })
+  })
+
+  it('Ctrl+Z on Recognise undoes the add (label and split) as one action; Ctrl+Shift+Z redoes it', async () => {
+    const before = await lib.service['images.count']({ datasetId: lib.datasetId })
+    const [added] = await lib.service['images.list']({ datasetId: lib.datasetId, offset: before - 1 })
+    const split = added!.split
+    await page.keyboard.press('Control+z')
+    await expect.poll(async () => (await image(added!.id)).label).toBe(null)
+    expect((await image(added!.id)).split).toBe('unassigned')
+    await expect.poll(() => card().locator('[data-test=added]').count()).toBe(0)
+    await page.keyboard.press('Control+Shift+Z')
+    await expect.poll(async () => (await image(added!.id)).label).toBe('red')
+    expect((await image(added!.id)).split).toBe(split)
+    await expect.poll(() => card().locator('[data-test=added]').innerText()).toBe('added as red')
+  })
+
+  it('the Train view says how many labelled pictures a run will leave out, and why', async () => {
+    // a picture labelled after the split: in no split
+    await lib.service['imports.files']({ files: [lib.files.green!], dataset: 'colours', label: 'green' })
+    await page.click('[data-test=nav-library]')
+    await page.getByRole('button', { name: 'colours' }).click()
+    await page.click('[data-test=nav-train]')
+    await expect
+      .poll(() => page.locator('[data-test=left-out]').innerText())
+      .toMatch(/^This run will leave out 1 labelled picture: it is in no split/)
+    await page.screenshot({ path: join(SCREENSHOTS, 'journey-train-left-out.png') })
     expect(app.problems).toEqual([])
   })
 })

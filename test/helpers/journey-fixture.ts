@@ -34,3 +34,18 @@ export async function mislabelledLibrary(root: string): Promise<RecogniseLibrary
   )
   return lib
 }
+
+/** The recognise library whose dataset holds `perLabel` real pictures of each colour, split 60 / 20 / 20. */
+export async function splitColourLibrary(root: string, perLabel = 5): Promise<RecogniseLibrary> {
+  const lib = await recogniseLibrary(root)
+  let seed = 400
+  for (const colour of ['red', 'green', 'blue']) {
+    for (let i = 0; i < perLabel; i++) {
+      const file = await writeColourImage(join(root, 'split', `${colour}-${seed}.png`), colour, { seed })
+      seed++
+      await lib.service['images.addRecognised'](lib.datasetId, { path: file }, colour)
+    }
+  }
+  await lib.service['splits.apply']({ datasetId: lib.datasetId, validation: 0.2, test: 0.2, seed: 1 })
+  return lib
+}

@@ -13,6 +13,7 @@ import type {
 } from '../../../shared/types'
 import { call, filePath } from '../api'
 import { base64Of } from '../logic/base64'
+import { useLabellingStore } from './labelling'
 import { useNoticesStore } from './notices'
 
 /** Labels shown as bars per picture; the keys 1–9 still reach every label of the model. */
@@ -48,6 +49,8 @@ export interface RecogniseItem {
   error: string | null
   /** the label it was added to the dataset with */
   added: string | null
+  /** the dataset image it became, once added */
+  imageId: number | null
   addedMessage: string | null
 }
 
@@ -93,6 +96,7 @@ function importedModel(dir: string, m: ModelBundleInfo): RecogniseModel {
 
 export const useRecogniseStore = defineStore('recognise', () => {
   const notices = useNoticesStore()
+  const labelling = useLabellingStore()
   const runs = ref<RecogniseModel[]>([])
   const imported = ref<RecogniseModel[]>([])
   const datasets = ref<DatasetSummary[]>([])
@@ -194,6 +198,7 @@ export const useRecogniseStore = defineStore('recognise', () => {
         perNetwork: [],
         error: null,
         added: null,
+        imageId: null,
         addedMessage: null,
       })
     }
@@ -269,9 +274,27 @@ export const useRecogniseStore = defineStore('recognise', () => {
     return notices.attempt(async () => {
       const result = await call('images.addRecognised', datasetId, item.source, label)
       item.added = result.image.label
+      item.imageId = result.image.id
       item.addedMessage = result.message
       notices.say(result.message)
       move(1)
+      datasets.value = await call('datasets.list')
+    })
+  }
+
+  /** Undoes (or redoes) the last action on the dataset pictures are added to; the cards show what is so now. */
+  async function step(direction: 'undo' | 'redo'): Promise<void> {
+    const datasetId = targetDatasetId.value
+    if (datasetId === null) return
+    await (direction === 'undo' ? labelling.undo(datasetId) : labelling.redo(datasetId))
+    const kept = items.value.filter((i) => i.imageId !== null)
+    await notices.attempt(async () => {
+      const rows = await call('images.list', { datasetId, ids: kept.map((i) => i.imageId!) })
+      const labels = new Map(rows.map((r) => [r.id, r.label]))
+      for (const item of kept) {
+        const label = labels.get(item.imageId!) ?? null
+        if (label !== item.added) Object.assign(item, { added: label, addedMessage: null })
+      }
       datasets.value = await call('datasets.list')
     })
   }
@@ -329,6 +352,7 @@ export const useRecogniseStore = defineStore('recognise', () => {
     exportModel,
     addFiles,
     addCurrent,
+    step,
     move,
     select,
     clear,

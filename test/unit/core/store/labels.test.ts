@@ -68,8 +68,8 @@ describe('labels', () => {
     addImages(lib.db, ds, 1, { labelId: cat.id })
     addImages(lib.db, ds, 4)
     expect(listLabels(lib.db, ds)).toEqual([
-      { id: cat.id, name: 'cat', count: 1, trainCount: 0, validationCount: 0 },
-      { id: dog.id, name: 'dog', count: 2, trainCount: 0, validationCount: 0 },
+      { id: cat.id, name: 'cat', count: 1, trainCount: 0, validationCount: 0, unassignedCount: 1 },
+      { id: dog.id, name: 'dog', count: 2, trainCount: 0, validationCount: 0, unassignedCount: 2 },
     ])
   })
 
