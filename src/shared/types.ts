@@ -11,6 +11,8 @@ export type ImageStatus = 'ok' | 'missing'
 export interface LabelSummary {
   id: number
   name: string
+  /** the key (1–9) that gives a picture this label in every view, kept until the person changes it; null past the ninth */
+  key: number | null
   /** images carrying this label */
   count: number
   /** of those, the images in the training split */

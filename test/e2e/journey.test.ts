@@ -5,7 +5,7 @@ import { tempDir } from '../helpers/temp'
 import { SCREENSHOTS } from '../helpers/browser'
 import { openWebApp, type WebApp } from '../helpers/web-app'
 import { mislabelledLibrary, splitColourLibrary } from '../helpers/journey-fixture'
-import type { RecogniseLibrary } from '../helpers/recognise-fixture'
+import { recogniseLibrary, type RecogniseLibrary } from '../helpers/recognise-fixture'
 import type { RunningServer } from '../../src/server'
 
 // Issue 18's surprises, each reproduced in the built renderer in a real Chromium on a real library.
@@ -153,6 +153,82 @@ describe('recognise: an added picture gets a split, undo works there, and Train 
       .poll(() => page.locator('[data-test=left-out]').innerText())
       .toMatch(/^This run will leave out 1 labelled picture: it is in no split/)
     await page.screenshot({ path: join(SCREENSHOTS, 'journey-train-left-out.png') })
+    expect(app.problems).toEqual([])
+  })
+})
+
+describe('label keys are stable per dataset and the same in every view', () => {
+  const dir = tempDir('cohort-e2e-journey-')
+  let lib: RecogniseLibrary
+  let app: WebApp
+  let server: RunningServer
+  let page: Page
+
+  beforeAll(async () => {
+    lib = await recogniseLibrary(dir.path)
+    // created in this order, unlike both name order and the model's class order (blue, green, red)
+    for (const name of ['red', 'green', 'blue']) await lib.service['labels.create'](lib.datasetId, name)
+    app = await openWebApp(lib.service, { viewport: { width: 1400, height: 900 } })
+    ;({ server, page } = app)
+  })
+  afterAll(async () => {
+    await app?.close()
+    lib?.service.close()
+    dir.cleanup()
+  })
+
+  const keyOf = (name: string) => page.locator(`[data-test=label-row][data-label="${name}"] .key`).innerText()
+  const keys = async () =>
+    Object.fromEntries(
+      await Promise.all(['red', 'green', 'blue'].map(async (n) => [n, await keyOf(n)] as const)),
+    )
+
+  it('creating a label keeps every other label’s key', async () => {
+    await page.goto(server.url)
+    await page.getByRole('button', { name: 'colours' }).click()
+    await page.locator('[data-test=dataset-view]').waitFor()
+    await expect.poll(keys).toEqual({ red: '1', green: '2', blue: '3' })
+    await page.fill('input[name=new-label]', 'amber') // sorts first by name
+    await page.locator('.new-label button[type=submit]').click()
+    await expect.poll(() => keyOf('amber')).toBe('4')
+    expect(await keys()).toEqual({ red: '1', green: '2', blue: '3' })
+    await page.screenshot({ path: join(SCREENSHOTS, 'journey-stable-keys.png') })
+  })
+
+  it('the person changes a key in the label’s menu: the label holding it swaps', async () => {
+    await page.locator('[data-test=label-row][data-label=green] [data-test=edit-label]').click()
+    await page.selectOption('[data-test=label-key]', '1')
+    await expect.poll(keys).toEqual({ red: '2', green: '1', blue: '3' })
+    await page.locator('[data-test=label-row][data-label=green] [data-test=edit-label]').click()
+  })
+
+  it('in Recognise a key means the dataset’s label, not the model’s class at that position', async () => {
+    await page.click('[data-test=nav-recognise]')
+    await page.setInputFiles('[data-test=file-input]', [lib.files.green!, lib.files.blue!])
+    const cards = page.locator('[data-test=recognition]')
+    await expect.poll(() => cards.locator('[data-test=top-k]').count()).toBe(2)
+    await expect
+      .poll(() => page.locator('[data-test=key-hint]').innerText())
+      .toMatch(/1 green.*2 red.*3 blue/)
+    await page.locator('body').press('1') // green in the dataset; the model's first class is blue
+    await expect.poll(() => cards.nth(0).locator('[data-test=added]').innerText()).toBe('added as green')
+    await page.locator('body').press('4') // amber: a label the model does not even know
+    await expect.poll(() => cards.nth(1).locator('[data-test=added]').innerText()).toBe('added as amber')
+  })
+
+  it('labels past the ninth are reached with the palette (L), in Recognise too', async () => {
+    for (let i = 1; i <= 6; i++) await lib.service['labels.create'](lib.datasetId, `extra ${i}`)
+    const labels = (await lib.service['datasets.list']())[0]!.labels
+    expect(labels.find((l) => l.name === 'extra 6')!.key).toBe(null)
+    await page.click('[data-test=nav-library]')
+    await page.click('[data-test=nav-recognise]')
+    await page.setInputFiles('[data-test=file-input]', [lib.files.red!])
+    const card = page.locator('[data-test=recognition][aria-current=true]')
+    await card.locator('[data-test=top-k]').waitFor()
+    await page.locator('body').press('l')
+    await page.keyboard.type('extra 6')
+    await page.keyboard.press('Enter')
+    await expect.poll(() => card.locator('[data-test=added]').innerText()).toBe('added as extra 6')
     expect(app.problems).toEqual([])
   })
 })

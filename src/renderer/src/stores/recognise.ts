@@ -111,6 +111,15 @@ export const useRecogniseStore = defineStore('recognise', () => {
   let nextKey = 1
 
   const targetDataset = computed(() => datasets.value.find((d) => d.id === targetDatasetId.value) ?? null)
+  /** label name → its key in the dataset pictures go to: the same key as in its Dataset and Results views */
+  const labelKeys = computed<Record<string, number>>(() =>
+    Object.fromEntries(
+      (targetDataset.value?.labels ?? [])
+        .filter((l) => l.key !== null)
+        .sort((a, b) => a.key! - b.key!)
+        .map((l) => [l.name, l.key!]),
+    ),
+  )
   const currentItem = computed(() => items.value[current.value] ?? null)
 
   async function refresh(): Promise<void> {
@@ -257,14 +266,22 @@ export const useRecogniseStore = defineStore('recognise', () => {
   }
 
   /**
-   * Adds the current picture to the dataset: 'top' confirms the top prediction, a number picks the
-   * model's label at that position (1-based). Moves on to the next picture.
+   * Adds the current picture to the dataset: 'top' confirms the top prediction, a number is a label's key
+   * in that dataset (as in its Dataset view), a name any label (the palette; a new name creates it).
+   * Moves on to the next picture.
    */
-  async function addCurrent(choice: 'top' | number): Promise<boolean> {
+  async function addCurrent(choice: 'top' | number | string): Promise<boolean> {
     const item = currentItem.value
     const m = model.value
     if (item === null || m === null || item.state !== 'done') return false
-    const label = choice === 'top' ? item.predictions[0]?.label : m.classNames[choice - 1]
+    let label: string | undefined
+    if (choice === 'top') label = item.predictions[0]?.label
+    else if (typeof choice === 'string') label = choice
+    else {
+      label = targetDataset.value?.labels.find((l) => l.key === choice)?.name
+      if (label === undefined)
+        notices.say(`No label has key ${choice} in this dataset yet: press L to pick or create one`)
+    }
     if (label === undefined) return false
     const datasetId = targetDatasetId.value
     if (datasetId === null) {
@@ -340,6 +357,7 @@ export const useRecogniseStore = defineStore('recognise', () => {
     network,
     targetDatasetId,
     targetDataset,
+    labelKeys,
     items,
     current,
     currentItem,
