@@ -48,7 +48,7 @@ describe('results: a key labels the picture the person picked, and undo works th
     const before = await labelsNow()
     expect(before[id]).toBe('red')
 
-    await page.keyboard.press('2') // keys by name: blue 1, green 2, red 3
+    await page.keyboard.press('2') // keys in the order the labels were made: red 1, green 2, blue 3
     await expect.poll(async () => (await labelsNow())[id]).toBe('green')
     expect(await labelsNow()).toEqual({ ...before, [id]: 'green' })
     await expect.poll(() => picked.locator('[data-test=gallery-label]').innerText()).toBe('labelled green')
@@ -79,7 +79,7 @@ describe('results: a key labels the picture the person picked, and undo works th
     const id = Number(await picked.getAttribute('data-image'))
     await picked.click()
     const before = await labelsNow()
-    await page.keyboard.press('1')
+    await page.keyboard.press('3') // blue
     await expect.poll(async () => (await labelsNow())[id]).toBe('blue')
     expect(await labelsNow()).toEqual({ ...before, [id]: 'blue' })
     expect(app.problems).toEqual([])
