@@ -54,6 +54,7 @@ export const API_SCHEMAS = {
   'labels.rename': z.tuple([id, name]),
   'labels.merge': z.tuple([id, id]),
   'labels.remove': z.tuple([id]),
+  'labels.setKey': z.tuple([id, z.number().int().min(1).max(9).nullable()]),
   'images.list': z.tuple([imageQuery]),
   'images.count': z.tuple([imageQuery]),
   'images.label': z.tuple([id, z.array(id).max(1_000_000), id.nullable()]),

@@ -78,6 +78,8 @@ export interface CohortApi {
   'labels.rename'(labelId: number, name: string): Promise<void>
   'labels.merge'(fromLabelId: number, intoLabelId: number): Promise<void>
   'labels.remove'(labelId: number): Promise<void>
+  /** Gives the label key 1–9 (null: none); a label holding that key takes this label's old one. */
+  'labels.setKey'(labelId: number, key: number | null): Promise<void>
 
   'images.list'(query: ImageQuery): Promise<ImageRecord[]>
   'images.count'(query: ImageQuery): Promise<number>
@@ -189,6 +191,7 @@ export const API_CHANNELS = [
   'labels.rename',
   'labels.merge',
   'labels.remove',
+  'labels.setKey',
   'images.list',
   'images.count',
   'images.label',

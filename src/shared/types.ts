@@ -11,12 +11,16 @@ export type ImageStatus = 'ok' | 'missing'
 export interface LabelSummary {
   id: number
   name: string
+  /** the key (1–9) that gives a picture this label in every view, kept until the person changes it; null past the ninth */
+  key: number | null
   /** images carrying this label */
   count: number
   /** of those, the images in the training split */
   trainCount: number
   /** of those, the images in the validation split */
   validationCount: number
+  /** of those, the images in no split: a run neither trains nor measures on them */
+  unassignedCount: number
 }
 
 export interface DatasetSummary {

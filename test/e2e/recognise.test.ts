@@ -73,12 +73,17 @@ describe('the recognise view in a browser', () => {
     await expect.poll(() => page.locator('[data-test=target-dataset]').innerText()).toMatch(/\(1 image/)
   })
 
-  it('picks files with the file input and adds one with a number key', async () => {
+  it('picks files with the file input and adds one with the palette', async () => {
     await page.setInputFiles('[data-test=file-input]', [lib.files.green!, lib.files.blue!])
     await expect.poll(() => page.locator('[data-test=recognition] [data-test=top-k]').count()).toBe(3)
     expect(await cards().nth(1).getAttribute('aria-current')).toBe('true')
     expect(await cards().nth(1).locator('[data-test=bar]').first().innerText()).toMatch(/green/)
-    await page.locator('body').press('2') // the model's second label: green
+    // keys are the dataset's own (only red, key 1, so far): green, new to it, comes from the palette
+    await page.locator('body').press('2')
+    await expect.poll(() => page.locator('[data-test=toast]').innerText()).toMatch(/^No label has key 2/)
+    await page.locator('body').press('l')
+    await page.keyboard.type('green')
+    await page.keyboard.press('Enter')
     await expect.poll(() => cards().nth(1).locator('[data-test=added]').innerText()).toBe('added as green')
     expect(await count()).toBe(2)
     await shot('recognise-added')

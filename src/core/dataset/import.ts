@@ -22,7 +22,7 @@ import {
   setImageStatus,
 } from '../store/images'
 import type { KnownImage, NewImage } from '../store/images'
-import { ensureLabel } from '../store/labels'
+import { createLabel, findLabel, orderNewLabelKeys } from '../store/labels'
 import { decodeImage, ImageRejectedError, inspectImage, type DecodeOptions, type ImageFacts } from './decode'
 import { isSystemPath, labelName, scanFolder, type ScannedFile, type ScanResult } from './scan'
 import { hasThumbnail, renderThumbnail, saveThumbnail, thumbnailPath } from './thumbnails'
@@ -170,6 +170,8 @@ async function importCandidates(
     await writer.commitWhatCan()
     throw isDiskFull(err) ? new DiskFullError(writer.imported) : err
   }
+  // files arrive in any order: the new labels' keys follow their names, as a person reads them
+  orderNewLabelKeys(ctx.db, writer.createdLabels)
   progress.finish()
   return {
     dataset: target.dataset.name,
@@ -278,6 +280,8 @@ export class ChunkWriter {
   duplicates = 0
   private pending: { row: Omit<NewImage, 'labelId'>; label: string | null }[] = []
   private readonly labelIds = new Map<string, number>()
+  /** the labels this import created, in the order their first file arrived */
+  readonly createdLabels: number[] = []
   private readonly uncommittedThumbnails = new Set<string>()
 
   constructor(
@@ -331,7 +335,10 @@ export class ChunkWriter {
   private labelId(name: string): number {
     let id = this.labelIds.get(name)
     if (id === undefined) {
-      id = ensureLabel(this.ctx.db, this.datasetId, name).id
+      const clean = cleanName('label', name)
+      const existing = findLabel(this.ctx.db, this.datasetId, clean)
+      id = (existing ?? createLabel(this.ctx.db, this.datasetId, clean)).id
+      if (!existing) this.createdLabels.push(id)
       this.labelIds.set(name, id)
     }
     return id

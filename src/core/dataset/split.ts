@@ -3,7 +3,7 @@ import type { Db } from '../store/db'
 import { requireDataset } from '../store/datasets'
 import { StoreError } from '../store/errors'
 import { recordAction } from '../store/history'
-import { listSplitCandidates, setImageSplits } from '../store/image-lists'
+import { labelledSplitCounts, listSplitCandidates, setImageSplits } from '../store/image-lists'
 import { listLabelNames } from '../store/labels'
 
 /** Below this many images a label's validation (or test) share is too small to measure anything. */
@@ -195,4 +195,30 @@ function fnv1a(text: string): number {
   let h = 0x811c9dc5
   for (const byte of Buffer.from(text, 'utf8')) h = Math.imul(h ^ byte, 0x01000193) >>> 0
   return h
+}
+
+/**
+ * The split a picture added to a split dataset joins, so the dataset keeps its proportions per label:
+ * the split (train, validation or test) this label's images are furthest below the share the other
+ * labels have (they, unlike this label, do not drift as pictures are added), train on a tie. A
+ * dataset never split yet keeps it unassigned like the rest.
+ */
+export function splitForAddedImage(db: Db, datasetId: number, labelId: number, imageId: number): Split {
+  const rows = labelledSplitCounts(db, datasetId, imageId)
+  const HELD: Split[] = ['train', 'validation', 'test']
+  if (rows.length === 0) return 'unassigned'
+  const others = rows.filter((r) => r.labelId !== labelId)
+  const basis = others.length > 0 ? others : rows
+  const total = basis.reduce((n, r) => n + r.count, 0)
+  const share = (split: Split) =>
+    basis.filter((r) => r.split === split).reduce((n, r) => n + r.count, 0) / total
+  const mine = (split: Split) => rows.find((r) => r.split === split && r.labelId === labelId)?.count ?? 0
+  const n = HELD.reduce((sum, s) => sum + mine(s), 0) + 1
+  let best: Split = 'train'
+  let bestGap = -Infinity
+  for (const split of HELD) {
+    const gap = share(split) * n - mine(split)
+    if (gap > bestGap + 1e-9) [best, bestGap] = [split, gap]
+  }
+  return best
 }

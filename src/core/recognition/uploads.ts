@@ -9,6 +9,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type {
   AddedImage,
+  Split,
   ImageUpload,
   RecognisedImageSource,
   RecognitionReport,
@@ -20,7 +21,9 @@ import type { ModelBundle } from '../engine/model-metadata'
 import { sniffFormat } from '../dataset/decode'
 import { MAX_PICTURE_BYTES, readFileBounded } from '../files/read'
 import { importFiles, type ImportContext } from '../dataset/import'
-import { labelImages } from '../dataset/labelling'
+import { applyChanges, readStates } from '../dataset/labelling'
+import { splitForAddedImage } from '../dataset/split'
+import type { ImageChange } from '../store/history'
 import { getImage } from '../store/image-queries'
 import { nameKey } from '../store/names'
 import { ensureLabel } from '../store/labels'
@@ -165,18 +168,50 @@ export async function addRecognisedImage(
     .digest('hex')
   const image = findByHash(ctx.db, datasetId, hash)
   if (!image) throw new UploadError('The picture was not added: it vanished while it was imported.')
-  if (report.imported === 1) return { image, outcome: 'added', message: `Added as ${image.label}` }
-  if (image.label !== null && nameKey(image.label) === nameKey(label)) {
+  if (report.imported !== 1 && image.label !== null && nameKey(image.label) === nameKey(label)) {
     return { image, outcome: 'already-there', message: `Already in the dataset as ${image.label}` }
   }
-  const labelId = ensureLabel(ctx.db, datasetId, label).id
-  labelImages(ctx.db, datasetId, [image.id], labelId)
-  const relabelled = getImage(ctx.db, image.id)!
+  const split = keepLabelled(ctx.db, datasetId, image.id, label, report.imported === 1)
+  const kept = getImage(ctx.db, image.id)!
+  const where = split === null ? '' : ` (${split})`
+  if (report.imported === 1)
+    return { image: kept, outcome: 'added', message: `Added as ${kept.label}${where}` }
   return {
-    image: relabelled,
+    image: kept,
     outcome: 'relabelled',
-    message: `Already in the dataset as ${image.label ?? 'unlabelled'}; now labelled ${relabelled.label}`,
+    message: `Already in the dataset as ${image.label ?? 'unlabelled'}; now labelled ${kept.label}${where}`,
   }
+}
+
+/**
+ * Gives the picture `label` and, when it is in no split yet, the split that keeps the dataset's
+ * proportions for that label: one undoable action (the import gave a new picture its label already,
+ * so undo takes it back to unlabelled and unassigned). Returns the split it joined, if any.
+ */
+function keepLabelled(
+  db: Db,
+  datasetId: number,
+  imageId: number,
+  label: string,
+  isNew: boolean,
+): Split | null {
+  return db
+    .transaction((): Split | null => {
+      const { id: labelId, name } = ensureLabel(db, datasetId, label)
+      const state = readStates(db, datasetId, [imageId])[0]!
+      const from = isNew ? null : state.labelId
+      const change: ImageChange = { imageId, label: { from, to: labelId } }
+      const joins = state.split === 'unassigned' && !state.locked
+      const split = joins ? splitForAddedImage(db, datasetId, labelId, imageId) : 'unassigned'
+      if (split !== 'unassigned') {
+        change.split = { from: 'unassigned', to: split, lockedFrom: false, lockedTo: false }
+      }
+      applyChanges(db, datasetId, isNew ? `Add a picture as '${name}'` : `Label 1 image as '${name}'`, [
+        change,
+      ])
+      return change.split ? split : null
+    })
+    .immediate()
 }
 
 function findByHash(db: Db, datasetId: number, hash: string) {

@@ -21,7 +21,7 @@ import { libraryPaths, type LibraryPaths } from '../paths'
 import type { Db } from '../store/db'
 import { openLibrary } from './library'
 import { createDataset, datasetSummary, deleteDataset, listDatasets, renameDataset } from '../store/datasets'
-import { createLabel, deleteLabel, listLabels, mergeLabels, renameLabel } from '../store/labels'
+import { createLabel, deleteLabel, listLabels, mergeLabels, renameLabel, setLabelKey } from '../store/labels'
 import { countImages, getImage, listImages } from '../store/image-queries'
 import { labelImages, redo, setSplitOverride, undo } from '../dataset/labelling'
 import { splitDataset } from '../dataset/split'
@@ -181,6 +181,9 @@ class Service implements CohortService {
   }
   async 'labels.remove'(labelId: number) {
     deleteLabel(this.db, labelId)
+  }
+  async 'labels.setKey'(labelId: number, key: number | null) {
+    setLabelKey(this.db, labelId, key)
   }
 
   async 'images.list'(query: ImageQuery) {

@@ -114,9 +114,10 @@ function summarise(db: Db, onlyId: number | null): DatasetSummary[] {
     .all(...params)
   const labels = db
     .prepare<number[], LabelSummary & { datasetId: number }>(
-      `SELECT l.dataset_id AS datasetId, l.id, l.name, COUNT(i.id) AS count,
+      `SELECT l.dataset_id AS datasetId, l.id, l.name, l.key, COUNT(i.id) AS count,
               COALESCE(SUM(i.split = 'train'), 0) AS trainCount,
-              COALESCE(SUM(i.split = 'validation'), 0) AS validationCount
+              COALESCE(SUM(i.split = 'validation'), 0) AS validationCount,
+              COALESCE(SUM(i.split = 'unassigned'), 0) AS unassignedCount
          FROM labels l LEFT JOIN images i ON i.label_id = l.id
         ${only('l.dataset_id')}
         GROUP BY l.id

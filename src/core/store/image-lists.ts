@@ -149,3 +149,18 @@ export function listPictureSizes(db: Db, datasetId: number): PictureSize[] {
     )
     .all(datasetId)
 }
+
+/** How many labelled images of the dataset each split holds per label (unassigned ones and `exceptImageId` left out). */
+export function labelledSplitCounts(
+  db: Db,
+  datasetId: number,
+  exceptImageId: number,
+): { split: Split; labelId: number; count: number }[] {
+  return db
+    .prepare<[number, number], { split: Split; labelId: number; count: number }>(
+      `SELECT split, label_id AS labelId, COUNT(*) AS count FROM images
+        WHERE dataset_id = ? AND label_id IS NOT NULL AND id != ? AND split != 'unassigned'
+        GROUP BY split, label_id`,
+    )
+    .all(datasetId, exceptImageId)
+}

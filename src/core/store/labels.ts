@@ -9,9 +9,14 @@ export interface LabelRow {
   id: number
   dataset_id: number
   name: string
+  /** the key (1–9) that gives a picture this label in every view; null past the ninth */
+  key: number | null
 }
 
-const SELECT_ROW = 'SELECT id, dataset_id, name FROM labels'
+/** Label keys run 1–9: one row of number keys. */
+export const LABEL_KEYS = 9
+
+const SELECT_ROW = 'SELECT id, dataset_id, name, key FROM labels'
 
 /** The dataset's label that `name` means: same letters ignoring case (any script). */
 export function findLabel(db: Db, datasetId: number, name: string): LabelRow | undefined {
@@ -40,10 +45,68 @@ export function createLabel(db: Db, datasetId: number, rawName: string): LabelRo
   if (clash) {
     throw new StoreError(`The dataset '${dataset.name}' already has a label '${clash.name}'.`, 'duplicate')
   }
+  // the lowest free key: a new label never takes another's key or renumbers the others
   const { lastInsertRowid } = db
-    .prepare('INSERT INTO labels (dataset_id, name) VALUES (?, ?)')
-    .run(datasetId, name)
+    .prepare('INSERT INTO labels (dataset_id, name, key) VALUES (?, ?, ?)')
+    .run(datasetId, name, freeKeys(db, datasetId)[0] ?? null)
   return findLabelById(db, Number(lastInsertRowid))!
+}
+
+/** The keys 1–9 no label of the dataset has, lowest first. */
+function freeKeys(db: Db, datasetId: number): number[] {
+  const used = new Set(
+    db
+      .prepare<[number], { key: number }>('SELECT key FROM labels WHERE dataset_id = ? AND key IS NOT NULL')
+      .all(datasetId)
+      .map((r) => r.key),
+  )
+  return Array.from({ length: LABEL_KEYS }, (_, i) => i + 1).filter((k) => !used.has(k))
+}
+
+/**
+ * Gives the label key `key` (1–9), or none with null. A key another label has is swapped: that label
+ * takes this one's old key, so no two labels share a key and no other label changes.
+ */
+export function setLabelKey(db: Db, labelId: number, key: number | null): LabelRow {
+  if (key !== null && (!Number.isInteger(key) || key < 1 || key > LABEL_KEYS)) {
+    throw new StoreError(`A label key is a number from 1 to ${LABEL_KEYS}; got ${String(key)}.`, 'invalid')
+  }
+  const label = requireLabel(db, labelId)
+  db.transaction(() => {
+    const holder = key === null ? undefined : labelAtKey(db, label.dataset_id, key)
+    if (holder && holder.id === label.id) return
+    const set = db.prepare('UPDATE labels SET key = ? WHERE id = ?')
+    set.run(null, label.id)
+    if (holder) set.run(label.key, holder.id)
+    set.run(key, label.id)
+  })()
+  return findLabelById(db, labelId)!
+}
+
+function labelAtKey(db: Db, datasetId: number, key: number): LabelRow | undefined {
+  return db
+    .prepare<[number, number], LabelRow>(`${SELECT_ROW} WHERE dataset_id = ? AND key = ?`)
+    .get(datasetId, key)
+}
+
+/**
+ * Hands the keys that the labels `labelIds` (all new, from one import) were given out again in their
+ * name order, so a folder's labels get keys by name whatever order their files arrived in; other
+ * labels keep theirs.
+ */
+export function orderNewLabelKeys(db: Db, labelIds: readonly number[]): void {
+  if (labelIds.length < 2) return
+  db.transaction(() => {
+    const rows = labelIds.map((id) => findLabelById(db, id)).filter((r): r is LabelRow => r !== undefined)
+    const keys = rows
+      .map((r) => r.key)
+      .filter((k): k is number => k !== null)
+      .sort((a, b) => a - b)
+    const byName = [...rows].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    const set = db.prepare('UPDATE labels SET key = ? WHERE id = ?')
+    for (const r of rows) set.run(null, r.id)
+    byName.forEach((r, i) => set.run(keys[i] ?? null, r.id))
+  })()
 }
 
 /** The label with this name in the dataset (matched ignoring case), created if absent. */

@@ -153,4 +153,19 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE runs ADD COLUMN uid TEXT;
     `,
   },
+  {
+    version: 4,
+    name: 'stable label keys',
+    sql: `
+      -- The key (1-9) that gives a picture this label, in every view. Kept per label so creating a label
+      -- never renumbers the others; NULL for labels past the ninth (the palette reaches them).
+      ALTER TABLE labels ADD COLUMN key INTEGER CHECK (key BETWEEN 1 AND 9);
+      -- existing libraries keep the keys they had: the first nine labels in name order
+      UPDATE labels SET key = 1 + (SELECT COUNT(*) FROM labels o
+                                    WHERE o.dataset_id = labels.dataset_id AND o.name < labels.name)
+       WHERE (SELECT COUNT(*) FROM labels o
+               WHERE o.dataset_id = labels.dataset_id AND o.name < labels.name) < 9;
+      CREATE UNIQUE INDEX labels_by_key ON labels(dataset_id, key) WHERE key IS NOT NULL;
+    `,
+  },
 ]

@@ -72,16 +72,21 @@ export const useLabellingStore = defineStore('labelling', () => {
     await dataset.reload()
   }
 
-  function undo(): Promise<void> {
-    return serial(() => step('images.undo', 'Undid', 'Nothing to undo'))
+  /** Undoes the last action on the open dataset, or on `datasetId` (Recognise adds to a run's dataset). */
+  function undo(datasetId = dataset.datasetId): Promise<void> {
+    return serial(() => step(datasetId, 'images.undo', 'Undid', 'Nothing to undo'))
   }
 
-  function redo(): Promise<void> {
-    return serial(() => step('images.redo', 'Redid', 'Nothing to redo'))
+  function redo(datasetId = dataset.datasetId): Promise<void> {
+    return serial(() => step(datasetId, 'images.redo', 'Redid', 'Nothing to redo'))
   }
 
-  async function step(channel: 'images.undo' | 'images.redo', done: string, nothing: string): Promise<void> {
-    const datasetId = dataset.datasetId
+  async function step(
+    datasetId: number | null,
+    channel: 'images.undo' | 'images.redo',
+    done: string,
+    nothing: string,
+  ): Promise<void> {
     if (datasetId === null) return
     await notices.attempt(async () => {
       const { description } = await call(channel, datasetId)

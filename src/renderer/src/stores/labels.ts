@@ -7,8 +7,6 @@ import { useDatasetStore } from './dataset'
 import { useNoticesStore } from './notices'
 
 export interface LabelEntry extends LabelSummary {
-  /** 1–9 for the first nine labels (their shortcut key), else null */
-  key: number | null
   color: string
 }
 
@@ -18,8 +16,8 @@ export const useLabelsStore = defineStore('labels', () => {
   const notices = useNoticesStore()
 
   const entries = computed<LabelEntry[]>(() =>
-    // keys follow the (name-sorted) list; colours follow the label, so adding one recolours nothing
-    dataset.labels.map((l, i) => ({ ...l, key: i < 9 ? i + 1 : null, color: labelColor(l.id) })),
+    // keys and colours belong to the label (kept in the library), so adding one changes no other
+    dataset.labels.map((l) => ({ ...l, color: labelColor(l.id) })),
   )
 
   function atKey(key: number): LabelEntry | undefined {
@@ -40,6 +38,13 @@ export const useLabelsStore = defineStore('labels', () => {
     })
     await dataset.reload()
     return created
+  }
+
+  /** Gives the label key 1–9 (or none); a label that had the key takes this one's old key. */
+  async function setKey(labelId: number, key: number | null): Promise<boolean> {
+    const ok = await notices.attempt(() => call('labels.setKey', labelId, key))
+    await dataset.reload()
+    return ok
   }
 
   async function rename(labelId: number, name: string): Promise<boolean> {
@@ -73,5 +78,5 @@ export const useLabelsStore = defineStore('labels', () => {
     else await dataset.reload()
   }
 
-  return { entries, atKey, byId, create, rename, merge, remove }
+  return { entries, atKey, byId, create, setKey, rename, merge, remove }
 })

@@ -13,6 +13,7 @@ import type {
 } from '../../../shared/types'
 import { call, filePath } from '../api'
 import { base64Of } from '../logic/base64'
+import { useLabellingStore } from './labelling'
 import { useNoticesStore } from './notices'
 
 /** Labels shown as bars per picture; the keys 1–9 still reach every label of the model. */
@@ -48,6 +49,8 @@ export interface RecogniseItem {
   error: string | null
   /** the label it was added to the dataset with */
   added: string | null
+  /** the dataset image it became, once added */
+  imageId: number | null
   addedMessage: string | null
 }
 
@@ -93,6 +96,7 @@ function importedModel(dir: string, m: ModelBundleInfo): RecogniseModel {
 
 export const useRecogniseStore = defineStore('recognise', () => {
   const notices = useNoticesStore()
+  const labelling = useLabellingStore()
   const runs = ref<RecogniseModel[]>([])
   const imported = ref<RecogniseModel[]>([])
   const datasets = ref<DatasetSummary[]>([])
@@ -107,6 +111,15 @@ export const useRecogniseStore = defineStore('recognise', () => {
   let nextKey = 1
 
   const targetDataset = computed(() => datasets.value.find((d) => d.id === targetDatasetId.value) ?? null)
+  /** label name → its key in the dataset pictures go to: the same key as in its Dataset and Results views */
+  const labelKeys = computed<Record<string, number>>(() =>
+    Object.fromEntries(
+      (targetDataset.value?.labels ?? [])
+        .filter((l) => l.key !== null)
+        .sort((a, b) => a.key! - b.key!)
+        .map((l) => [l.name, l.key!]),
+    ),
+  )
   const currentItem = computed(() => items.value[current.value] ?? null)
 
   async function refresh(): Promise<void> {
@@ -194,6 +207,7 @@ export const useRecogniseStore = defineStore('recognise', () => {
         perNetwork: [],
         error: null,
         added: null,
+        imageId: null,
         addedMessage: null,
       })
     }
@@ -252,14 +266,22 @@ export const useRecogniseStore = defineStore('recognise', () => {
   }
 
   /**
-   * Adds the current picture to the dataset: 'top' confirms the top prediction, a number picks the
-   * model's label at that position (1-based). Moves on to the next picture.
+   * Adds the current picture to the dataset: 'top' confirms the top prediction, a number is a label's key
+   * in that dataset (as in its Dataset view), a name any label (the palette; a new name creates it).
+   * Moves on to the next picture.
    */
-  async function addCurrent(choice: 'top' | number): Promise<boolean> {
+  async function addCurrent(choice: 'top' | number | string): Promise<boolean> {
     const item = currentItem.value
     const m = model.value
     if (item === null || m === null || item.state !== 'done') return false
-    const label = choice === 'top' ? item.predictions[0]?.label : m.classNames[choice - 1]
+    let label: string | undefined
+    if (choice === 'top') label = item.predictions[0]?.label
+    else if (typeof choice === 'string') label = choice
+    else {
+      label = targetDataset.value?.labels.find((l) => l.key === choice)?.name
+      if (label === undefined)
+        notices.say(`No label has key ${choice} in this dataset yet: press L to pick or create one`)
+    }
     if (label === undefined) return false
     const datasetId = targetDatasetId.value
     if (datasetId === null) {
@@ -269,9 +291,27 @@ export const useRecogniseStore = defineStore('recognise', () => {
     return notices.attempt(async () => {
       const result = await call('images.addRecognised', datasetId, item.source, label)
       item.added = result.image.label
+      item.imageId = result.image.id
       item.addedMessage = result.message
       notices.say(result.message)
       move(1)
+      datasets.value = await call('datasets.list')
+    })
+  }
+
+  /** Undoes (or redoes) the last action on the dataset pictures are added to; the cards show what is so now. */
+  async function step(direction: 'undo' | 'redo'): Promise<void> {
+    const datasetId = targetDatasetId.value
+    if (datasetId === null) return
+    await (direction === 'undo' ? labelling.undo(datasetId) : labelling.redo(datasetId))
+    const kept = items.value.filter((i) => i.imageId !== null)
+    await notices.attempt(async () => {
+      const rows = await call('images.list', { datasetId, ids: kept.map((i) => i.imageId!) })
+      const labels = new Map(rows.map((r) => [r.id, r.label]))
+      for (const item of kept) {
+        const label = labels.get(item.imageId!) ?? null
+        if (label !== item.added) Object.assign(item, { added: label, addedMessage: null })
+      }
       datasets.value = await call('datasets.list')
     })
   }
@@ -317,6 +357,7 @@ export const useRecogniseStore = defineStore('recognise', () => {
     network,
     targetDatasetId,
     targetDataset,
+    labelKeys,
     items,
     current,
     currentItem,
@@ -329,6 +370,7 @@ export const useRecogniseStore = defineStore('recognise', () => {
     exportModel,
     addFiles,
     addCurrent,
+    step,
     move,
     select,
     clear,

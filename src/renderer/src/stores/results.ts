@@ -3,9 +3,12 @@ import { computed, ref, shallowRef } from 'vue'
 import { call } from '../api'
 import type { ModelCopyReport, RunSummary, SplitEvaluation, SplitImageResult } from '../../../shared/types'
 import { useDatasetStore } from './dataset'
+import { useLabellingStore } from './labelling'
 import { useNoticesStore } from './notices'
 
 export type ResultsSplit = SplitEvaluation['split']
+/** The two galleries of the view: the open confusion cell's images and the misclassified list. */
+export type ResultsGallery = 'cell' | 'misclassified'
 
 /**
  * The Results view's state: one finished run evaluated image by image on a split of its dataset, the
@@ -14,6 +17,7 @@ export type ResultsSplit = SplitEvaluation['split']
 export const useResultsStore = defineStore('results', () => {
   const dataset = useDatasetStore()
   const notices = useNoticesStore()
+  const labelling = useLabellingStore()
 
   const run = ref<RunSummary | null>(null)
   const split = ref<ResultsSplit>('validation')
@@ -23,6 +27,10 @@ export const useResultsStore = defineStore('results', () => {
   const cell = ref<{ label: number; predicted: number } | null>(null)
   /** label names given to images from this view, by image id (the evaluation itself is not redone) */
   const fixed = ref<Record<number, string>>({})
+  // every image labelled from here: undo and redo re-read these images' labels
+  let touched = new Set<number>()
+  /** the picture the person clicked or focused, and the gallery it is in: number keys label it only */
+  const chosen = ref<{ gallery: ResultsGallery; imageId: number } | null>(null)
   const completedRuns = ref<RunSummary[]>([])
   const testAccuracy = shallowRef<SplitEvaluation | null>(null)
   const exported = ref<ModelCopyReport | null>(null)
@@ -44,6 +52,7 @@ export const useResultsStore = defineStore('results', () => {
     if (!r) return
     loading.value = true
     cell.value = null
+    chosen.value = null
     const wanted = split.value
     try {
       const next = await call('runs.evaluateSplit', r.id, wanted)
@@ -85,6 +94,7 @@ export const useResultsStore = defineStore('results', () => {
   async function open(runId: number): Promise<void> {
     openedFor = dataset.datasetId
     fixed.value = {}
+    touched = new Set()
     exported.value = null
     split.value = 'validation'
     evaluation.value = null
@@ -114,6 +124,37 @@ export const useResultsStore = defineStore('results', () => {
   function selectCell(label: number, predicted: number): void {
     const c = cell.value
     cell.value = c && c.label === label && c.predicted === predicted ? null : { label, predicted }
+    if (chosen.value?.gallery === 'cell') chosen.value = null
+  }
+
+  function closeCell(): void {
+    cell.value = null
+    if (chosen.value?.gallery === 'cell') chosen.value = null
+  }
+
+  function imagesOf(gallery: ResultsGallery): SplitImageResult[] {
+    return gallery === 'cell' ? cellImages.value : misclassified.value
+  }
+
+  function choose(gallery: ResultsGallery, imageId: number): void {
+    chosen.value = { gallery, imageId }
+  }
+
+  /**
+   * Gives the chosen picture the dataset label `name`, then chooses the next picture of the same
+   * gallery. Without a chosen picture nothing is labelled: a key never acts on a picture not picked.
+   */
+  async function fixChosen(name: string): Promise<void> {
+    const c = chosen.value
+    if (!c) {
+      notices.say('Click a picture first, then press a label’s key')
+      return
+    }
+    const list = imagesOf(c.gallery)
+    const at = list.findIndex((i) => i.imageId === c.imageId)
+    await fix(c.imageId, name)
+    const next = list[at + 1]
+    if (next && chosen.value === c) chosen.value = { gallery: c.gallery, imageId: next.imageId }
   }
 
   /** Gives image `imageId` the dataset label called `name` (one undoable labelling action). */
@@ -126,9 +167,33 @@ export const useResultsStore = defineStore('results', () => {
     }
     const ok = await notices.attempt(() => call('images.label', datasetId, [imageId], label.id))
     if (ok) {
+      touched.add(imageId)
       fixed.value = { ...fixed.value, [imageId]: name }
       notices.say(`Labelled the image '${name}'`)
       await dataset.reload()
+    }
+  }
+
+  /** Undoes (or redoes) the dataset's last labelling action, then shows the pictures' labels as they are now. */
+  async function step(direction: 'undo' | 'redo'): Promise<void> {
+    await (direction === 'undo' ? labelling.undo() : labelling.redo())
+    await refreshFixed()
+  }
+
+  async function refreshFixed(): Promise<void> {
+    const datasetId = dataset.datasetId
+    const e = evaluation.value
+    if (datasetId === null || !e || touched.size === 0) return
+    const byId = new Map(e.images.map((i) => [i.imageId, e.classNames[i.label]]))
+    try {
+      const rows = await call('images.list', { datasetId, ids: [...touched] })
+      const next: Record<number, string> = {}
+      for (const r of rows) {
+        if (r.label !== null && r.label !== byId.get(r.id)) next[r.id] = r.label
+      }
+      fixed.value = next
+    } catch (err) {
+      notices.fail(err)
     }
   }
 
@@ -150,6 +215,7 @@ export const useResultsStore = defineStore('results', () => {
     cellImages,
     misclassified,
     fixed,
+    chosen,
     completedRuns,
     testAccuracy,
     exported,
@@ -157,7 +223,11 @@ export const useResultsStore = defineStore('results', () => {
     openLatest,
     setSplit,
     selectCell,
+    closeCell,
+    choose,
     fix,
+    fixChosen,
+    step,
     exportModels,
   }
 })

@@ -76,6 +76,7 @@ describe('datasets', () => {
     addImages(lib.db, pets.id, 3, { labelId: cat.id, split: 'train' })
     addImage(lib.db, pets.id, { labelId: dog.id, split: 'validation' })
     addImage(lib.db, pets.id, { labelId: dog.id, split: 'test', status: 'missing' })
+    addImage(lib.db, pets.id, { labelId: dog.id })
     addImage(lib.db, pets.id, {})
 
     const [e, p] = listDatasets(lib.db)
@@ -89,13 +90,21 @@ describe('datasets', () => {
       labels: [],
       splits: { unassigned: 0, train: 0, validation: 0, test: 0 },
     })
-    expect(p).toMatchObject({ name: 'pets', imageCount: 6, labeledCount: 5, missingCount: 1 })
+    expect(p).toMatchObject({ name: 'pets', imageCount: 7, labeledCount: 6, missingCount: 1 })
     expect(p!.labels).toEqual([
-      { id: cat.id, name: 'cat', count: 3, trainCount: 3, validationCount: 0 },
-      { id: dog.id, name: 'dog', count: 2, trainCount: 0, validationCount: 1 },
-      { id: expect.any(Number), name: 'unused', count: 0, trainCount: 0, validationCount: 0 },
+      { id: cat.id, name: 'cat', key: 1, count: 3, trainCount: 3, validationCount: 0, unassignedCount: 0 },
+      { id: dog.id, name: 'dog', key: 2, count: 3, trainCount: 0, validationCount: 1, unassignedCount: 1 },
+      {
+        id: expect.any(Number),
+        name: 'unused',
+        key: 3,
+        count: 0,
+        trainCount: 0,
+        validationCount: 0,
+        unassignedCount: 0,
+      },
     ])
-    expect(p!.splits).toEqual({ unassigned: 1, train: 3, validation: 1, test: 1 })
+    expect(p!.splits).toEqual({ unassigned: 2, train: 3, validation: 1, test: 1 })
     expect(datasetSummary(lib.db, pets.id)).toEqual(p)
   })
 

@@ -9,7 +9,9 @@ import {
   findLabel,
   listLabels,
   mergeLabels,
+  orderNewLabelKeys,
   renameLabel,
+  setLabelKey,
 } from '../../../../src/core/store/labels'
 import { addImages, imageStates, tempLibrary, type TempLibrary } from './fixture'
 
@@ -24,7 +26,7 @@ describe('labels', () => {
 
   it('creates a trimmed label', () => {
     const l = createLabel(lib.db, ds, '  tabby cat ')
-    expect(l).toEqual({ id: expect.any(Number), dataset_id: ds, name: 'tabby cat' })
+    expect(l).toEqual({ id: expect.any(Number), dataset_id: ds, name: 'tabby cat', key: 1 })
   })
 
   it('refuses empty, too long, control-character and duplicate names, ignoring case in any script', () => {
@@ -68,8 +70,8 @@ describe('labels', () => {
     addImages(lib.db, ds, 1, { labelId: cat.id })
     addImages(lib.db, ds, 4)
     expect(listLabels(lib.db, ds)).toEqual([
-      { id: cat.id, name: 'cat', count: 1, trainCount: 0, validationCount: 0 },
-      { id: dog.id, name: 'dog', count: 2, trainCount: 0, validationCount: 0 },
+      { id: cat.id, name: 'cat', key: 2, count: 1, trainCount: 0, validationCount: 0, unassignedCount: 1 },
+      { id: dog.id, name: 'dog', key: 1, count: 2, trainCount: 0, validationCount: 0, unassignedCount: 2 },
     ])
   })
 
@@ -109,5 +111,44 @@ describe('labels', () => {
     expect(undo(lib.db, ds)).toBeNull()
     expect(listLabels(lib.db, ds).map((l) => l.name)).toEqual(['dog'])
     expect(() => deleteLabel(lib.db, cat.id)).toThrow(`No label with id ${cat.id}.`)
+  })
+
+  describe('keys (issue 18: keys never change under the person)', () => {
+    const keys = () => Object.fromEntries(listLabels(lib.db, ds).map((l) => [l.name, l.key]))
+
+    it('a new label takes the lowest free key and never renumbers the others; past nine, none', () => {
+      for (const name of ['Shirt', 'Bag', 'Coat']) createLabel(lib.db, ds, name)
+      expect(keys()).toEqual({ Shirt: 1, Bag: 2, Coat: 3 })
+      createLabel(lib.db, ds, 'Anorak') // sorts first by name: still takes 4, others keep theirs
+      expect(keys()).toEqual({ Shirt: 1, Bag: 2, Coat: 3, Anorak: 4 })
+      for (let i = 5; i <= 10; i++) createLabel(lib.db, ds, `label ${i}`)
+      expect(keys()['label 9']).toBe(9)
+      expect(keys()['label 10']).toBe(null)
+      // a deleted label's key is free again; renaming keeps the key
+      deleteLabel(lib.db, findLabel(lib.db, ds, 'Bag')!.id)
+      renameLabel(lib.db, findLabel(lib.db, ds, 'Coat')!.id, 'Jacket')
+      expect(keys()).toMatchObject({ Shirt: 1, Jacket: 3, Anorak: 4, 'label 10': null })
+      expect(createLabel(lib.db, ds, 'Sandal').key).toBe(2)
+    })
+
+    it('the person changes a key: a key another label has is swapped, a bad key refused', () => {
+      const a = createLabel(lib.db, ds, 'a')
+      const b = createLabel(lib.db, ds, 'b')
+      setLabelKey(lib.db, a.id, 2)
+      expect(keys()).toEqual({ a: 2, b: 1 })
+      setLabelKey(lib.db, b.id, 7)
+      expect(keys()).toEqual({ a: 2, b: 7 })
+      setLabelKey(lib.db, b.id, null)
+      expect(keys()).toEqual({ a: 2, b: null })
+      expect(() => setLabelKey(lib.db, a.id, 10)).toThrow('A label key is a number from 1 to 9; got 10.')
+      expect(() => setLabelKey(lib.db, a.id, 0)).toThrow(/from 1 to 9/)
+    })
+
+    it("an import's new labels get their keys in name order, leaving older labels' keys alone", () => {
+      const old = createLabel(lib.db, ds, 'zebra')
+      const created = ['pear', 'apple', 'fig'].map((n) => createLabel(lib.db, ds, n).id)
+      orderNewLabelKeys(lib.db, created)
+      expect(keys()).toEqual({ zebra: old.key, apple: 2, fig: 3, pear: 4 })
+    })
   })
 })

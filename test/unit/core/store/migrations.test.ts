@@ -94,4 +94,49 @@ describe('migrations', () => {
     expect(db.prepare('SELECT COUNT(*) AS n FROM images').get()).toEqual({ n: 1 })
     db.close()
   })
+
+  it('version 4 gives existing labels the keys they had (the first nine by name), later ones none', () => {
+    lib.db.close()
+    const file = `${lib.file}.v3`
+    const v3 = openDatabase(file, migrations.slice(0, 3))
+    v3.prepare("INSERT INTO datasets (id, name) VALUES (1, 'fashion'), (2, 'pets')").run()
+    // Fashion-MNIST's ten, in code-point order: 'T-shirt' sorts before 'Trouser', which gets no key
+    const names = [
+      'Trouser',
+      'Bag',
+      'Sneaker',
+      'Ankle boot',
+      'Coat',
+      'Dress',
+      'Pullover',
+      'Sandal',
+      'Shirt',
+      'T-shirt',
+    ]
+    const insert = v3.prepare('INSERT INTO labels (dataset_id, name) VALUES (?, ?)')
+    for (const n of names) insert.run(1, n)
+    insert.run(2, 'dog')
+    insert.run(2, 'cat')
+    v3.close()
+    const db = openDatabase(file)
+    const keys = db
+      .prepare<[], { dataset_id: number; name: string; key: number | null }>(
+        'SELECT dataset_id, name, key FROM labels ORDER BY dataset_id, key',
+      )
+      .all()
+    expect(keys.filter((k) => k.dataset_id === 1).map((k) => [k.name, k.key])).toEqual([
+      ['Trouser', null],
+      ...names
+        .filter((n) => n !== 'Trouser')
+        .sort()
+        .map((n, i) => [n, i + 1]),
+    ])
+    expect(keys.filter((k) => k.dataset_id === 2).map((k) => [k.name, k.key])).toEqual([
+      ['cat', 1],
+      ['dog', 2],
+    ])
+    // two labels of one dataset never share a key
+    expect(() => db.prepare("UPDATE labels SET key = 1 WHERE name = 'dog'").run()).toThrow(/UNIQUE/)
+    db.close()
+  })
 })
