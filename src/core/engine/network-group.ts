@@ -221,7 +221,14 @@ export class NetworkGroup {
     const replies = await Promise.all(
       this.workers.map((w, i) =>
         w.request(
-          { type: 'init', id: this.nextId++, config: this.configs[i]!, backend, signal: w.signalBuffer },
+          {
+            type: 'init',
+            id: this.nextId++,
+            config: this.configs[i]!,
+            backend,
+            signal: w.signalBuffer,
+            concurrentNetworks: this.configs.length,
+          },
           'ready',
         ),
       ),

@@ -6,6 +6,7 @@
  */
 import type { MessagePort } from 'node:worker_threads'
 import { initBackend } from './backend'
+import { closeNativeKernels } from './native/setup'
 import { NetworkTrainer, stepNetworks } from './network-trainer'
 import {
   SIGNAL_OUTCOME,
@@ -51,7 +52,7 @@ export function serveNetwork(port: MessagePort): void {
   const handle = async (message: WorkerRequest): Promise<void> => {
     switch (message.type) {
       case 'init': {
-        const info = await initBackend(message.backend)
+        const info = await initBackend(message.backend, { concurrentNetworks: message.concurrentNetworks })
         signal = new Int32Array(message.signal)
         trainer = new NetworkTrainer(message.config)
         reply({ type: 'ready', id: message.id, backend: info.name, kernels: info.kernels })
@@ -102,6 +103,8 @@ export function serveNetwork(port: MessagePort): void {
       case 'dispose':
         trainer?.dispose()
         trainer = undefined
+        // The native kernels' pool threads end with the network, not when the process happens to exit.
+        await closeNativeKernels()
         reply({ type: 'done', id: message.id })
         port.close()
         return

@@ -55,7 +55,15 @@ export const TEACHER_READY = 1
 export const TEACHER_ABORTED = 2
 
 export type WorkerRequest =
-  | { type: 'init'; id: number; config: NetworkConfig; backend?: BackendName; signal: SharedArrayBuffer }
+  | {
+      type: 'init'
+      id: number
+      config: NetworkConfig
+      backend?: BackendName
+      signal: SharedArrayBuffer
+      /** networks of the group training at once, each in its own worker: they share the cores */
+      concurrentNetworks: number
+    }
   | {
       type: 'step'
       id: number
