@@ -125,12 +125,19 @@ export function conv2dForward(kernelName: string): tf.KernelFunc {
   }
 }
 
-export const conv2DBackpropInput: tf.KernelFunc = (args) => {
+/**
+ * The input gradient natively (a GEMM and a scatter: the forward's work) where that pays: always for a strided
+ * convolution, which the JS kernel runs as a convolution of the zero-dilated gradient (stride² the work: 4–6×
+ * the forward on resnet-8's stride-2 layers), and at stride 1 only with more than one thread (on one, XNNPACK's
+ * convolution in the JS kernel is as fast).
+ */
+const conv2DBackpropInput: tf.KernelFunc = (args) => {
   const b = args.backend as BackendWasm
   const { dy, filter } = args.inputs as { dy: Info; filter: Info }
   const a = args.attrs as unknown as ConvAttrs & { inputShape: Shape4 }
   const geometry = convGeometry(a, a.inputShape, filter.shape as Shape4)
-  if (!geometry) return fallback('Conv2DBackpropInput', args)
+  const strided = geometry && (geometry.info.strideHeight > 1 || geometry.info.strideWidth > 1)
+  if (!geometry || (!strided && native!.threads === 1)) return fallback('Conv2DBackpropInput', args)
   const k = native!
   k.begin()
   const dyp = toNative(b, dy)
@@ -277,12 +284,13 @@ const batchNormTrainGrad: tf.KernelFunc = (args) => {
 
 /**
  * Registered only where measured faster (x [64,32,32,32], 3×3 → 64, 2-core EPYC): filter gradient 89 ms
- * (1 thread) / 70 ms (2) vs 160 ms for the JS kernel. The forward convolution (147 / 114 ms vs XNNPACK's
- * 111 ms) and the input gradient (149 / 93 ms vs 111 ms) do not yet pay at one thread per network, so
- * conv2dForward and conv2DBackpropInput stay unregistered until their im2col is cache-blocked.
+ * (1 thread) / 70 ms (2) vs 160 ms for the JS kernel; the input gradient of resnet-8's stride-2 layers
+ * 5–9 ms vs 46 ms (its stride-1 ones only with 2 threads: 9–12 vs 14–20 ms; equal on one). The forward
+ * convolution is no faster than XNNPACK's (147 / 114 ms vs 111 ms), so conv2dForward stays unregistered.
  */
 export const NATIVE_KERNELS: ReadonlyArray<{ kernelName: string; kernelFunc: tf.KernelFunc }> = [
   { kernelName: 'Conv2DBackpropFilter', kernelFunc: conv2DBackpropFilter },
+  { kernelName: 'Conv2DBackpropInput', kernelFunc: conv2DBackpropInput },
   { kernelName: 'MaxPoolGrad', kernelFunc: maxPoolGrad },
   { kernelName: BATCH_NORM_TRAIN, kernelFunc: batchNormTrain },
   { kernelName: BATCH_NORM_TRAIN_GRAD, kernelFunc: batchNormTrainGrad },

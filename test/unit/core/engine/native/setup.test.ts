@@ -13,16 +13,16 @@ function nativeRegistered(): boolean {
   )
 }
 
-/** A convolution's filter and input gradients and a max-pool gradient on a fixed input. */
+/** A strided convolution's filter and input gradients and a max-pool gradient on a fixed input (all native). */
 function gradients(): Float32Array[] {
   return tf.tidy(() => {
     const x = tf.randomNormal([4, 12, 12, 8], 0, 1, 'float32', 3) as tf.Tensor4D
     const f = tf.randomNormal([3, 3, 8, 16], 0, 1, 'float32', 4) as tf.Tensor4D
-    const w = tf.randomNormal([4, 6, 6, 16], 0, 1, 'float32', 5)
+    const w = tf.randomNormal([4, 3, 3, 16], 0, 1, 'float32', 5)
     const loss = (input: tf.Tensor, filter: tf.Tensor) =>
       tf.sum(
         tf.mul(
-          tf.maxPool(tf.conv2d(input as tf.Tensor4D, filter as tf.Tensor4D, 1, 'same'), 2, 2, 'valid'),
+          tf.maxPool(tf.conv2d(input as tf.Tensor4D, filter as tf.Tensor4D, 2, 'same'), 2, 2, 'valid'),
           w,
         ),
       )
