@@ -1,9 +1,13 @@
 /*
- * 2-D convolution, NHWC data, [kh, kw, Ci, Co] filters, dilation 1, as im2col + packed GEMM per image:
+ * 2-D convolution, NHWC data, [kh, kw, Ci, Co] filters, dilation 1:
  * - forward:         y[img]   = cols(x[img]) · W                        (+ bias, ReLU)
- * - input gradient:  dx[img]  = col2im(dy[img] · Wᵀ)
- * - filter gradient: dW       = Σ_img cols(x[img])ᵀ · dy[img], in FILTER_PARTS fixed groups of images summed
- *                              in a fixed order, so the result is the same for any thread count.
+ * - input gradient:  dx[img]  = col2im(dy[img] · Wᵀ), at stride 1 the forward of dy with the filter turned
+ * - filter gradient: dW       = Σ_img cols(x[img])ᵀ · dy[img], in a fixed number of groups of images (the
+ *                              caller's parts) summed in a fixed order, so the result is the same for any
+ *                              thread count.
+ * Where the channels allow (Co a multiple of 8, and for the filter gradient Ci of 4), the kernels are direct:
+ * a 4×8 register tile reading the image in place (no im2col, no packing), an operand broadcast straight from
+ * memory. Otherwise im2col + packed GEMM (gemm.c) per image.
  * Parameters: the geometry (GEOMETRY_WORDS), then the kernel's pointers (see each kernel).
  */
 #include "common.h"
@@ -54,15 +58,122 @@ static void col2im(const Geometry *g, const float *cols, float *dx) {
   }
 }
 
-/* p[G..]: x, filter, y, scratch, scratch bytes per thread, bias (0 = none), relu (0/1). Task = image. */
-EXPORT(cohort_conv2d) {
-  const Geometry *g = geometry(p);
-  const float *x = fptr(p, G) + task * g->h * g->w * g->ci;
-  const float *w = fptr(p, G + 1);
-  float *y = fptr(p, G + 2) + task * g->oh * g->ow * g->co;
-  float *scratch = thread_scratch(p, G + 3, thread);
-  const float *bias = fptr(p, G + 5);
-  int relu = p[G + 6];
+/* The 4×8 register tile of the direct kernels: eight f32x4 accumulators, rows broadcast from memory
+   (v128.load32_splat: a load, no shuffle), an 8-wide row of the other operand from two vector loads. */
+#define TILE_DECLARE v128_t c00, c01, c10, c11, c20, c21, c30, c31
+#define TILE_ZERO c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = wasm_f32x4_splat(0.0f)
+#define TILE_STEP(r0, r1, r2, r3, bp)                                                                   \
+  do {                                                                                                  \
+    v128_t b0_ = wasm_v128_load(bp), b1_ = wasm_v128_load((bp) + 4);                                     \
+    v128_t a_ = wasm_v128_load32_splat(r0);                                                             \
+    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(a_, b0_));                                                 \
+    c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(a_, b1_));                                                 \
+    a_ = wasm_v128_load32_splat(r1);                                                                    \
+    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(a_, b0_));                                                 \
+    c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(a_, b1_));                                                 \
+    a_ = wasm_v128_load32_splat(r2);                                                                    \
+    c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(a_, b0_));                                                 \
+    c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(a_, b1_));                                                 \
+    a_ = wasm_v128_load32_splat(r3);                                                                    \
+    c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(a_, b0_));                                                 \
+    c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(a_, b1_));                                                 \
+  } while (0)
+
+static inline v128_t epilogue(v128_t v, const float *bias, int relu) {
+  if (bias) v = wasm_f32x4_add(v, wasm_v128_load(bias));
+  if (relu) v = wasm_f32x4_max(v, wasm_f32x4_splat(0.0f));
+  return v;
+}
+
+/* Can the direct kernels run this geometry (8-wide output channels)? */
+static inline int direct_forward(const Geometry *g) { return g->co % 8 == 0; }
+
+/*
+ * Forward of one image without im2col: x (already padded: xp is hp×wp×ci with the top/left padding
+ * included) times the filter read in place. A tile is 4 output pixels (any four: each has its own base
+ * pointer, and every tap is the same offset from each base) × 8 output channels, summed over
+ * (ky, kx, c) in that order.
+ */
+static void conv_direct(const Geometry *g, const float *xp, int wp, const float *w, float *y, const float *bias,
+                        int relu) {
+  int pixels = g->oh * g->ow, ci = g->ci, co = g->co;
+  for (int j0 = 0; j0 < co; j0 += 8) {
+    const float *bj = bias ? bias + j0 : 0;
+    for (int p0 = 0; p0 < pixels; p0 += 4) {
+      int q0 = p0, q1 = imin(p0 + 1, pixels - 1), q2 = imin(p0 + 2, pixels - 1), q3 = imin(p0 + 3, pixels - 1);
+      const float *x0 = xp + ((q0 / g->ow) * g->sh * wp + (q0 % g->ow) * g->sw) * ci;
+      const float *x1 = xp + ((q1 / g->ow) * g->sh * wp + (q1 % g->ow) * g->sw) * ci;
+      const float *x2 = xp + ((q2 / g->ow) * g->sh * wp + (q2 % g->ow) * g->sw) * ci;
+      const float *x3 = xp + ((q3 / g->ow) * g->sh * wp + (q3 % g->ow) * g->sw) * ci;
+      const float *wt = w + j0;
+      TILE_DECLARE;
+      TILE_ZERO;
+      for (int ky = 0; ky < g->kh; ky++) {
+        for (int kx = 0; kx < g->kw; kx++) {
+          int off = (ky * wp + kx) * ci;
+          for (int c = off; c < off + ci; c++) {
+            TILE_STEP(x0 + c, x1 + c, x2 + c, x3 + c, wt);
+            wt += co;
+          }
+        }
+      }
+      float *out = y + p0 * co + j0;
+      int valid = pixels - p0;
+      wasm_v128_store(out, epilogue(c00, bj, relu));
+      wasm_v128_store(out + 4, epilogue(c01, bj ? bj + 4 : 0, relu));
+      if (valid > 1) {
+        wasm_v128_store(out + co, epilogue(c10, bj, relu));
+        wasm_v128_store(out + co + 4, epilogue(c11, bj ? bj + 4 : 0, relu));
+      }
+      if (valid > 2) {
+        wasm_v128_store(out + 2 * co, epilogue(c20, bj, relu));
+        wasm_v128_store(out + 2 * co + 4, epilogue(c21, bj ? bj + 4 : 0, relu));
+      }
+      if (valid > 3) {
+        wasm_v128_store(out + 3 * co, epilogue(c30, bj, relu));
+        wasm_v128_store(out + 3 * co + 4, epilogue(c31, bj ? bj + 4 : 0, relu));
+      }
+    }
+  }
+}
+
+/* The padded input's size: every tap of every output pixel inside it. */
+static inline int padded_height(const Geometry *g) { return (g->oh - 1) * g->sh + g->kh; }
+static inline int padded_width(const Geometry *g) { return (g->ow - 1) * g->sw + g->kw; }
+static inline int needs_padding(const Geometry *g) {
+  return g->top > 0 || g->left > 0 || padded_height(g) > g->h || padded_width(g) > g->w;
+}
+
+/* xp (hp×wp×ci) = x shifted by the top/left padding, zero outside it. */
+static void pad_image(const Geometry *g, const float *x, float *xp) {
+  int hp = padded_height(g), wp = padded_width(g), ci = g->ci;
+  for (int py = 0; py < hp; py++) {
+    int iy = py - g->top;
+    float *row = xp + py * wp * ci;
+    if (iy < 0 || iy >= g->h) {
+      zero(row, wp * ci);
+      continue;
+    }
+    int lo = imin(wp, imax(0, g->left)), hi = imax(lo, imin(wp, g->w + g->left));
+    zero(row, lo * ci);
+    copy(row + lo * ci, x + (iy * g->w + lo - g->left) * ci, (hi - lo) * ci);
+    zero(row + hi * ci, (wp - hi) * ci);
+  }
+}
+
+/* Forward of one image: direct where it can, else im2col + GEMM. */
+static void conv_image(const Geometry *g, const float *x, const float *w, float *y, float *scratch,
+                       const float *bias, int relu) {
+  if (direct_forward(g)) {
+    int wp = g->w;
+    if (needs_padding(g)) {
+      pad_image(g, x, scratch);
+      x = scratch;
+      wp = padded_width(g);
+    }
+    conv_direct(g, x, wp, w, y, bias, relu);
+    return;
+  }
   int rows = g->oh * g->ow, taps = g->kh * g->kw * g->ci;
   const float *cols = x;
   if (!is_pointwise(g)) {
@@ -75,12 +186,7 @@ EXPORT(cohort_conv2d) {
   for (int r = 0; r < rows; r++) {
     float *out = y + r * g->co;
     int c = 0;
-    for (; c + 4 <= g->co; c += 4) {
-      v128_t v = wasm_v128_load(out + c);
-      if (bias) v = wasm_f32x4_add(v, wasm_v128_load(bias + c));
-      if (relu) v = wasm_f32x4_max(v, wasm_f32x4_splat(0.0f));
-      wasm_v128_store(out + c, v);
-    }
+    for (; c + 4 <= g->co; c += 4) wasm_v128_store(out + c, epilogue(wasm_v128_load(out + c), bias ? bias + c : 0, relu));
     for (; c < g->co; c++) {
       float v = out[c] + (bias ? bias[c] : 0.0f);
       out[c] = relu && v < 0.0f ? 0.0f : v;
@@ -88,7 +194,55 @@ EXPORT(cohort_conv2d) {
   }
 }
 
-/* p[G..]: dy, filter, dx, scratch, scratch bytes per thread. Task = image. */
+/* p[G..]: x, filter, y, scratch, scratch bytes per thread, bias (0 = none), relu (0/1). Task = image. */
+EXPORT(cohort_conv2d) {
+  const Geometry *g = geometry(p);
+  conv_image(g, fptr(p, G) + task * g->h * g->w * g->ci, fptr(p, G + 1),
+             fptr(p, G + 2) + task * g->oh * g->ow * g->co, thread_scratch(p, G + 3, thread), fptr(p, G + 5),
+             p[G + 6]);
+}
+
+/*
+ * At stride 1 the input gradient is a forward convolution of dy with the filter turned half a circle and its
+ * channels swapped (W'[ky][kx][o][c] = W[kh−1−ky][kw−1−kx][c][o]) and padding kh−1−top, kw−1−left: that
+ * geometry and filter go in the thread's scratch (never on the stack), then the direct forward runs.
+ */
+static int input_grad_direct(const Geometry *g) {
+  return g->sh == 1 && g->sw == 1 && g->ci % 8 == 0 && g->top <= g->kh - 1 && g->left <= g->kw - 1;
+}
+
+#define GEOMETRY_FLOATS 16 /* a Geometry in scratch, rounded up to keep what follows 16-byte aligned */
+
+static void input_grad_image(const Geometry *g, const float *dy, const float *flipped, float *dx, float *scratch) {
+  Geometry *t = (Geometry *)scratch;
+  t->n = 1;
+  t->h = g->oh;
+  t->w = g->ow;
+  t->ci = g->co;
+  t->oh = g->h;
+  t->ow = g->w;
+  t->co = g->ci;
+  t->kh = g->kh;
+  t->kw = g->kw;
+  t->sh = t->sw = 1;
+  t->top = g->kh - 1 - g->top;
+  t->left = g->kw - 1 - g->left;
+  conv_image(t, dy, flipped, dx, scratch + GEOMETRY_FLOATS, 0, 0);
+}
+
+/* p[G..]: filter, flipped (kh·kw·co·ci). Task = tap: W'[tap] = W[kh·kw − 1 − tap]ᵀ. */
+EXPORT(cohort_conv2d_flip_filter) {
+  (void)thread;
+  const Geometry *g = geometry(p);
+  int taps = g->kh * g->kw;
+  const float *src = fptr(p, G) + (taps - 1 - task) * g->ci * g->co;
+  float *dst = fptr(p, G + 1) + task * g->co * g->ci;
+  for (int o = 0; o < g->co; o++)
+    for (int c = 0; c < g->ci; c++) dst[o * g->ci + c] = src[c * g->co + o];
+}
+
+/* p[G..]: dy, filter, dx, scratch, scratch bytes per thread, flipped filter (cohort_conv2d_flip_filter's, at
+   stride 1). Task = image. */
 EXPORT(cohort_conv2d_input_grad) {
   const Geometry *g = geometry(p);
   const float *dy = fptr(p, G) + task * g->oh * g->ow * g->co;
@@ -96,6 +250,10 @@ EXPORT(cohort_conv2d_input_grad) {
   float *dx = fptr(p, G + 2) + task * g->h * g->w * g->ci;
   float *scratch = thread_scratch(p, G + 3, thread);
   int rows = g->oh * g->ow, taps = g->kh * g->kw * g->ci;
+  if (input_grad_direct(g)) {
+    input_grad_image(g, dy, fptr(p, G + 5), dx, scratch);
+    return;
+  }
   if (is_pointwise(g)) {
     gemm(rows, taps, g->co, dy, g->co, 1, w, 1, g->co, dx, taps, 0, scratch);
     return;
@@ -103,6 +261,70 @@ EXPORT(cohort_conv2d_input_grad) {
   float *cols = scratch;
   gemm(rows, taps, g->co, dy, g->co, 1, w, 1, g->co, cols, taps, 0, scratch + rows * taps);
   col2im(g, cols, dx);
+}
+
+/* Output rows (image, oy) summed per pass of the filter gradient's tiles: about this many floats of x and dy
+   (an L2-sized block), so every tile's pass over them hits the cache. */
+#define FILTER_BLOCK_FLOATS 16384
+
+/*
+ * The filter gradient of images [first, last) without im2col, into `partial` (taps × co, zeroed): a tile is 4
+ * input channels of one tap × 8 output channels, summed over the block's output pixels, the input read in
+ * place (each tap's valid columns only: no padding, no zeros multiplied). Blocks, taps and pixels go in a fixed
+ * order, so the sum never depends on threading.
+ */
+static void filter_grad_direct(const Geometry *g, const float *x, const float *dy, int first, int last,
+                               float *partial) {
+  int ci = g->ci, co = g->co, ow = g->ow, oh = g->oh;
+  int unit = ow * co + g->w * ci * g->sh;
+  int block = imax(1, FILTER_BLOCK_FLOATS / unit);
+  int total = (last - first) * oh;
+  int xstep = g->sw * ci;
+  for (int u0 = 0; u0 < total; u0 += block) {
+    int u1 = imin(total, u0 + block);
+    for (int ky = 0; ky < g->kh; ky++) {
+      for (int kx = 0; kx < g->kw; kx++) {
+        /* output columns whose tap kx falls inside the image */
+        int lo = g->left - kx > 0 ? (g->left - kx + g->sw - 1) / g->sw : 0;
+        int hi = imin(ow, (g->w - 1 + g->left - kx) / g->sw + 1);
+        if (g->w - 1 + g->left - kx < 0 || hi <= lo) continue;
+        for (int c0 = 0; c0 < ci; c0 += 4) {
+          for (int j0 = 0; j0 < co; j0 += 8) {
+            float *out = partial + ((ky * g->kw + kx) * ci + c0) * co + j0;
+            v128_t c00 = wasm_v128_load(out), c01 = wasm_v128_load(out + 4);
+            v128_t c10 = wasm_v128_load(out + co), c11 = wasm_v128_load(out + co + 4);
+            v128_t c20 = wasm_v128_load(out + 2 * co), c21 = wasm_v128_load(out + 2 * co + 4);
+            v128_t c30 = wasm_v128_load(out + 3 * co), c31 = wasm_v128_load(out + 3 * co + 4);
+            int img = first + u0 / oh, oy = u0 % oh;
+            for (int u = u0; u < u1; u++) {
+              int iy = oy * g->sh + ky - g->top;
+              if (iy >= 0 && iy < g->h) {
+                const float *xr = x + ((img * g->h + iy) * g->w + lo * g->sw + kx - g->left) * ci + c0;
+                const float *dr = dy + ((img * oh + oy) * ow + lo) * co + j0;
+                for (int ox = lo; ox < hi; ox++) {
+                  TILE_STEP(xr, xr + 1, xr + 2, xr + 3, dr);
+                  xr += xstep;
+                  dr += co;
+                }
+              }
+              if (++oy == oh) {
+                oy = 0;
+                img++;
+              }
+            }
+            wasm_v128_store(out, c00);
+            wasm_v128_store(out + 4, c01);
+            wasm_v128_store(out + co, c10);
+            wasm_v128_store(out + co + 4, c11);
+            wasm_v128_store(out + 2 * co, c20);
+            wasm_v128_store(out + 2 * co + 4, c21);
+            wasm_v128_store(out + 3 * co, c30);
+            wasm_v128_store(out + 3 * co + 4, c31);
+          }
+        }
+      }
+    }
+  }
 }
 
 /* p[G..]: x, dy, partial sums (parts × taps × co), scratch, scratch bytes per thread, parts.
@@ -114,6 +336,11 @@ EXPORT(cohort_conv2d_filter_grad) {
   float *partial = fptr(p, G + 2) + task * taps * g->co;
   float *scratch = thread_scratch(p, G + 3, thread);
   int first = part_begin(g->n, parts, task), last = part_begin(g->n, parts, task + 1);
+  if (g->ci % 4 == 0 && g->co % 8 == 0) {
+    zero(partial, taps * g->co);
+    filter_grad_direct(g, fptr(p, G), fptr(p, G + 1), first, last, partial);
+    return;
+  }
   if (first == last) zero(partial, taps * g->co);
   int pointwise = is_pointwise(g);
   for (int img = first; img < last; img++) {

@@ -81,7 +81,12 @@ function convGeometry(a: ConvAttrs, xShape: Shape4, filterShape: Shape4) {
     info.outWidth === info.inWidth
   const rows = info.outHeight * info.outWidth
   const taps = info.filterHeight * info.filterWidth * info.inChannels
-  return { info, words, rows, taps, cols: pointwise ? 0 : rows * taps }
+  // The direct kernels' padded image (every tap of every output pixel inside it).
+  const padded =
+    ((info.outHeight - 1) * info.strideHeight + info.filterHeight) *
+    ((info.outWidth - 1) * info.strideWidth + info.filterWidth) *
+    info.inChannels
+  return { info, words, rows, taps, cols: pointwise ? 0 : rows * taps, padded }
 }
 
 function fallback(kernelName: string, args: Parameters<tf.KernelFunc>[0]) {
@@ -113,9 +118,9 @@ export function conv2dForward(kernelName: string): tf.KernelFunc {
     const xp = toNative(b, x!)
     const fp = toNative(b, filter!)
     const bp = bias ? toNative(b, bias) : 0
-    const { info, rows, taps, cols } = geometry
+    const { info, rows, taps, cols, padded } = geometry
     const yp = k.alloc(info.batchSize * rows * co)
-    const scratch = k.scratch(cols + gemmScratch(co, taps))
+    const scratch = k.scratch(Math.max(padded, cols + gemmScratch(co, taps)))
     k.run(
       'cohort_conv2d',
       [...geometry.words, xp, fp, yp, ...scratch, bp, activation === 'relu' ? 1 : 0],
@@ -126,10 +131,9 @@ export function conv2dForward(kernelName: string): tf.KernelFunc {
 }
 
 /**
- * The input gradient natively (a GEMM and a scatter: the forward's work) where that pays: always for a strided
- * convolution, which the JS kernel runs as a convolution of the zero-dilated gradient (stride² the work: 4–6×
- * the forward on resnet-8's stride-2 layers), and at stride 1 only with more than one thread (on one, XNNPACK's
- * convolution in the JS kernel is as fast).
+ * The input gradient natively: strided, a GEMM and a scatter (the JS kernel convolves the zero-dilated
+ * gradient: stride² the work); at stride 1 the direct forward of dy with the filter turned half a circle
+ * (cohort_conv2d_flip_filter, once per call).
  */
 const conv2DBackpropInput: tf.KernelFunc = (args) => {
   const b = args.backend as BackendWasm
@@ -137,15 +141,21 @@ const conv2DBackpropInput: tf.KernelFunc = (args) => {
   const a = args.attrs as unknown as ConvAttrs & { inputShape: Shape4 }
   const geometry = convGeometry(a, a.inputShape, filter.shape as Shape4)
   const strided = geometry && (geometry.info.strideHeight > 1 || geometry.info.strideWidth > 1)
-  if (!geometry || (!strided && native!.threads === 1)) return fallback('Conv2DBackpropInput', args)
+  if (!geometry) return fallback('Conv2DBackpropInput', args)
   const k = native!
   k.begin()
   const dyp = toNative(b, dy)
   const fp = toNative(b, filter)
   const { info, taps, cols } = geometry
   const dxp = k.alloc(info.batchSize * info.inHeight * info.inWidth * info.inChannels)
-  const scratch = k.scratch(cols + gemmScratch(taps, info.outChannels))
-  k.run('cohort_conv2d_input_grad', [...geometry.words, dyp, fp, dxp, ...scratch], info.batchSize)
+  // input_grad_image in conv.c at stride 1: a geometry, the turned filter and the padded gradient.
+  const paddedDy =
+    (info.inHeight - 1 + info.filterHeight) * (info.inWidth - 1 + info.filterWidth) * info.outChannels
+  const scratch = k.scratch(Math.max(16 + paddedDy, cols + gemmScratch(taps, info.outChannels)))
+  const flipped = strided ? 0 : k.alloc(taps * info.outChannels)
+  const tapCount = info.filterHeight * info.filterWidth
+  if (!strided) k.run('cohort_conv2d_flip_filter', [...geometry.words, fp, flipped], tapCount)
+  k.run('cohort_conv2d_input_grad', [...geometry.words, dyp, fp, dxp, ...scratch, flipped], info.batchSize)
   return fromNative(b, a.inputShape, dxp)
 }
 
@@ -283,12 +293,15 @@ const batchNormTrainGrad: tf.KernelFunc = (args) => {
 }
 
 /**
- * Registered only where measured faster (x [64,32,32,32], 3×3 → 64, 2-core EPYC): filter gradient 89 ms
- * (1 thread) / 70 ms (2) vs 160 ms for the JS kernel; the input gradient of resnet-8's stride-2 layers
- * 5–9 ms vs 46 ms (its stride-1 ones only with 2 threads: 9–12 vs 14–20 ms; equal on one). The forward
- * convolution is no faster than XNNPACK's (147 / 114 ms vs 111 ms), so conv2dForward stays unregistered.
+ * Registered only where measured faster (`npx tsx bench/conv-kernels.ts`, one thread, 2-core EPYC, medians;
+ * resnet-8 at batch 128 and cnn at batch 64, 3×3 stride 1): forward 10.3–11.6 ms vs XNNPACK's 13.0–15.3 on
+ * resnet-8's three shapes, 13.0–13.4 vs 17.0–17.3 on cnn's; stride-1 input gradient 10.3–11.2 vs the JS
+ * kernel's 14.0–16.9 (resnet-8), 12.9–13.4 vs 17.7–19.3 (cnn); filter gradient 11.5–19.1 ms vs 24–60 ms for the
+ * JS kernel; the input gradient of resnet-8's stride-2 layers 5–9 ms vs 46 ms.
  */
 export const NATIVE_KERNELS: ReadonlyArray<{ kernelName: string; kernelFunc: tf.KernelFunc }> = [
+  { kernelName: 'Conv2D', kernelFunc: conv2dForward('Conv2D') },
+  { kernelName: 'FusedConv2D', kernelFunc: conv2dForward('FusedConv2D') },
   { kernelName: 'Conv2DBackpropFilter', kernelFunc: conv2DBackpropFilter },
   { kernelName: 'Conv2DBackpropInput', kernelFunc: conv2DBackpropInput },
   { kernelName: 'MaxPoolGrad', kernelFunc: maxPoolGrad },
