@@ -263,65 +263,66 @@ EXPORT(cohort_conv2d_input_grad) {
   col2im(g, cols, dx);
 }
 
-/* Output rows (image, oy) summed per pass of the filter gradient's tiles: about this many floats of x and dy
-   (an L2-sized block), so every tile's pass over them hits the cache. */
+/* Images summed per pass of the filter gradient's tiles: about this many floats of x and dy (an L2-sized
+   block), so every tile's pass over them hits the cache. */
 #define FILTER_BLOCK_FLOATS 16384
+
+/* One filter-gradient tile's pass over a block: `out` (4 rows co apart × 8) += Σ over images, rows and
+   columns of x[4 channels] ⊗ dy[8 channels]; everything is a pointer step, so the loops stay in registers. */
+__attribute__((noinline)) static void filter_tile(float *out, int co, const float *x, const float *dy,
+                                                  int images, int x_image, int dy_image, int rows, int x_row,
+                                                  int dy_row, int cols, int x_col) {
+  v128_t c00 = wasm_v128_load(out), c01 = wasm_v128_load(out + 4);
+  v128_t c10 = wasm_v128_load(out + co), c11 = wasm_v128_load(out + co + 4);
+  v128_t c20 = wasm_v128_load(out + 2 * co), c21 = wasm_v128_load(out + 2 * co + 4);
+  v128_t c30 = wasm_v128_load(out + 3 * co), c31 = wasm_v128_load(out + 3 * co + 4);
+  for (int i = 0; i < images; i++, x += x_image, dy += dy_image) {
+    const float *xr = x, *dr = dy;
+    for (int r = 0; r < rows; r++, xr += x_row, dr += dy_row) {
+      const float *xc = xr, *dc = dr;
+      for (int c = 0; c < cols; c++, xc += x_col, dc += co) TILE_STEP(xc, xc + 1, xc + 2, xc + 3, dc);
+    }
+  }
+  wasm_v128_store(out, c00);
+  wasm_v128_store(out + 4, c01);
+  wasm_v128_store(out + co, c10);
+  wasm_v128_store(out + co + 4, c11);
+  wasm_v128_store(out + 2 * co, c20);
+  wasm_v128_store(out + 2 * co + 4, c21);
+  wasm_v128_store(out + 3 * co, c30);
+  wasm_v128_store(out + 3 * co + 4, c31);
+}
 
 /*
  * The filter gradient of images [first, last) without im2col, into `partial` (taps × co, zeroed): a tile is 4
  * input channels of one tap × 8 output channels, summed over the block's output pixels, the input read in
- * place (each tap's valid columns only: no padding, no zeros multiplied). Blocks, taps and pixels go in a fixed
- * order, so the sum never depends on threading.
+ * place (each tap's valid rows and columns only: no padding, no zeros multiplied). Blocks, taps and pixels go
+ * in a fixed order, so the sum never depends on threading.
  */
 static void filter_grad_direct(const Geometry *g, const float *x, const float *dy, int first, int last,
                                float *partial) {
   int ci = g->ci, co = g->co, ow = g->ow, oh = g->oh;
-  int unit = ow * co + g->w * ci * g->sh;
-  int block = imax(1, FILTER_BLOCK_FLOATS / unit);
-  int total = (last - first) * oh;
-  int xstep = g->sw * ci;
-  for (int u0 = 0; u0 < total; u0 += block) {
-    int u1 = imin(total, u0 + block);
+  int x_image = g->h * g->w * ci, dy_image = oh * ow * co;
+  int block = imax(1, FILTER_BLOCK_FLOATS / (x_image + dy_image));
+  for (int i0 = first; i0 < last; i0 += block) {
+    int images = imin(block, last - i0);
     for (int ky = 0; ky < g->kh; ky++) {
+      /* output rows and columns whose tap (ky, kx) falls inside the image */
+      int top = g->top - ky, bottom = g->h - 1 + g->top - ky;
+      if (bottom < 0) continue;
+      int y0 = top > 0 ? (top + g->sh - 1) / g->sh : 0, y1 = imin(oh, bottom / g->sh + 1);
+      if (y1 <= y0) continue;
       for (int kx = 0; kx < g->kw; kx++) {
-        /* output columns whose tap kx falls inside the image */
-        int lo = g->left - kx > 0 ? (g->left - kx + g->sw - 1) / g->sw : 0;
-        int hi = imin(ow, (g->w - 1 + g->left - kx) / g->sw + 1);
-        if (g->w - 1 + g->left - kx < 0 || hi <= lo) continue;
-        for (int c0 = 0; c0 < ci; c0 += 4) {
-          for (int j0 = 0; j0 < co; j0 += 8) {
-            float *out = partial + ((ky * g->kw + kx) * ci + c0) * co + j0;
-            v128_t c00 = wasm_v128_load(out), c01 = wasm_v128_load(out + 4);
-            v128_t c10 = wasm_v128_load(out + co), c11 = wasm_v128_load(out + co + 4);
-            v128_t c20 = wasm_v128_load(out + 2 * co), c21 = wasm_v128_load(out + 2 * co + 4);
-            v128_t c30 = wasm_v128_load(out + 3 * co), c31 = wasm_v128_load(out + 3 * co + 4);
-            int img = first + u0 / oh, oy = u0 % oh;
-            for (int u = u0; u < u1; u++) {
-              int iy = oy * g->sh + ky - g->top;
-              if (iy >= 0 && iy < g->h) {
-                const float *xr = x + ((img * g->h + iy) * g->w + lo * g->sw + kx - g->left) * ci + c0;
-                const float *dr = dy + ((img * oh + oy) * ow + lo) * co + j0;
-                for (int ox = lo; ox < hi; ox++) {
-                  TILE_STEP(xr, xr + 1, xr + 2, xr + 3, dr);
-                  xr += xstep;
-                  dr += co;
-                }
-              }
-              if (++oy == oh) {
-                oy = 0;
-                img++;
-              }
-            }
-            wasm_v128_store(out, c00);
-            wasm_v128_store(out + 4, c01);
-            wasm_v128_store(out + co, c10);
-            wasm_v128_store(out + co + 4, c11);
-            wasm_v128_store(out + 2 * co, c20);
-            wasm_v128_store(out + 2 * co + 4, c21);
-            wasm_v128_store(out + 3 * co, c30);
-            wasm_v128_store(out + 3 * co + 4, c31);
-          }
-        }
+        int left = g->left - kx, right = g->w - 1 + g->left - kx;
+        if (right < 0) continue;
+        int x0 = left > 0 ? (left + g->sw - 1) / g->sw : 0, x1 = imin(ow, right / g->sw + 1);
+        if (x1 <= x0) continue;
+        const float *xs = x + i0 * x_image + ((y0 * g->sh - top) * g->w + x0 * g->sw - left) * ci;
+        const float *ds = dy + i0 * dy_image + (y0 * ow + x0) * co;
+        for (int c0 = 0; c0 < ci; c0 += 4)
+          for (int j0 = 0; j0 < co; j0 += 8)
+            filter_tile(partial + ((ky * g->kw + kx) * ci + c0) * co + j0, co, xs + c0, ds + j0, images, x_image,
+                        dy_image, y1 - y0, g->sh * g->w * ci, ow * co, x1 - x0, g->sw * ci);
       }
     }
   }

@@ -106,8 +106,10 @@ export function conv2dForward(kernelName: string): tf.KernelFunc {
     const geometry = convGeometry(a, x!.shape as Shape4, filter!.shape as Shape4)
     const co = filter!.shape[3]!
     const plainBias = !bias || (bias.shape.length === 1 && bias.shape[0] === co)
+    // Only the direct kernel (8-wide output channels) is measured faster than XNNPACK.
     if (
       !geometry ||
+      co % 8 !== 0 ||
       preluActivationWeights ||
       !plainBias ||
       (activation !== 'linear' && activation !== 'relu')
@@ -140,13 +142,21 @@ const conv2DBackpropInput: tf.KernelFunc = (args) => {
   const { dy, filter } = args.inputs as { dy: Info; filter: Info }
   const a = args.attrs as unknown as ConvAttrs & { inputShape: Shape4 }
   const geometry = convGeometry(a, a.inputShape, filter.shape as Shape4)
-  const strided = geometry && (geometry.info.strideHeight > 1 || geometry.info.strideWidth > 1)
   if (!geometry) return fallback('Conv2DBackpropInput', args)
+  const { info } = geometry
+  const strided = info.strideHeight > 1 || info.strideWidth > 1
+  // input_grad_direct in conv.c; stride 1 without it (GEMM + scatter) pays only with more than one thread.
+  const direct =
+    !strided &&
+    info.inChannels % 8 === 0 &&
+    info.padInfo.top <= info.filterHeight - 1 &&
+    info.padInfo.left <= info.filterWidth - 1
+  if (!strided && !direct && native!.threads === 1) return fallback('Conv2DBackpropInput', args)
   const k = native!
   k.begin()
   const dyp = toNative(b, dy)
   const fp = toNative(b, filter)
-  const { info, taps, cols } = geometry
+  const { taps, cols } = geometry
   const dxp = k.alloc(info.batchSize * info.inHeight * info.inWidth * info.inChannels)
   // input_grad_image in conv.c at stride 1: a geometry, the turned filter and the padded gradient.
   const paddedDy =
