@@ -15,13 +15,31 @@ import * as current from '../src/core/engine/native/index'
 import { NativeKernels } from '../src/core/engine/native/kernels'
 
 type Shape4 = [number, number, number, number]
-const SHAPES: Array<{ name: string; x: Shape4; filter: Shape4 }> = [
+interface ConvShape {
+  name: string
+  x: Shape4
+  filter: Shape4
+  stride?: number
+}
+const SHAPES: ConvShape[] = [
   { name: 'resnet 28x28x16', x: [128, 28, 28, 16], filter: [3, 3, 16, 16] },
   { name: 'resnet 14x14x32', x: [128, 14, 14, 32], filter: [3, 3, 32, 32] },
   { name: 'resnet 7x7x64', x: [128, 7, 7, 64], filter: [3, 3, 64, 64] },
   { name: 'cnn 16x16x32>64', x: [64, 16, 16, 32], filter: [3, 3, 32, 64] },
   { name: 'cnn 8x8x64>128', x: [64, 8, 8, 64], filter: [3, 3, 64, 128] },
 ]
+// The step's other convolutions (COHORT_BENCH_SHAPES=all): first layers, stride 2, 1×1 (mobilenet's too).
+if (process.env.COHORT_BENCH_SHAPES === 'all') {
+  SHAPES.push(
+    { name: 'resnet stem', x: [128, 28, 28, 1], filter: [3, 3, 1, 16] },
+    { name: 'resnet s2 3x3', x: [128, 28, 28, 16], filter: [3, 3, 16, 32], stride: 2 },
+    { name: 'resnet s2 1x1', x: [128, 28, 28, 16], filter: [1, 1, 16, 32], stride: 2 },
+    { name: 'resnet s2 7x7', x: [128, 14, 14, 32], filter: [3, 3, 32, 64], stride: 2 },
+    { name: 'cnn stem', x: [64, 32, 32, 3], filter: [3, 3, 3, 32] },
+    { name: 'mobile 1x1 up', x: [64, 16, 16, 24], filter: [1, 1, 24, 144] },
+    { name: 'mobile 1x1 dn', x: [64, 16, 16, 144], filter: [1, 1, 144, 24] },
+  )
+}
 const OPS = ['forward', 'input', 'filter'] as const
 type Op = (typeof OPS)[number]
 
@@ -70,8 +88,15 @@ for (const file of builds) {
   variants.push([file ? path.basename(file, '.wasm') : 'new', funcs])
 }
 
-function call(f: tf.KernelFunc, op: Op, x: tf.Tensor4D, w: tf.Tensor4D, dy: tf.Tensor4D): number {
-  const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1 }
+function call(
+  f: tf.KernelFunc,
+  op: Op,
+  stride: number,
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  dy: tf.Tensor4D,
+): number {
+  const attrs = { strides: stride, pad: 'same', dataFormat: 'NHWC', dilations: 1 }
   const start = performance.now()
   const out =
     op === 'forward'
@@ -90,20 +115,17 @@ console.log(['shape', 'op', ...variants.map(([n]) => n)].map((s) => s.padEnd(16)
 for (const shape of SHAPES) {
   const x = tf.randomNormal(shape.x, 0, 1, 'float32', 1) as tf.Tensor4D
   const w = tf.randomNormal(shape.filter, 0, 0.1, 'float32', 2) as tf.Tensor4D
-  const dy = tf.randomNormal(
-    [...shape.x.slice(0, 3), shape.filter[3]] as Shape4,
-    0,
-    1,
-    'float32',
-    3,
-  ) as tf.Tensor4D
+  const stride = shape.stride ?? 1
+  const [n, h, wd] = shape.x
+  const dyShape: Shape4 = [n, Math.ceil(h / stride), Math.ceil(wd / stride), shape.filter[3]]
+  const dy = tf.randomNormal(dyShape, 0, 1, 'float32', 3) as tf.Tensor4D
   for (const op of OPS) {
     const times = variants.map(() => [] as number[])
     for (let r = -1; r < repeats; r++) {
       variants.forEach(([, funcs], i) => {
         const kernels = currentKernels.get(funcs)
         if (kernels) current.registerNativeKernels(kernels)
-        const ms = call(funcs[op], op, x, w, dy)
+        const ms = call(funcs[op], op, stride, x, w, dy)
         if (r >= 0) times[i]!.push(ms)
       })
     }

@@ -94,45 +94,69 @@ static inline int direct_forward(const Geometry *g) { return g->co % 8 == 0; }
  * pointer, and every tap is the same offset from each base) × 8 output channels, summed over
  * (ky, kx, c) in that order.
  */
+/* One forward tile: 8 output channels of 4 output pixels (x0…x3: their first tap's input) summed over
+   (ky, kx, c), then bias and ReLU; `valid` of the pixels are stored (rows co apart from `out`). */
+static inline void forward_tile(float *out, int co, int valid, const float *x0, const float *x1,
+                                                   const float *x2, const float *x3, const float *w, int kh,
+                                                   int kw, int ci, int x_row, const float *bias, int relu) {
+  TILE_DECLARE;
+  TILE_ZERO;
+  for (int ky = 0; ky < kh; ky++) {
+    for (int kx = 0; kx < kw; kx++) {
+      int off = ky * x_row + kx * ci;
+      for (int c = off; c < off + ci; c++, w += co) TILE_STEP(x0 + c, x1 + c, x2 + c, x3 + c, w);
+    }
+  }
+  const float *b4 = bias ? bias + 4 : 0;
+  wasm_v128_store(out, epilogue(c00, bias, relu));
+  wasm_v128_store(out + 4, epilogue(c01, b4, relu));
+  if (valid < 2) return;
+  wasm_v128_store(out + co, epilogue(c10, bias, relu));
+  wasm_v128_store(out + co + 4, epilogue(c11, b4, relu));
+  if (valid < 3) return;
+  wasm_v128_store(out + 2 * co, epilogue(c20, bias, relu));
+  wasm_v128_store(out + 2 * co + 4, epilogue(c21, b4, relu));
+  if (valid < 4) return;
+  wasm_v128_store(out + 3 * co, epilogue(c30, bias, relu));
+  wasm_v128_store(out + 3 * co + 4, epilogue(c31, b4, relu));
+}
+
+/*
+ * Forward of one image without im2col: x (already padded: xp is hp×wp×ci with the top/left padding
+ * included) times the filter read in place. A tile is 4 output pixels (any four, in order: each has its own
+ * base pointer, and every tap is the same offset from each base) × 8 output channels.
+ */
 static void conv_direct(const Geometry *g, const float *xp, int wp, const float *w, float *y, const float *bias,
                         int relu) {
-  int pixels = g->oh * g->ow, ci = g->ci, co = g->co;
+  int pixels = g->oh * g->ow, ci = g->ci, co = g->co, ow = g->ow;
+  int x_row = wp * ci, x_col = g->sw * ci, x_out_row = g->sh * wp * ci;
   for (int j0 = 0; j0 < co; j0 += 8) {
     const float *bj = bias ? bias + j0 : 0;
+    int ox = 0;
+    const float *row = xp;
     for (int p0 = 0; p0 < pixels; p0 += 4) {
-      int q0 = p0, q1 = imin(p0 + 1, pixels - 1), q2 = imin(p0 + 2, pixels - 1), q3 = imin(p0 + 3, pixels - 1);
-      const float *x0 = xp + ((q0 / g->ow) * g->sh * wp + (q0 % g->ow) * g->sw) * ci;
-      const float *x1 = xp + ((q1 / g->ow) * g->sh * wp + (q1 % g->ow) * g->sw) * ci;
-      const float *x2 = xp + ((q2 / g->ow) * g->sh * wp + (q2 % g->ow) * g->sw) * ci;
-      const float *x3 = xp + ((q3 / g->ow) * g->sh * wp + (q3 % g->ow) * g->sw) * ci;
-      const float *wt = w + j0;
-      TILE_DECLARE;
-      TILE_ZERO;
-      for (int ky = 0; ky < g->kh; ky++) {
-        for (int kx = 0; kx < g->kw; kx++) {
-          int off = (ky * wp + kx) * ci;
-          for (int c = off; c < off + ci; c++) {
-            TILE_STEP(x0 + c, x1 + c, x2 + c, x3 + c, wt);
-            wt += co;
-          }
-        }
+      /* the four pixels' inputs, stepping along the output rows (the last repeated past the end) */
+      const float *x0 = row + ox * x_col, *x1 = x0, *x2 = x0, *x3 = x0;
+      int o = ox;
+      const float *r = row;
+      if (p0 + 1 < pixels) {
+        if (++o == ow) o = 0, r += x_out_row;
+        x1 = r + o * x_col;
       }
-      float *out = y + p0 * co + j0;
-      int valid = pixels - p0;
-      wasm_v128_store(out, epilogue(c00, bj, relu));
-      wasm_v128_store(out + 4, epilogue(c01, bj ? bj + 4 : 0, relu));
-      if (valid > 1) {
-        wasm_v128_store(out + co, epilogue(c10, bj, relu));
-        wasm_v128_store(out + co + 4, epilogue(c11, bj ? bj + 4 : 0, relu));
+      x2 = x1;
+      if (p0 + 2 < pixels) {
+        if (++o == ow) o = 0, r += x_out_row;
+        x2 = r + o * x_col;
       }
-      if (valid > 2) {
-        wasm_v128_store(out + 2 * co, epilogue(c20, bj, relu));
-        wasm_v128_store(out + 2 * co + 4, epilogue(c21, bj ? bj + 4 : 0, relu));
+      x3 = x2;
+      if (p0 + 3 < pixels) {
+        if (++o == ow) o = 0, r += x_out_row;
+        x3 = r + o * x_col;
+        if (++o == ow) o = 0, r += x_out_row;
       }
-      if (valid > 3) {
-        wasm_v128_store(out + 3 * co, epilogue(c30, bj, relu));
-        wasm_v128_store(out + 3 * co + 4, epilogue(c31, bj ? bj + 4 : 0, relu));
-      }
+      ox = o;
+      row = r;
+      forward_tile(y + p0 * co + j0, co, pixels - p0, x0, x1, x2, x3, w + j0, g->kh, g->kw, ci, x_row, bj, relu);
     }
   }
 }

@@ -97,6 +97,9 @@ interface FusedAttrs extends ConvAttrs {
   activation?: string
 }
 
+/** The forward's taps per output below which XNNPACK is faster (bench/conv-kernels.ts, one thread). */
+const MIN_FORWARD_TAPS = 64
+
 export function conv2dForward(kernelName: string): tf.KernelFunc {
   return (args) => {
     const b = args.backend as BackendWasm
@@ -106,10 +109,12 @@ export function conv2dForward(kernelName: string): tf.KernelFunc {
     const geometry = convGeometry(a, x!.shape as Shape4, filter!.shape as Shape4)
     const co = filter!.shape[3]!
     const plainBias = !bias || (bias.shape.length === 1 && bias.shape[0] === co)
-    // Only the direct kernel (8-wide output channels) is measured faster than XNNPACK.
+    // Only the direct kernel (8-wide output channels) is measured faster than XNNPACK, and only with enough
+    // taps per output (kh·kw·Ci): stems (9, 27) and thin 1×1 layers (16, 24) are faster on XNNPACK.
     if (
       !geometry ||
       co % 8 !== 0 ||
+      geometry.taps < MIN_FORWARD_TAPS ||
       preluActivationWeights ||
       !plainBias ||
       (activation !== 'linear' && activation !== 'relu')
