@@ -352,6 +352,52 @@ static void filter_grad_direct(const Geometry *g, const float *x, const float *d
   }
 }
 
+/*
+ * The filter gradient for any input channel count (the stems' 1 or 3), image by image from a padded copy
+ * (scratch): a tile is 4 consecutive (ky, kx, c) rows, each its own base pointer into the padded image, ×
+ * 8 output channels; every output pixel is the same offset from each base.
+ */
+static void filter_grad_padded(const Geometry *g, const float *x, const float *dy, int first, int last,
+                               float *partial, float *scratch) {
+  int ci = g->ci, co = g->co, wp = padded_width(g), rows = g->kh * g->kw * ci;
+  int x_out_row = g->sh * wp * ci, x_col = g->sw * ci;
+  for (int img = first; img < last; img++) {
+    pad_image(g, x + img * g->h * g->w * ci, scratch);
+    const float *d = dy + img * g->oh * g->ow * co;
+    for (int i0 = 0; i0 < rows; i0 += 4) {
+      int valid = imin(4, rows - i0);
+      const float *b0 = scratch, *b1, *b2, *b3;
+      int t = i0;
+      b0 = scratch + ((t / (g->kw * ci)) * wp + (t / ci) % g->kw) * ci + t % ci;
+      t = imin(i0 + 1, rows - 1);
+      b1 = scratch + ((t / (g->kw * ci)) * wp + (t / ci) % g->kw) * ci + t % ci;
+      t = imin(i0 + 2, rows - 1);
+      b2 = scratch + ((t / (g->kw * ci)) * wp + (t / ci) % g->kw) * ci + t % ci;
+      t = imin(i0 + 3, rows - 1);
+      b3 = scratch + ((t / (g->kw * ci)) * wp + (t / ci) % g->kw) * ci + t % ci;
+      for (int j0 = 0; j0 < co; j0 += 8) {
+        float *out = partial + i0 * co + j0;
+        v128_t c00 = wasm_v128_load(out), c01 = wasm_v128_load(out + 4);
+        v128_t c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01;
+        if (valid > 1) c10 = wasm_v128_load(out + co), c11 = wasm_v128_load(out + co + 4);
+        if (valid > 2) c20 = wasm_v128_load(out + 2 * co), c21 = wasm_v128_load(out + 2 * co + 4);
+        if (valid > 3) c30 = wasm_v128_load(out + 3 * co), c31 = wasm_v128_load(out + 3 * co + 4);
+        const float *dp = d + j0;
+        for (int oy = 0; oy < g->oh; oy++) {
+          int off = oy * x_out_row;
+          for (int ox = 0; ox < g->ow; ox++, off += x_col, dp += co)
+            TILE_STEP(b0 + off, b1 + off, b2 + off, b3 + off, dp);
+        }
+        wasm_v128_store(out, c00);
+        wasm_v128_store(out + 4, c01);
+        if (valid > 1) wasm_v128_store(out + co, c10), wasm_v128_store(out + co + 4, c11);
+        if (valid > 2) wasm_v128_store(out + 2 * co, c20), wasm_v128_store(out + 2 * co + 4, c21);
+        if (valid > 3) wasm_v128_store(out + 3 * co, c30), wasm_v128_store(out + 3 * co + 4, c31);
+      }
+    }
+  }
+}
+
 /* p[G..]: x, dy, partial sums (parts × taps × co), scratch, scratch bytes per thread, parts.
    Task t sums images [t·n/parts, (t+1)·n/parts) into its own partial. */
 EXPORT(cohort_conv2d_filter_grad) {
@@ -364,6 +410,11 @@ EXPORT(cohort_conv2d_filter_grad) {
   if (g->ci % 4 == 0 && g->co % 8 == 0) {
     zero(partial, taps * g->co);
     filter_grad_direct(g, fptr(p, G), fptr(p, G + 1), first, last, partial);
+    return;
+  }
+  if (g->co % 8 == 0) {
+    zero(partial, taps * g->co);
+    filter_grad_padded(g, fptr(p, G), fptr(p, G + 1), first, last, partial, scratch);
     return;
   }
   if (first == last) zero(partial, taps * g->co);

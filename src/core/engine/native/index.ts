@@ -184,11 +184,11 @@ const conv2DBackpropFilter: tf.KernelFunc = (args) => {
   k.begin()
   const xp = toNative(b, x)
   const dyp = toNative(b, dy)
-  const { info, rows, taps, cols } = geometry
+  const { info, rows, taps, cols, padded } = geometry
   const size = taps * info.outChannels
   const partials = k.alloc(PARTS * size)
   const dwp = k.alloc(size)
-  const scratch = k.scratch(cols + gemmScratch(info.outChannels, rows))
+  const scratch = k.scratch(Math.max(padded, cols + gemmScratch(info.outChannels, rows)))
   k.run('cohort_conv2d_filter_grad', [...geometry.words, xp, dyp, partials, ...scratch, PARTS], PARTS)
   k.run('cohort_sum_parts', [partials, dwp, size, PARTS, PARTS], PARTS)
   return fromNative(b, a.filterShape, dwp)
