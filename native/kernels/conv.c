@@ -265,8 +265,60 @@ EXPORT(cohort_conv2d_flip_filter) {
     for (int c = 0; c < g->ci; c++) dst[o * g->ci + c] = src[c * g->co + o];
 }
 
-/* p[G..]: dy, filter, dx, scratch, scratch bytes per thread, flipped filter (cohort_conv2d_flip_filter's, at
-   stride 1). Task = image. */
+/* dx[iy][ix][0..8) += (lo, hi) where (iy, ix) is inside the image */
+static inline void scatter8(const Geometry *g, float *dx, int iy, int ix, v128_t lo, v128_t hi) {
+  if (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w) return;
+  float *d = dx + (iy * g->w + ix) * g->ci;
+  wasm_v128_store(d, wasm_f32x4_add(wasm_v128_load(d), lo));
+  wasm_v128_store(d + 4, wasm_f32x4_add(wasm_v128_load(d + 4), hi));
+}
+
+/*
+ * The strided input gradient of one image as a direct scatter (no im2col, no col2im): for 4 output pixels
+ * (dy rows, broadcast from memory) × 8 input channels of one tap, Σ_o dy[p][o]·W[tap][c][o] (the turned filter
+ * read backwards: W'[taps−1−tap] = W[tap]ᵀ) is added into dx where that tap lands. Pixels, taps and channels go
+ * in a fixed order.
+ */
+static void input_grad_scatter(const Geometry *g, const float *dy, const float *flipped, float *dx) {
+  int pixels = g->oh * g->ow, co = g->co, ci = g->ci, taps = g->kh * g->kw;
+  zero(dx, g->h * g->w * ci);
+  int oy = 0, ox = 0;
+  for (int p0 = 0; p0 < pixels; p0 += 4) {
+    int valid = imin(4, pixels - p0);
+    const float *a0 = dy + p0 * co, *a1 = a0 + (valid > 1) * co, *a2 = a0 + (valid > 2) * 2 * co;
+    const float *a3 = a0 + (valid > 3) * 3 * co;
+    /* the four pixels' (oy, ox), stepping along the output rows */
+    int y0 = oy, x0 = ox, y1 = y0, x1 = x0 + 1;
+    if (x1 == g->ow) x1 = 0, y1++;
+    int y2 = y1, x2 = x1 + 1;
+    if (x2 == g->ow) x2 = 0, y2++;
+    int y3 = y2, x3 = x2 + 1;
+    if (x3 == g->ow) x3 = 0, y3++;
+    oy = y3;
+    ox = x3 + 1;
+    if (ox == g->ow) ox = 0, oy++;
+    for (int ky = 0; ky < g->kh; ky++) {
+      for (int kx = 0; kx < g->kw; kx++) {
+        const float *wt = flipped + (taps - 1 - (ky * g->kw + kx)) * co * ci;
+        int dy0 = ky - g->top, dx0 = kx - g->left;
+        for (int c0 = 0; c0 < ci; c0 += 8) {
+          TILE_DECLARE;
+          TILE_ZERO;
+          const float *b = wt + c0;
+          for (int o = 0; o < co; o++, b += ci) TILE_STEP(a0 + o, a1 + o, a2 + o, a3 + o, b);
+          float *d = dx + c0;
+          scatter8(g, d, y0 * g->sh + dy0, x0 * g->sw + dx0, c00, c01);
+          if (valid > 1) scatter8(g, d, y1 * g->sh + dy0, x1 * g->sw + dx0, c10, c11);
+          if (valid > 2) scatter8(g, d, y2 * g->sh + dy0, x2 * g->sw + dx0, c20, c21);
+          if (valid > 3) scatter8(g, d, y3 * g->sh + dy0, x3 * g->sw + dx0, c30, c31);
+        }
+      }
+    }
+  }
+}
+
+/* p[G..]: dy, filter, dx, scratch, scratch bytes per thread, flipped filter (cohort_conv2d_flip_filter's).
+   Task = image. */
 EXPORT(cohort_conv2d_input_grad) {
   const Geometry *g = geometry(p);
   const float *dy = fptr(p, G) + task * g->oh * g->ow * g->co;
@@ -276,6 +328,10 @@ EXPORT(cohort_conv2d_input_grad) {
   int rows = g->oh * g->ow, taps = g->kh * g->kw * g->ci;
   if (input_grad_direct(g)) {
     input_grad_image(g, dy, fptr(p, G + 5), dx, scratch);
+    return;
+  }
+  if (g->ci % 8 == 0) {
+    input_grad_scatter(g, dy, fptr(p, G + 5), dx);
     return;
   }
   if (is_pointwise(g)) {

@@ -138,9 +138,10 @@ export function conv2dForward(kernelName: string): tf.KernelFunc {
 }
 
 /**
- * The input gradient natively: strided, a GEMM and a scatter (the JS kernel convolves the zero-dilated
- * gradient: stride² the work); at stride 1 the direct forward of dy with the filter turned half a circle
- * (cohort_conv2d_flip_filter, once per call).
+ * The input gradient natively. Strided: a direct scatter of dy · Wᵀ into dx (8-wide input channels; else a GEMM
+ * and col2im), where the JS kernel convolves the zero-dilated gradient (stride² the work). Stride 1: the direct
+ * forward of dy with the filter turned half a circle. Both read the filter turned (cohort_conv2d_flip_filter,
+ * once per call).
  */
 const conv2DBackpropInput: tf.KernelFunc = (args) => {
   const b = args.backend as BackendWasm
@@ -167,9 +168,9 @@ const conv2DBackpropInput: tf.KernelFunc = (args) => {
   const paddedDy =
     (info.inHeight - 1 + info.filterHeight) * (info.inWidth - 1 + info.filterWidth) * info.outChannels
   const scratch = k.scratch(Math.max(16 + paddedDy, cols + gemmScratch(taps, info.outChannels)))
-  const flipped = strided ? 0 : k.alloc(taps * info.outChannels)
+  const flipped = k.alloc(taps * info.outChannels)
   const tapCount = info.filterHeight * info.filterWidth
-  if (!strided) k.run('cohort_conv2d_flip_filter', [...geometry.words, fp, flipped], tapCount)
+  k.run('cohort_conv2d_flip_filter', [...geometry.words, fp, flipped], tapCount)
   k.run('cohort_conv2d_input_grad', [...geometry.words, dyp, fp, dxp, ...scratch, flipped], info.batchSize)
   return fromNative(b, a.inputShape, dxp)
 }
