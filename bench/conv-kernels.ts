@@ -4,7 +4,7 @@
  * its tfjs kernel function (copies in and out included), for Cohort's native kernels now, the JavaScript /
  * XNNPACK kernels they replace and, optionally, an earlier build of the native kernels (its TypeScript side
  * in `old`, a directory holding that version's index.ts, kernels.ts and pool.ts, and its .wasm), all in one
- * process, interleaved, medians of `repeats`.
+ * process, interleaved, medians of `repeats`. Every call gets a new filter tensor, as in training.
  *   COHORT_THREADS=1 npx tsx bench/conv-kernels.ts [repeats=7] [old-dir old.wasm]
  */
 import path from 'node:path'
@@ -125,7 +125,10 @@ for (const shape of SHAPES) {
       variants.forEach(([, funcs], i) => {
         const kernels = currentKernels.get(funcs)
         if (kernels) current.registerNativeKernels(kernels)
-        const ms = call(funcs[op], op, stride, x, w, dy)
+        // A new filter every call, as in training (XNNPACK re-creates its operator for new weights).
+        const filter = tf.add(w, 0) as tf.Tensor4D
+        const ms = call(funcs[op], op, stride, x, filter, dy)
+        filter.dispose()
         if (r >= 0) times[i]!.push(ms)
       })
     }

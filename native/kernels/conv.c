@@ -5,9 +5,9 @@
  * - filter gradient: dW       = Σ_img cols(x[img])ᵀ · dy[img], in a fixed number of groups of images (the
  *                              caller's parts) summed in a fixed order, so the result is the same for any
  *                              thread count.
- * Where the channels allow (Co a multiple of 8, and for the filter gradient Ci of 4), the kernels are direct:
- * a 4×8 register tile reading the image in place (no im2col, no packing), an operand broadcast straight from
- * memory. Otherwise im2col + packed GEMM (gemm.c) per image.
+ * The kernels are direct: a 4×8 register tile reading the image in place (no im2col, no packing), an operand
+ * broadcast straight from memory; the input gradient always, the forward and filter gradient where Co is a
+ * multiple of 8, else im2col + packed GEMM (gemm.c) per image.
  * Parameters: the geometry (GEOMETRY_WORDS), then the kernel's pointers (see each kernel).
  */
 #include "common.h"
@@ -32,26 +32,6 @@ static void im2col(const Geometry *g, const float *x, float *cols) {
           float *dst = row + (ky * g->kw + kx) * g->ci;
           if (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w) zero(dst, g->ci);
           else copy(dst, x + (iy * g->w + ix) * g->ci, g->ci);
-        }
-      }
-    }
-  }
-}
-
-/* dx[iy][ix][c] += cols[(oy·ow + ox)][(ky·kw + kx)·ci + c], in a fixed order */
-static void col2im(const Geometry *g, const float *cols, float *dx) {
-  int taps = g->kh * g->kw * g->ci;
-  zero(dx, g->h * g->w * g->ci);
-  for (int oy = 0; oy < g->oh; oy++) {
-    for (int ox = 0; ox < g->ow; ox++) {
-      const float *row = cols + (oy * g->ow + ox) * taps;
-      for (int ky = 0; ky < g->kh; ky++) {
-        int iy = oy * g->sh + ky - g->top;
-        if (iy < 0 || iy >= g->h) continue;
-        for (int kx = 0; kx < g->kw; kx++) {
-          int ix = ox * g->sw + kx - g->left;
-          if (ix < 0 || ix >= g->w) continue;
-          add_to(dx + (iy * g->w + ix) * g->ci, row + (ky * g->kw + kx) * g->ci, g->ci);
         }
       }
     }
@@ -265,6 +245,98 @@ EXPORT(cohort_conv2d_flip_filter) {
     for (int c = 0; c < g->ci; c++) dst[o * g->ci + c] = src[c * g->co + o];
 }
 
+/* The (ky, kx, c) columns of the input gradient, rounded up to whole 8-wide tiles. */
+static inline int filter_columns(const Geometry *g) { return (g->kh * g->kw * g->ci + 7) / 8 * 8; }
+
+/* p[G..]: filter, columns (co × filter_columns). Task = output channel o: columns[o][(ky·kw + kx)·ci + c] =
+   W[ky][kx][c][o], zero past the end. */
+EXPORT(cohort_conv2d_filter_columns) {
+  (void)thread;
+  const Geometry *g = geometry(p);
+  int rows = g->kh * g->kw * g->ci, stride = filter_columns(g);
+  const float *src = fptr(p, G) + task;
+  float *dst = fptr(p, G + 1) + task * stride;
+  for (int j = 0; j < rows; j++) dst[j] = src[j * g->co];
+  for (int j = rows; j < stride; j++) dst[j] = 0.0f;
+}
+
+/*
+ * The input gradient of one image for any input channel count (the stems' 1 or 3): for 4 dy pixels × 8
+ * consecutive (ky, kx, c) columns, Σ_o dy[p][o]·W[ky][kx][c][o] (columns from cohort_conv2d_filter_columns),
+ * each of the 32 sums added into a padded copy of dx (no bounds to check; `offsets` holds each column's
+ * place), which is then cropped into dx. Pixels and columns go in a fixed order.
+ */
+static void input_grad_columns(const Geometry *g, const float *dy, const float *columns, float *dx,
+                               float *scratch) {
+  int pixels = g->oh * g->ow, co = g->co, ci = g->ci, rows = g->kh * g->kw * ci, stride = filter_columns(g);
+  int hp = padded_height(g), wp = padded_width(g);
+  int *offsets = (int *)scratch;
+  float *dxp = scratch + stride;
+  for (int j = 0; j < stride; j++) {
+    int t = imin(j, rows - 1);
+    offsets[j] = ((t / (g->kw * ci)) * wp + (t / ci) % g->kw) * ci + t % ci;
+  }
+  zero(dxp, hp * wp * ci);
+  int x_col = g->sw * ci, x_out_row = g->sh * wp * ci;
+  int ox = 0;
+  float *row = dxp;
+  for (int p0 = 0; p0 < pixels; p0 += 4) {
+    int valid = imin(4, pixels - p0);
+    const float *a0 = dy + p0 * co, *a1 = a0 + (valid > 1) * co, *a2 = a0 + (valid > 2) * 2 * co;
+    const float *a3 = a0 + (valid > 3) * 3 * co;
+    /* the four pixels' places in the padded dx, stepping along the output rows */
+    float *d0 = row + ox * x_col, *d1 = d0, *d2 = d0, *d3 = d0;
+    int o = ox;
+    float *r = row;
+    if (++o == g->ow) o = 0, r += x_out_row;
+    d1 = r + o * x_col;
+    if (++o == g->ow) o = 0, r += x_out_row;
+    d2 = r + o * x_col;
+    if (++o == g->ow) o = 0, r += x_out_row;
+    d3 = r + o * x_col;
+    if (++o == g->ow) o = 0, r += x_out_row;
+    ox = o;
+    row = r;
+    for (int j0 = 0; j0 < stride; j0 += 8) {
+      TILE_DECLARE;
+      TILE_ZERO;
+      const float *b = columns + j0;
+      for (int k = 0; k < co; k++, b += stride) TILE_STEP(a0 + k, a1 + k, a2 + k, a3 + k, b);
+      int n = imin(8, rows - j0);
+      const int *off = offsets + j0;
+#define ADD_ROW(d, lo, hi)                                                                              \
+  do {                                                                                                  \
+    (d)[off[0]] += wasm_f32x4_extract_lane(lo, 0);                                                      \
+    if (n > 1) (d)[off[1]] += wasm_f32x4_extract_lane(lo, 1);                                           \
+    if (n > 2) (d)[off[2]] += wasm_f32x4_extract_lane(lo, 2);                                           \
+    if (n > 3) (d)[off[3]] += wasm_f32x4_extract_lane(lo, 3);                                           \
+    if (n > 4) (d)[off[4]] += wasm_f32x4_extract_lane(hi, 0);                                           \
+    if (n > 5) (d)[off[5]] += wasm_f32x4_extract_lane(hi, 1);                                           \
+    if (n > 6) (d)[off[6]] += wasm_f32x4_extract_lane(hi, 2);                                           \
+    if (n > 7) (d)[off[7]] += wasm_f32x4_extract_lane(hi, 3);                                           \
+  } while (0)
+      ADD_ROW(d0, c00, c01);
+      if (valid > 1) ADD_ROW(d1, c10, c11);
+      if (valid > 2) ADD_ROW(d2, c20, c21);
+      if (valid > 3) ADD_ROW(d3, c30, c31);
+#undef ADD_ROW
+    }
+  }
+  /* crop: dx[iy][ix] = dxp[iy + top][ix + left], zero where no tap reached */
+  for (int iy = 0; iy < g->h; iy++) {
+    float *out = dx + iy * g->w * ci;
+    int py = iy + g->top;
+    if (py < 0 || py >= hp) {
+      zero(out, g->w * ci);
+      continue;
+    }
+    int lo = imin(g->w, imax(0, -g->left)), hi = imax(lo, imin(g->w, wp - g->left));
+    zero(out, lo * ci);
+    copy(out + lo * ci, dxp + (py * wp + lo + g->left) * ci, (hi - lo) * ci);
+    zero(out + hi * ci, (g->w - hi) * ci);
+  }
+}
+
 /* dx[iy][ix][0..8) += (lo, hi) where (iy, ix) is inside the image */
 static inline void scatter8(const Geometry *g, float *dx, int iy, int ix, v128_t lo, v128_t hi) {
   if (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w) return;
@@ -317,15 +389,14 @@ static void input_grad_scatter(const Geometry *g, const float *dy, const float *
   }
 }
 
-/* p[G..]: dy, filter, dx, scratch, scratch bytes per thread, flipped filter (cohort_conv2d_flip_filter's).
-   Task = image. */
+/* p[G..]: dy, filter, dx, scratch, scratch bytes per thread, flipped filter (cohort_conv2d_flip_filter's, for
+   8-wide input channels), filter columns (cohort_conv2d_filter_columns', for other channel counts). Task =
+   image. */
 EXPORT(cohort_conv2d_input_grad) {
   const Geometry *g = geometry(p);
   const float *dy = fptr(p, G) + task * g->oh * g->ow * g->co;
-  const float *w = fptr(p, G + 1);
   float *dx = fptr(p, G + 2) + task * g->h * g->w * g->ci;
   float *scratch = thread_scratch(p, G + 3, thread);
-  int rows = g->oh * g->ow, taps = g->kh * g->kw * g->ci;
   if (input_grad_direct(g)) {
     input_grad_image(g, dy, fptr(p, G + 5), dx, scratch);
     return;
@@ -334,13 +405,7 @@ EXPORT(cohort_conv2d_input_grad) {
     input_grad_scatter(g, dy, fptr(p, G + 5), dx);
     return;
   }
-  if (is_pointwise(g)) {
-    gemm(rows, taps, g->co, dy, g->co, 1, w, 1, g->co, dx, taps, 0, scratch);
-    return;
-  }
-  float *cols = scratch;
-  gemm(rows, taps, g->co, dy, g->co, 1, w, 1, g->co, cols, taps, 0, scratch + rows * taps);
-  col2im(g, cols, dx);
+  input_grad_columns(g, dy, fptr(p, G + 6), dx, scratch);
 }
 
 /* Images summed per pass of the filter gradient's tiles: about this many floats of x and dy (an L2-sized

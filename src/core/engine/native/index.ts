@@ -138,10 +138,10 @@ export function conv2dForward(kernelName: string): tf.KernelFunc {
 }
 
 /**
- * The input gradient natively. Strided: a direct scatter of dy · Wᵀ into dx (8-wide input channels; else a GEMM
- * and col2im), where the JS kernel convolves the zero-dilated gradient (stride² the work). Stride 1: the direct
- * forward of dy with the filter turned half a circle. Both read the filter turned (cohort_conv2d_flip_filter,
- * once per call).
+ * The input gradient natively, direct in every case (conv.c). 8-wide input channels: at stride 1 the forward of
+ * dy with the filter turned half a circle, strided a scatter of dy · Wᵀ into dx (the JS kernel convolves the
+ * zero-dilated gradient: stride² the work); both read the turned filter (cohort_conv2d_flip_filter). Other
+ * channel counts (the stems): 8 (ky, kx, c) columns at a time into a padded dx (cohort_conv2d_filter_columns).
  */
 const conv2DBackpropInput: tf.KernelFunc = (args) => {
   const b = args.backend as BackendWasm
@@ -149,29 +149,35 @@ const conv2DBackpropInput: tf.KernelFunc = (args) => {
   const a = args.attrs as unknown as ConvAttrs & { inputShape: Shape4 }
   const geometry = convGeometry(a, a.inputShape, filter.shape as Shape4)
   if (!geometry) return fallback('Conv2DBackpropInput', args)
-  const { info } = geometry
-  const strided = info.strideHeight > 1 || info.strideWidth > 1
-  // input_grad_direct in conv.c; stride 1 without it (GEMM + scatter) pays only with more than one thread.
-  const direct =
-    !strided &&
-    info.inChannels % 8 === 0 &&
-    info.padInfo.top <= info.filterHeight - 1 &&
-    info.padInfo.left <= info.filterWidth - 1
-  if (!strided && !direct && native!.threads === 1) return fallback('Conv2DBackpropInput', args)
   const k = native!
   k.begin()
   const dyp = toNative(b, dy)
   const fp = toNative(b, filter)
-  const { taps, cols } = geometry
+  const { info, taps, padded } = geometry
+  const co = info.outChannels
   const dxp = k.alloc(info.batchSize * info.inHeight * info.inWidth * info.inChannels)
-  // input_grad_image in conv.c at stride 1: a geometry, the turned filter and the padded gradient.
-  const paddedDy =
-    (info.inHeight - 1 + info.filterHeight) * (info.inWidth - 1 + info.filterWidth) * info.outChannels
-  const scratch = k.scratch(Math.max(16 + paddedDy, cols + gemmScratch(taps, info.outChannels)))
-  const flipped = k.alloc(taps * info.outChannels)
-  const tapCount = info.filterHeight * info.filterWidth
-  k.run('cohort_conv2d_flip_filter', [...geometry.words, fp, flipped], tapCount)
-  k.run('cohort_conv2d_input_grad', [...geometry.words, dyp, fp, dxp, ...scratch, flipped], info.batchSize)
+  const wide = info.inChannels % 8 === 0
+  let scratch: [number, number]
+  let flipped = 0
+  let columns = 0
+  if (wide) {
+    // input_grad_image at stride 1: a geometry and the padded gradient
+    const paddedDy = (info.inHeight - 1 + info.filterHeight) * (info.inWidth - 1 + info.filterWidth) * co
+    scratch = k.scratch(16 + paddedDy)
+    flipped = k.alloc(taps * co)
+    k.run('cohort_conv2d_flip_filter', [...geometry.words, fp, flipped], info.filterHeight * info.filterWidth)
+  } else {
+    // input_grad_columns: each column's offset and the padded dx
+    const width = Math.ceil(taps / 8) * 8
+    scratch = k.scratch(width + padded)
+    columns = k.alloc(co * width)
+    k.run('cohort_conv2d_filter_columns', [...geometry.words, fp, columns], co)
+  }
+  k.run(
+    'cohort_conv2d_input_grad',
+    [...geometry.words, dyp, fp, dxp, ...scratch, flipped, columns],
+    info.batchSize,
+  )
   return fromNative(b, a.inputShape, dxp)
 }
 
