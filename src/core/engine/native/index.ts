@@ -126,18 +126,17 @@ export function conv2dForward(kernelName: string): tf.KernelFunc {
 }
 
 /**
- * The input gradient natively (a GEMM and a scatter: the forward's work) where that pays: always for a strided
- * convolution, which the JS kernel runs as a convolution of the zero-dilated gradient (stride² the work: 4–6×
- * the forward on resnet-8's stride-2 layers), and at stride 1 only with more than one thread (on one, XNNPACK's
- * convolution in the JS kernel is as fast).
+ * The input gradient natively (a GEMM and a scatter: the forward's work). The JS kernel convolves the
+ * zero-dilated gradient, stride² the work on a strided convolution (4–6× the forward on resnet-8's stride-2
+ * layers); at stride 1 the two are even on one thread and native wins on two. Native at every stride keeps a
+ * result independent of the thread count (a group's workers and one process train identically).
  */
 const conv2DBackpropInput: tf.KernelFunc = (args) => {
   const b = args.backend as BackendWasm
   const { dy, filter } = args.inputs as { dy: Info; filter: Info }
   const a = args.attrs as unknown as ConvAttrs & { inputShape: Shape4 }
   const geometry = convGeometry(a, a.inputShape, filter.shape as Shape4)
-  const strided = geometry && (geometry.info.strideHeight > 1 || geometry.info.strideWidth > 1)
-  if (!geometry || (!strided && native!.threads === 1)) return fallback('Conv2DBackpropInput', args)
+  if (!geometry) return fallback('Conv2DBackpropInput', args)
   const k = native!
   k.begin()
   const dyp = toNative(b, dy)
@@ -285,7 +284,7 @@ const batchNormTrainGrad: tf.KernelFunc = (args) => {
 /**
  * Registered only where measured faster (x [64,32,32,32], 3×3 → 64, 2-core EPYC): filter gradient 89 ms
  * (1 thread) / 70 ms (2) vs 160 ms for the JS kernel; the input gradient of resnet-8's stride-2 layers
- * 5–9 ms vs 46 ms (its stride-1 ones only with 2 threads: 9–12 vs 14–20 ms; equal on one). The forward
+ * 5–9 ms vs 46 ms, its stride-1 ones 9–12 vs 14–20 ms on 2 threads (even on one). The forward
  * convolution is no faster than XNNPACK's (147 / 114 ms vs 111 ms), so conv2dForward stays unregistered.
  */
 export const NATIVE_KERNELS: ReadonlyArray<{ kernelName: string; kernelFunc: tf.KernelFunc }> = [
