@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs'
 import type { NetworkArch, NetworkSpec } from '../../shared/types'
 import { BatchNormalization } from './batch-norm-layer'
+import { Conv2D } from './conv-layer'
 
 // Describing a network (parameters, FLOPs) may run before any backend is chosen; keep tfjs's console
 // advice ("install tfjs-node") out of the user's terminal either way.
@@ -107,17 +108,15 @@ class Builder {
 
   /** A convolution without bias: every one is followed by BatchNorm, whose shift is the bias. */
   conv(x: tf.SymbolicTensor, filters: number, kernel: number, stride = 1): tf.SymbolicTensor {
-    return tf.layers
-      .conv2d({
-        name: this.name('conv'),
-        filters,
-        kernelSize: kernel,
-        strides: stride,
-        padding: 'same',
-        useBias: false,
-        kernelInitializer: this.he(),
-      })
-      .apply(x) as tf.SymbolicTensor
+    return new Conv2D({
+      name: this.name('conv'),
+      filters,
+      kernelSize: kernel,
+      strides: stride,
+      padding: 'same',
+      useBias: false,
+      kernelInitializer: this.he(),
+    }).apply(x) as tf.SymbolicTensor
   }
 
   depthwise(x: tf.SymbolicTensor, stride: number): tf.SymbolicTensor {

@@ -142,6 +142,8 @@ export function conv2dForward(kernelName: string): tf.KernelFunc {
  * dy with the filter turned half a circle, strided a scatter of dy · Wᵀ into dx (the JS kernel convolves the
  * zero-dilated gradient: stride² the work); both read the turned filter (cohort_conv2d_flip_filter). Other
  * channel counts (the stems): 8 (ky, kx, c) columns at a time into a padded dx (cohort_conv2d_filter_columns).
+ * Native at every stride keeps a result independent of the thread count (a group's workers and one process
+ * train identically).
  */
 const conv2DBackpropInput: tf.KernelFunc = (args) => {
   const b = args.backend as BackendWasm
@@ -315,11 +317,12 @@ const batchNormTrainGrad: tf.KernelFunc = (args) => {
 }
 
 /**
- * Registered only where measured faster (`npx tsx bench/conv-kernels.ts`, one thread, 2-core EPYC, medians;
- * resnet-8 at batch 128 and cnn at batch 64, 3×3 stride 1): forward 10.3–11.6 ms vs XNNPACK's 13.0–15.3 on
- * resnet-8's three shapes, 13.0–13.4 vs 17.0–17.3 on cnn's; stride-1 input gradient 10.3–11.2 vs the JS
- * kernel's 14.0–16.9 (resnet-8), 12.9–13.4 vs 17.7–19.3 (cnn); filter gradient 11.5–19.1 ms vs 24–60 ms for the
- * JS kernel; the input gradient of resnet-8's stride-2 layers 5–9 ms vs 46 ms.
+ * Registered only where measured faster (`npx tsx bench/conv-kernels.ts`: one thread, 2-core EPYC, medians of 9,
+ * new filter each call; resnet-8 at batch 128, cnn at batch 64, 3×3 stride 1 unless said): forward 9.9–11.1 ms
+ * vs XNNPACK's 12.8–13.5 on resnet-8's three shapes, 12.6–13.2 vs 16.5–16.8 on cnn's (stems and thin 1×1
+ * layers stay on XNNPACK: MIN_FORWARD_TAPS); filter gradient 9.4–10.7 ms vs 17–19 for the JS kernel (resnet-8),
+ * 12.3–13.2 vs 25–26 (cnn); stride-1 input gradient 10–11 vs the JS kernel's 10.5–12 (resnet-8), 13–14 vs
+ * 14–15 (cnn); stride-2 input gradient 6–6.5 ms vs 22 (resnet-8's 28→14 layer).
  */
 export const NATIVE_KERNELS: ReadonlyArray<{ kernelName: string; kernelFunc: tf.KernelFunc }> = [
   { kernelName: 'Conv2D', kernelFunc: conv2dForward('Conv2D') },
