@@ -6,6 +6,8 @@
  * in `old`, a directory holding that version's index.ts, kernels.ts and pool.ts, and its .wasm), all in one
  * process, interleaved, medians of `repeats`. Every call gets a new filter tensor, as in training.
  *   COHORT_THREADS=1 npx tsx bench/conv-kernels.ts [repeats=7] [old-dir old.wasm]
+ * COHORT_BENCH_SHAPES=all adds the step's other convolutions; COHORT_BENCH_THREADS=2 adds the current kernels
+ * on 2 threads; COHORT_BENCH_WASMS=a.wasm,b.wasm other builds of them.
  */
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -87,6 +89,16 @@ for (const file of builds) {
   currentKernels.set(funcs, kernels)
   variants.push([file ? path.basename(file, '.wasm') : 'new', funcs])
 }
+// The current build at other thread counts too (COHORT_BENCH_THREADS=2), interleaved with the rest.
+for (const count of process.env.COHORT_BENCH_THREADS?.split(',').map(Number) ?? []) {
+  const kernels = NativeKernels.load(count)
+  const funcs = nativeFuncs(current, kernels)
+  currentKernels.set(funcs, kernels)
+  variants.push([`new ×${count}`, funcs])
+}
+
+// Give the pool threads time to start before timing.
+await new Promise((resolve) => setTimeout(resolve, 1000))
 
 function call(
   f: tf.KernelFunc,
