@@ -81,7 +81,12 @@ function convGeometry(a: ConvAttrs, xShape: Shape4, filterShape: Shape4) {
     info.outWidth === info.inWidth
   const rows = info.outHeight * info.outWidth
   const taps = info.filterHeight * info.filterWidth * info.inChannels
-  return { info, words, rows, taps, cols: pointwise ? 0 : rows * taps }
+  // The direct kernels' padded image (every tap of every output pixel inside it).
+  const padded =
+    ((info.outHeight - 1) * info.strideHeight + info.filterHeight) *
+    ((info.outWidth - 1) * info.strideWidth + info.filterWidth) *
+    info.inChannels
+  return { info, words, rows, taps, cols: pointwise ? 0 : rows * taps, padded }
 }
 
 function fallback(kernelName: string, args: Parameters<tf.KernelFunc>[0]) {
@@ -92,6 +97,9 @@ interface FusedAttrs extends ConvAttrs {
   activation?: string
 }
 
+/** The forward's taps per output below which XNNPACK is faster (bench/conv-kernels.ts, one thread). */
+const MIN_FORWARD_TAPS = 64
+
 export function conv2dForward(kernelName: string): tf.KernelFunc {
   return (args) => {
     const b = args.backend as BackendWasm
@@ -101,8 +109,12 @@ export function conv2dForward(kernelName: string): tf.KernelFunc {
     const geometry = convGeometry(a, x!.shape as Shape4, filter!.shape as Shape4)
     const co = filter!.shape[3]!
     const plainBias = !bias || (bias.shape.length === 1 && bias.shape[0] === co)
+    // Only the direct kernel (8-wide output channels) is measured faster than XNNPACK, and only with enough
+    // taps per output (kh·kw·Ci): stems (9, 27) and thin 1×1 layers (16, 24) are faster on XNNPACK.
     if (
       !geometry ||
+      co % 8 !== 0 ||
+      geometry.taps < MIN_FORWARD_TAPS ||
       preluActivationWeights ||
       !plainBias ||
       (activation !== 'linear' && activation !== 'relu')
@@ -113,9 +125,9 @@ export function conv2dForward(kernelName: string): tf.KernelFunc {
     const xp = toNative(b, x!)
     const fp = toNative(b, filter!)
     const bp = bias ? toNative(b, bias) : 0
-    const { info, rows, taps, cols } = geometry
+    const { info, rows, taps, cols, padded } = geometry
     const yp = k.alloc(info.batchSize * rows * co)
-    const scratch = k.scratch(cols + gemmScratch(co, taps))
+    const scratch = k.scratch(Math.max(padded, cols + gemmScratch(co, taps)))
     k.run(
       'cohort_conv2d',
       [...geometry.words, xp, fp, yp, ...scratch, bp, activation === 'relu' ? 1 : 0],
@@ -126,10 +138,12 @@ export function conv2dForward(kernelName: string): tf.KernelFunc {
 }
 
 /**
- * The input gradient natively (a GEMM and a scatter: the forward's work). The JS kernel convolves the
- * zero-dilated gradient, stride² the work on a strided convolution (4–6× the forward on resnet-8's stride-2
- * layers); at stride 1 the two are even on one thread and native wins on two. Native at every stride keeps a
- * result independent of the thread count (a group's workers and one process train identically).
+ * The input gradient natively, direct in every case (conv.c). 8-wide input channels: at stride 1 the forward of
+ * dy with the filter turned half a circle, strided a scatter of dy · Wᵀ into dx (the JS kernel convolves the
+ * zero-dilated gradient: stride² the work); both read the turned filter (cohort_conv2d_flip_filter). Other
+ * channel counts (the stems): 8 (ky, kx, c) columns at a time into a padded dx (cohort_conv2d_filter_columns).
+ * Native at every stride keeps a result independent of the thread count (a group's workers and one process
+ * train identically).
  */
 const conv2DBackpropInput: tf.KernelFunc = (args) => {
   const b = args.backend as BackendWasm
@@ -141,10 +155,31 @@ const conv2DBackpropInput: tf.KernelFunc = (args) => {
   k.begin()
   const dyp = toNative(b, dy)
   const fp = toNative(b, filter)
-  const { info, taps, cols } = geometry
+  const { info, taps, padded } = geometry
+  const co = info.outChannels
   const dxp = k.alloc(info.batchSize * info.inHeight * info.inWidth * info.inChannels)
-  const scratch = k.scratch(cols + gemmScratch(taps, info.outChannels))
-  k.run('cohort_conv2d_input_grad', [...geometry.words, dyp, fp, dxp, ...scratch], info.batchSize)
+  const wide = info.inChannels % 8 === 0
+  let scratch: [number, number]
+  let flipped = 0
+  let columns = 0
+  if (wide) {
+    // input_grad_image at stride 1: a geometry and the padded gradient
+    const paddedDy = (info.inHeight - 1 + info.filterHeight) * (info.inWidth - 1 + info.filterWidth) * co
+    scratch = k.scratch(16 + paddedDy)
+    flipped = k.alloc(taps * co)
+    k.run('cohort_conv2d_flip_filter', [...geometry.words, fp, flipped], info.filterHeight * info.filterWidth)
+  } else {
+    // input_grad_columns: each column's offset and the padded dx
+    const width = Math.ceil(taps / 8) * 8
+    scratch = k.scratch(width + padded)
+    columns = k.alloc(co * width)
+    k.run('cohort_conv2d_filter_columns', [...geometry.words, fp, columns], co)
+  }
+  k.run(
+    'cohort_conv2d_input_grad',
+    [...geometry.words, dyp, fp, dxp, ...scratch, flipped, columns],
+    info.batchSize,
+  )
   return fromNative(b, a.inputShape, dxp)
 }
 
@@ -158,11 +193,11 @@ const conv2DBackpropFilter: tf.KernelFunc = (args) => {
   k.begin()
   const xp = toNative(b, x)
   const dyp = toNative(b, dy)
-  const { info, rows, taps, cols } = geometry
+  const { info, rows, taps, cols, padded } = geometry
   const size = taps * info.outChannels
   const partials = k.alloc(PARTS * size)
   const dwp = k.alloc(size)
-  const scratch = k.scratch(cols + gemmScratch(info.outChannels, rows))
+  const scratch = k.scratch(Math.max(padded, cols + gemmScratch(info.outChannels, rows)))
   k.run('cohort_conv2d_filter_grad', [...geometry.words, xp, dyp, partials, ...scratch, PARTS], PARTS)
   k.run('cohort_sum_parts', [partials, dwp, size, PARTS, PARTS], PARTS)
   return fromNative(b, a.filterShape, dwp)
@@ -282,12 +317,16 @@ const batchNormTrainGrad: tf.KernelFunc = (args) => {
 }
 
 /**
- * Registered only where measured faster (x [64,32,32,32], 3×3 → 64, 2-core EPYC): filter gradient 89 ms
- * (1 thread) / 70 ms (2) vs 160 ms for the JS kernel; the input gradient of resnet-8's stride-2 layers
- * 5–9 ms vs 46 ms, its stride-1 ones 9–12 vs 14–20 ms on 2 threads (even on one). The forward
- * convolution is no faster than XNNPACK's (147 / 114 ms vs 111 ms), so conv2dForward stays unregistered.
+ * Registered only where measured faster (`npx tsx bench/conv-kernels.ts`: one thread, 2-core EPYC, medians of 9,
+ * new filter each call; resnet-8 at batch 128, cnn at batch 64, 3×3 stride 1 unless said): forward 9.9–11.1 ms
+ * vs XNNPACK's 12.8–13.5 on resnet-8's three shapes, 12.6–13.2 vs 16.5–16.8 on cnn's (stems and thin 1×1
+ * layers stay on XNNPACK: MIN_FORWARD_TAPS); filter gradient 9.4–10.7 ms vs 17–19 for the JS kernel (resnet-8),
+ * 12.3–13.2 vs 25–26 (cnn); stride-1 input gradient 10–11 vs the JS kernel's 10.5–12 (resnet-8), 13–14 vs
+ * 14–15 (cnn); stride-2 input gradient 6–6.5 ms vs 22 (resnet-8's 28→14 layer).
  */
 export const NATIVE_KERNELS: ReadonlyArray<{ kernelName: string; kernelFunc: tf.KernelFunc }> = [
+  { kernelName: 'Conv2D', kernelFunc: conv2dForward('Conv2D') },
+  { kernelName: 'FusedConv2D', kernelFunc: conv2dForward('FusedConv2D') },
   { kernelName: 'Conv2DBackpropFilter', kernelFunc: conv2DBackpropFilter },
   { kernelName: 'Conv2DBackpropInput', kernelFunc: conv2DBackpropInput },
   { kernelName: 'MaxPoolGrad', kernelFunc: maxPoolGrad },

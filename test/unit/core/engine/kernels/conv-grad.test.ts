@@ -24,6 +24,8 @@ for (const stride of [1, 2]) {
     }
     CASES.push({ batch: 2, size: [8, 8], inChannels: 64, outChannels: 16, kernel: 3, stride, pad })
     CASES.push({ batch: 2, size: [6, 5], inChannels: 16, outChannels: 64, kernel: 3, stride, pad })
+    // 8 input channels, 5 output: the direct stride-1 input gradient over an odd channel count
+    CASES.push({ batch: 2, size: [7, 6], inChannels: 8, outChannels: 5, kernel: 3, stride, pad })
   }
 }
 
@@ -73,6 +75,31 @@ describe('Cohort wasm convolution gradients agree with the cpu backend', () => {
       },
     )
   }
+
+  /** The forward with bias and ReLU fused (FusedConv2D) and plain (Conv2D). */
+  function convForward(c: Case): tf.Tensor[] {
+    const x = tf.randomNormal([c.batch, ...c.size, c.inChannels], 0, 1, 'float32', 21) as tf.Tensor4D
+    const filter = tf.randomNormal(
+      [c.kernel, c.kernel, c.inChannels, c.outChannels],
+      0,
+      1,
+      'float32',
+      22,
+    ) as tf.Tensor4D
+    const bias = tf.randomNormal([c.outChannels], 0, 1, 'float32', 23)
+    return [
+      tf.conv2d(x, filter, c.stride, c.pad),
+      tf.fused.conv2d({ x, filter, strides: c.stride, pad: c.pad, bias, activation: 'relu' }),
+      tf.fused.conv2d({ x, filter, strides: c.stride, pad: c.pad, bias }),
+    ]
+  }
+
+  it.each(CASES.map((c) => [name(c), c] as const))('conv2d forward %s', async (_, c) => {
+    const reference = await on('cpu', () => convForward(c))
+    const wasm = await on('wasm', () => convForward(c))
+    for (let i = 0; i < reference.length; i++)
+      expect(relativeError(wasm[i]!, reference[i]!), `output ${i}`).toBeLessThan(1e-4)
+  })
 
   it('frees every intermediate', async () => {
     await tf.setBackend('wasm')
