@@ -108,6 +108,8 @@ export const useRecogniseStore = defineStore('recognise', () => {
   const current = ref(0)
   const batch = ref<{ folder: string; report: RecognitionReport } | null>(null)
   const batchBusy = ref(false)
+  /** what the last export did, or why it could not */
+  const exported = ref<{ ok: boolean; text: string } | null>(null)
   let nextKey = 1
 
   const targetDataset = computed(() => datasets.value.find((d) => d.id === targetDatasetId.value) ?? null)
@@ -170,14 +172,26 @@ export const useRecogniseStore = defineStore('recognise', () => {
     })
   }
 
+  /**
+   * Exports the chosen run's model; the outcome (or why not) is `exported`, shown beside the Export button
+   * whatever else the view shows.
+   */
   async function exportModel(dir: string): Promise<boolean> {
     const m = model.value
     if (m === null || typeof m.ref !== 'number') return false
-    const runId = m.ref
-    return notices.attempt(async () => {
-      const report = await call('models.export', runId, dir)
-      notices.say(`Exported ${report.files} files to ${report.dir}`)
-    })
+    exported.value = null
+    try {
+      const report = await call('models.export', m.ref, dir)
+      const networks = report.metadata.networks.length
+      exported.value = {
+        ok: true,
+        text: `Exported ${networks} networks (${report.files} files) to ${report.dir}`,
+      }
+      return true
+    } catch (err) {
+      exported.value = { ok: false, text: err instanceof Error ? err.message : String(err) }
+      return false
+    }
   }
 
   function request(): RecogniseRequest {
@@ -363,6 +377,7 @@ export const useRecogniseStore = defineStore('recognise', () => {
     currentItem,
     batch,
     batchBusy,
+    exported,
     refresh,
     choose,
     chooseNetwork,

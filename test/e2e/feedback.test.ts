@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Page } from 'playwright-core'
+import { tempDir } from '../helpers/temp'
+import { SCREENSHOTS } from '../helpers/browser'
+import { openWebApp, type WebApp } from '../helpers/web-app'
+import { recogniseLibrary, type RecogniseLibrary } from '../helpers/recognise-fixture'
+import type { RunningServer } from '../../src/server'
+
+// Issue 18, bug 5: every action says what happened, next to where the person acted, in plain words.
+describe('recognise: feedback next to the action, in plain words', () => {
+  const dir = tempDir('cohort-e2e-feedback-')
+  let lib: RecogniseLibrary
+  let app: WebApp
+  let server: RunningServer
+  let page: Page
+
+  beforeAll(async () => {
+    lib = await recogniseLibrary(dir.path)
+    app = await openWebApp(lib.service, { viewport: { width: 1400, height: 900 } })
+    ;({ server, page } = app)
+  })
+  afterAll(async () => {
+    await app?.close()
+    lib?.service.close()
+    dir.cleanup()
+  })
+
+  const shot = (name: string) =>
+    page.screenshot({ path: join(SCREENSHOTS, `feedback-${name}.png`), fullPage: true })
+  /** vertical gap in px between two elements' boxes (0 when they overlap) */
+  const gap = async (a: string, b: string) => {
+    const [ba, bb] = [await page.locator(a).boundingBox(), await page.locator(b).boundingBox()]
+    if (!ba || !bb) throw new Error(`${a} or ${b} is not shown`)
+    return Math.max(0, bb.y - (ba.y + ba.height), ba.y - (bb.y + bb.height))
+  }
+
+  it('exporting with no pictures in the list says so next to the Export button, and why it cannot', async () => {
+    page.setDefaultTimeout(10_000)
+    await page.goto(server.url)
+    await page.click('[data-test=nav-recognise]')
+    await page.getByText('Export or import a model').click()
+    expect(await page.locator('[data-test=recognition]').count()).toBe(0)
+    // no folder typed yet: the disabled button says why
+    expect(await page.locator('[data-test=export-model]').isDisabled()).toBe(true)
+    expect(await page.locator('[data-test=export-status]').innerText()).toBe(
+      'Type the path of a new or empty folder to export to.',
+    )
+    const out = join(dir.path, 'exported')
+    await page.fill('input[name=export-folder]', out)
+    await page.click('[data-test=export-model]')
+    await expect
+      .poll(() => page.locator('[data-test=export-status]').innerText())
+      .toMatch(new RegExp(`^Exported 2 networks \\(\\d+ files\\) to ${out}$`))
+    expect(existsSync(join(out, 'metadata.json'))).toBe(true)
+    expect(await gap('[data-test=export-model]', '[data-test=export-status]')).toBeLessThan(40)
+    await shot('exported')
+    // a folder that is not empty: the reason, beside the button too
+    await page.click('[data-test=export-model]')
+    await expect.poll(() => page.locator('[data-test=export-status][role=alert]').innerText()).toContain(out)
+    expect(await page.locator('[data-test=recognise-error]').count()).toBe(0)
+    expect(await gap('[data-test=export-model]', '[data-test=export-status]')).toBeLessThan(40)
+  })
+})
