@@ -62,4 +62,43 @@ describe('recognise: feedback next to the action, in plain words', () => {
     expect(await page.locator('[data-test=recognise-error]').count()).toBe(0)
     expect(await gap('[data-test=export-model]', '[data-test=export-status]')).toBeLessThan(40)
   })
+
+  it('a missing folder in “Recognise a folder” says “Folder not found” and offers no CSV', async () => {
+    await page.fill('input[name=batch-folder]', join(dir.path, 'photos'))
+    await page.click('[data-test=batch] button[type=submit]')
+    await expect.poll(() => page.locator('[data-test=batch-row]').count()).toBe(3)
+    expect(await page.locator('[data-test=batch-csv]').count()).toBe(1)
+
+    const missing = join(dir.path, 'no-such-folder')
+    await page.fill('input[name=batch-folder]', missing)
+    await page.click('[data-test=batch] button[type=submit]')
+    await expect
+      .poll(() => page.locator('[data-test=batch-error]').innerText())
+      .toBe(`Folder not found: ${missing}`)
+    expect(await page.locator('[data-test=batch-csv]').count()).toBe(0)
+    expect(await page.locator('[data-test=batch-summary]').count()).toBe(0)
+    expect(await page.locator('body').innerText()).not.toMatch(/ENOENT|realpath/)
+    expect(await gap('[data-test=batch] button[type=submit]', '[data-test=batch-error]')).toBeLessThan(40)
+    await shot('missing-folder')
+
+    // a file where a folder was asked for
+    await page.fill('input[name=batch-folder]', lib.files.red!)
+    await page.click('[data-test=batch] button[type=submit]')
+    await expect
+      .poll(() => page.locator('[data-test=batch-error]').innerText())
+      .toBe(`${lib.files.red} is a file, not a folder.`)
+    expect(await page.locator('[data-test=batch-csv]').count()).toBe(0)
+  })
+
+  it('the import form says “Folder not found” for a missing folder, never a system error', async () => {
+    const missing = join(dir.path, 'nowhere')
+    await page.click('[data-test=nav-library]')
+    await page.fill('input[name=folder]', missing)
+    await page.fill('input[name=dataset]', 'nowhere')
+    await page.click('button[type=submit]')
+    await expect
+      .poll(() => page.locator('[data-test=import-error]').innerText())
+      .toBe(`Folder not found: ${missing}`)
+    expect(await page.locator('body').innerText()).not.toMatch(/ENOENT|realpath/)
+  })
 })

@@ -60,26 +60,29 @@ function notRegular(stats: Stats): FileRefusedError {
 
 /** A system error as a plain reason (no error codes or syscall names for a person to decode). */
 function openError(err: unknown, noFollow: boolean): FileRefusedError {
+  return new FileRefusedError('unreadable', systemErrorText(err, noFollow))
+}
+
+/** Why a path could not be opened, in a person's words, from the system error's code. */
+export function systemErrorText(err: unknown, noFollow = false): string {
   const code = (err as NodeJS.ErrnoException).code
-  const detail =
-    code === 'ENOENT'
-      ? 'the file does not exist'
-      : code === 'ENOTDIR'
-        ? 'a folder on its path is a file'
-        : code === 'ELOOP'
-          ? noFollow
-            ? NOT_FOLLOWED
-            : 'the symbolic link loops'
-          : code === 'EACCES' || code === 'EPERM'
-            ? 'permission denied'
-            : code === 'ENXIO'
-              ? 'not a regular file (a socket or device)'
-              : code === 'EISDIR'
-                ? 'not a regular file (a folder)'
-                : code === 'ENAMETOOLONG'
-                  ? 'the path is too long'
-                  : `an input/output error (${code ?? 'unknown'})`
-  return new FileRefusedError('unreadable', detail)
+  return code === 'ENOENT'
+    ? 'the file does not exist'
+    : code === 'ENOTDIR'
+      ? 'a folder on its path is a file'
+      : code === 'ELOOP'
+        ? noFollow
+          ? NOT_FOLLOWED
+          : 'the symbolic link loops'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied'
+          : code === 'ENXIO'
+            ? 'not a regular file (a socket or device)'
+            : code === 'EISDIR'
+              ? 'not a regular file (a folder)'
+              : code === 'ENAMETOOLONG'
+                ? 'the path is too long'
+                : `an input/output error (${code ?? 'unknown'})`
 }
 
 /**

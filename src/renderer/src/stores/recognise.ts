@@ -108,6 +108,8 @@ export const useRecogniseStore = defineStore('recognise', () => {
   const current = ref(0)
   const batch = ref<{ folder: string; report: RecognitionReport } | null>(null)
   const batchBusy = ref(false)
+  /** why the last folder could not be recognised */
+  const batchError = ref<string | null>(null)
   /** what the last export did, or why it could not */
   const exported = ref<{ ok: boolean; text: string } | null>(null)
   let nextKey = 1
@@ -345,19 +347,26 @@ export const useRecogniseStore = defineStore('recognise', () => {
     current.value = 0
   }
 
-  /** Recognises every picture of a folder on this computer (the service reads it) for the results table. */
+  /**
+   * Recognises every picture of a folder on this computer (the service reads it) for the results table; a
+   * folder that cannot be read leaves no table (nor CSV) and says why in `batchError`, beside the form.
+   */
   async function recogniseFolder(folder: string): Promise<boolean> {
     const m = model.value
     if (m === null) return false
     batchBusy.value = true
+    batch.value = null
+    batchError.value = null
     try {
-      return await notices.attempt(async () => {
-        const report = await call('recognise.files', m.ref, [folder], {
-          network: network.value,
-          topK: Math.min(3, m.classNames.length),
-        })
-        batch.value = { folder, report }
+      const report = await call('recognise.folder', m.ref, folder, {
+        network: network.value,
+        topK: Math.min(3, m.classNames.length),
       })
+      batch.value = { folder, report }
+      return true
+    } catch (err) {
+      batchError.value = err instanceof Error ? err.message : String(err)
+      return false
     } finally {
       batchBusy.value = false
     }
@@ -377,6 +386,7 @@ export const useRecogniseStore = defineStore('recognise', () => {
     currentItem,
     batch,
     batchBusy,
+    batchError,
     exported,
     refresh,
     choose,
