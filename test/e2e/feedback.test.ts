@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { existsSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { tempDir } from '../helpers/temp'
@@ -100,5 +100,42 @@ describe('recognise: feedback next to the action, in plain words', () => {
       .poll(() => page.locator('[data-test=import-error]').innerText())
       .toBe(`Folder not found: ${missing}`)
     expect(await page.locator('body').innerText()).not.toMatch(/ENOENT|realpath/)
+  })
+
+  it('a file that is not a picture shows a “not a picture” tile with the reason, no broken image', async () => {
+    const fake = join(dir.path, 'notes.png')
+    writeFileSync(fake, 'these are words, not pixels\n')
+    const text = join(dir.path, 'readme.txt')
+    writeFileSync(text, 'plain text\n')
+    await page.click('[data-test=nav-recognise]')
+    await page.setInputFiles('[data-test=file-input]', [lib.files.red!, fake, text])
+    const card = (name: string) => page.locator(`[data-test=recognition][data-name="${name}"]`)
+    await card('red.png').locator('[data-test=top-k]').waitFor()
+    for (const name of ['notes.png', 'readme.txt']) {
+      await expect.poll(() => card(name).locator('[data-test=unreadable-tile]').count()).toBe(1)
+      expect(await card(name).locator('img').count()).toBe(0)
+      expect(await card(name).locator('[data-test=recognition-error]').innerText()).toMatch(
+        /^Not a picture: /,
+      )
+    }
+    expect(await card('notes.png').locator('[data-test=recognition-error]').innerText()).toMatch(
+      /^Not a picture: the content is not a known image format/,
+    )
+    expect(await card('readme.txt').locator('[data-test=recognition-error]').innerText()).toBe(
+      'Not a picture: readme.txt is a text/plain file',
+    )
+    // every picture shown is a real image (none broken)
+    const broken = await page
+      .locator('[data-test=recognition] img')
+      .evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).naturalWidth === 0).length)
+    expect(broken).toBe(0)
+    await shot('not-a-picture')
+    // a key on a tile that is not a picture adds nothing
+    const before = await lib.service['images.count']({ datasetId: lib.datasetId })
+    await card('notes.png').click()
+    await page.locator('body').press('Enter')
+    await page.waitForTimeout(300)
+    expect(await lib.service['images.count']({ datasetId: lib.datasetId })).toBe(before)
+    expect(app.problems).toEqual([])
   })
 })

@@ -11,10 +11,13 @@ import type {
   RecognitionResult,
   RecogniseRequest,
 } from '../../../shared/types'
+import { REJECT_MESSAGES } from '../../../shared/types'
 import { call, filePath } from '../api'
 import { base64Of } from '../logic/base64'
 import { useLabellingStore } from './labelling'
 import { useNoticesStore } from './notices'
+
+const NOT_A_PICTURE = 'Not a picture'
 
 /** Labels shown as bars per picture; the keys 1–9 still reach every label of the model. */
 export const TOP_K = 5
@@ -43,10 +46,13 @@ export interface RecogniseItem {
   /** an object URL of the local bytes, revoked when the item goes */
   thumbUrl: string
   source: RecognisedImageSource
-  state: 'recognising' | 'done' | 'error'
+  /** 'unreadable': the file is no picture Cohort can read (`error` says why); 'error': recognising failed */
+  state: 'recognising' | 'done' | 'unreadable' | 'error'
   predictions: Prediction[]
   perNetwork: { index: number; arch: string; predictions: Prediction[] }[]
   error: string | null
+  /** what the error means for the person: "Not a picture", "Could not read this picture", … */
+  verdict: string | null
   /** the label it was added to the dataset with */
   added: string | null
   /** the dataset image it became, once added */
@@ -200,43 +206,54 @@ export const useRecogniseStore = defineStore('recognise', () => {
     return { network: network.value, topK: TOP_K, perNetwork: network.value === 'ensemble' }
   }
 
-  /** Turns picked, dropped, pasted or captured files into items, then recognises them. */
+  /**
+   * Turns picked, dropped, pasted or captured files into items, then recognises them. A file of another
+   * type (a text, a PDF) gets its item too, saying it is not a picture, and is never sent.
+   */
   async function addFiles(files: readonly File[]): Promise<void> {
-    const images = files.filter((f) => f.type === '' || f.type.startsWith('image/'))
-    if (images.length < files.length) {
-      notices.say(`${files.length - images.length} file(s) left out: not images`)
-    }
     const added: RecogniseItem[] = []
-    for (const file of images) {
-      // the desktop app reads the file where it is; a browser has only the bytes
-      const path = filePath(file)
-      const source: RecognisedImageSource = path
-        ? { path }
-        : { name: file.name || 'picture.png', data: await base64Of(file) }
-      added.push({
+    for (const file of files) {
+      const name = file.name || 'pasted picture'
+      const item: RecogniseItem = {
         key: nextKey++,
-        name: file.name || 'pasted picture',
-        thumbUrl: URL.createObjectURL(file),
-        source,
+        name,
+        thumbUrl: '',
+        source: { path: name }, // replaced below for a picture; never sent for anything else
         state: 'recognising',
         predictions: [],
         perNetwork: [],
         error: null,
+        verdict: null,
         added: null,
         imageId: null,
         addedMessage: null,
-      })
+      }
+      if (file.type !== '' && !file.type.startsWith('image/')) {
+        Object.assign(item, {
+          state: 'unreadable',
+          verdict: NOT_A_PICTURE,
+          error: `${name} is a ${file.type} file`,
+        })
+      } else {
+        // the desktop app reads the file where it is; a browser has only the bytes
+        const path = filePath(file)
+        item.source = path ? { path } : { name: file.name || 'picture.png', data: await base64Of(file) }
+        item.thumbUrl = URL.createObjectURL(file)
+      }
+      added.push(item)
     }
     if (added.length === 0) return
     const first = items.value.length
     items.value.push(...added)
     current.value = first
-    await recognise(items.value.slice(first))
+    await recognise(items.value.slice(first).filter((i) => i.state === 'recognising'))
   }
 
   async function recogniseAgain(): Promise<void> {
-    for (const item of items.value) item.state = 'recognising'
-    await recognise(items.value)
+    // a file that is not a picture stays one, whatever the model
+    const again = items.value.filter((i) => i.state !== 'unreadable' || i.thumbUrl !== '')
+    for (const item of again) item.state = 'recognising'
+    await recognise(again)
   }
 
   /** Recognises the items (paths in one call, bytes in groups), filling each item's result. */
@@ -262,7 +279,13 @@ export const useRecogniseStore = defineStore('recognise', () => {
       }
     } catch (err) {
       for (const t of targets) {
-        if (t.state === 'recognising') Object.assign(t, { state: 'error', error: (err as Error).message })
+        if (t.state === 'recognising') {
+          Object.assign(t, {
+            state: 'error',
+            verdict: 'Could not recognise this picture',
+            error: (err as Error).message,
+          })
+        }
       }
       notices.fail(err)
     }
@@ -270,11 +293,21 @@ export const useRecogniseStore = defineStore('recognise', () => {
 
   function fill(item: RecogniseItem, result: RecognitionResult): void {
     if ('error' in result) {
-      Object.assign(item, { state: 'error', error: result.error, predictions: [], perNetwork: [] })
+      // the service's reasons are import's: "not an image …: why" means the bytes are no picture at all
+      const notImage = REJECT_MESSAGES['not-an-image']
+      const notPicture = result.error.startsWith(notImage)
+      Object.assign(item, {
+        state: 'unreadable',
+        verdict: notPicture ? NOT_A_PICTURE : 'Could not read this picture',
+        error: notPicture ? result.error.slice(notImage.length).replace(/^: /, '') || notImage : result.error,
+        predictions: [],
+        perNetwork: [],
+      })
     } else {
       Object.assign(item, {
         state: 'done',
         error: null,
+        verdict: null,
         predictions: result.predictions,
         perNetwork: result.perNetwork ?? [],
       })
