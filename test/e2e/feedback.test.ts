@@ -6,6 +6,8 @@ import { tempDir } from '../helpers/temp'
 import { SCREENSHOTS } from '../helpers/browser'
 import { openWebApp, type WebApp } from '../helpers/web-app'
 import { recogniseLibrary, type RecogniseLibrary } from '../helpers/recognise-fixture'
+import { makeLabelledFolder } from '../helpers/labelled-folder'
+import { createCohortService, type CohortService } from '../../src/core/service'
 import type { RunningServer } from '../../src/server'
 
 // Issue 18, bug 5: every action says what happened, next to where the person acted, in plain words.
@@ -136,6 +138,66 @@ describe('recognise: feedback next to the action, in plain words', () => {
     await page.locator('body').press('Enter')
     await page.waitForTimeout(300)
     expect(await lib.service['images.count']({ datasetId: lib.datasetId })).toBe(before)
+    expect(app.problems).toEqual([])
+  })
+})
+
+describe('train: a run’s header and its row in the runs list always say the same state', () => {
+  const dir = tempDir('cohort-e2e-feedback-')
+  let service: CohortService
+  let app: WebApp
+  let page: Page
+
+  beforeAll(async () => {
+    service = await createCohortService({ home: join(dir.path, 'home') })
+    const folder = join(dir.path, 'squares')
+    await makeLabelledFolder(folder, { red: 8, green: 8, blue: 8 }, 16)
+    await service['imports.folder']({ folder, dataset: 'squares' })
+    const datasetId = (await service['datasets.list']())[0]!.id
+    await service['splits.apply']({ datasetId, validation: 0.25, test: 0.25, seed: 1 })
+    app = await openWebApp(service, { viewport: { width: 1400, height: 900 } })
+    page = app.page
+  })
+  afterAll(async () => {
+    await app?.close()
+    service?.close()
+    dir.cleanup()
+  })
+
+  it('from the click on Train to completion, at every change of the page', async () => {
+    page.setDefaultTimeout(10_000)
+    await page.goto(app.server.url)
+    await page.getByRole('button', { name: 'squares' }).click()
+    await page.click('[data-test=nav-train]')
+    await page.locator('[data-test=network-card]').first().waitFor()
+    await page.selectOption('select[name=imageSize]', '16')
+    await page.fill('input[name=epochs]', '2')
+    await page.locator('[data-test=advanced] summary').click()
+    await page.fill('input[name=batchSize]', '8')
+    // every state the page shows, header beside row, recorded after each change of the page
+    await page.evaluate(() => {
+      const seen: [string, string | null][] = []
+      const record = () => {
+        const header = document.querySelector('[data-test=run-status]')?.textContent?.trim()
+        const row = document.querySelector('[data-test=run-item].active .status')?.textContent?.trim()
+        if (header) seen.push([header, row ?? null])
+      }
+      new MutationObserver(record).observe(document.body, {
+        subtree: true,
+        childList: true,
+        characterData: true,
+        attributes: true,
+      })
+      Object.assign(window, { seen })
+    })
+    await page.click('[data-test=train]')
+    await page.locator('[data-test=run-panel][data-status=completed]').waitFor({ timeout: 90_000 })
+    const seen = await page.evaluate(() => (window as unknown as { seen: [string, string | null][] }).seen)
+    const states = [...new Set(seen.map(([header]) => header))]
+    expect(states).toContain('running')
+    expect(states.at(-1)).toBe('completed')
+    expect(seen.filter(([header, row]) => header !== row)).toEqual([])
+    await page.screenshot({ path: join(SCREENSHOTS, 'feedback-run-states.png') })
     expect(app.problems).toEqual([])
   })
 })
