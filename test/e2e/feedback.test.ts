@@ -201,3 +201,49 @@ describe('train: a run’s header and its row in the runs list always say the sa
     expect(app.problems).toEqual([])
   })
 })
+
+describe('plain words: the app never names a command-line flag or shows a system error', () => {
+  const dir = tempDir('cohort-e2e-feedback-')
+  let service: CohortService
+  let app: WebApp
+  let page: Page
+
+  beforeAll(async () => {
+    service = await createCohortService({ home: join(dir.path, 'home') })
+    app = await openWebApp(service, { viewport: { width: 1400, height: 900 } })
+    page = app.page
+    page.setDefaultTimeout(10_000)
+  })
+  afterAll(async () => {
+    await app?.close()
+    service?.close()
+    dir.cleanup()
+  })
+
+  it('the import report gives each rejected file’s reason as a sentence, not a code', async () => {
+    const folder = join(dir.path, 'pets')
+    await makeLabelledFolder(folder, { cats: 2, dogs: 2 }, 16)
+    writeFileSync(join(folder, 'cats', 'notes.png'), 'not a picture')
+    await page.goto(app.server.url)
+    await page.fill('input[name=folder]', folder)
+    await page.fill('input[name=dataset]', 'pets')
+    await page.click('button[type=submit]')
+    const report = page.locator('[data-test=import-report]')
+    await report.waitFor()
+    expect(await report.locator('li').allInnerTexts()).toEqual([
+      `${join(folder, 'cats', 'notes.png')} — not an image Cohort can read: the content is not a known image format`,
+    ])
+  })
+
+  it('a split warning says “lower the validation share”, not a CLI flag', async () => {
+    await page.getByRole('button', { name: 'pets' }).click()
+    await page.locator('[data-test=split-details] summary').click()
+    await page.click('[data-test=resplit]')
+    const warnings = page.locator('[data-test=split-warnings]')
+    await expect.poll(() => warnings.locator('li').count()).toBe(2)
+    expect(await warnings.innerText()).toMatch(/add images or lower the validation share\./)
+    expect(await page.locator('body').innerText()).not.toMatch(/ --[a-z]|cohort [a-z]+ --|ENOENT|EACCES/)
+    await page.screenshot({ path: join(SCREENSHOTS, 'feedback-split-warnings.png') })
+    expect(app.problems).toEqual([])
+  })
+})

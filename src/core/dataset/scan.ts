@@ -2,7 +2,7 @@ import type { Dirent, Stats } from 'node:fs'
 import { readdir, realpath, stat } from 'node:fs/promises'
 import { basename, extname, join, relative, resolve, isAbsolute } from 'node:path'
 import type { RejectedFile } from '../../shared/types'
-import { describeKind, systemErrorText } from '../files/read'
+import { describeKind, plainErrorText, systemErrorText } from '../files/read'
 
 /** A candidate image found in the folder; whether it really is one is decided when it is decoded. */
 export interface ScannedFile {
@@ -179,7 +179,7 @@ async function describeEntry(path: string, entry: Dirent, rootReal: string): Pro
     if (entry.isDirectory()) return { kind: 'directory', real: await realpath(path) }
     return { kind: 'file', stats: await stat(path) }
   } catch (err) {
-    return { kind: 'rejected', rejected: { path, reason: 'unreadable', detail: (err as Error).message } }
+    return { kind: 'rejected', rejected: { path, reason: 'unreadable', detail: plainErrorText(err) } }
   }
 }
 

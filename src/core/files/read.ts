@@ -82,7 +82,24 @@ export function systemErrorText(err: unknown, noFollow = false): string {
               ? 'not a regular file (a folder)'
               : code === 'ENAMETOOLONG'
                 ? 'the path is too long'
-                : `an input/output error (${code ?? 'unknown'})`
+                : code === 'ENOSPC' || code === 'EDQUOT'
+                  ? 'the disk is full'
+                  : code === 'EROFS'
+                    ? 'the disk is read-only'
+                    : code === 'EEXIST'
+                      ? 'it already exists'
+                      : `an input/output error (${code ?? 'unknown'})`
+}
+
+/**
+ * Any error as a reason a person can read: a system error (it has a code such as ENOENT) in plain words,
+ * never its code and call ("ENOENT: no such file or directory, realpath …"); Cohort's own errors as they are.
+ */
+export function plainErrorText(err: unknown): string {
+  if (err instanceof FileRefusedError) return refusalText(err)
+  const code = (err as NodeJS.ErrnoException | null)?.code
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return systemErrorText(err)
+  return err instanceof Error ? err.message : String(err)
 }
 
 /**

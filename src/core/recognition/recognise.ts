@@ -11,9 +11,8 @@ import type {
   RecognitionReport,
   RecognitionResult,
   RecogniseRequest,
-  RejectedFile,
 } from '../../shared/types'
-import { REJECT_MESSAGES } from '../../shared/types'
+import { rejectionText } from '../../shared/types'
 import { decodeImage, ImageRejectedError } from '../dataset/decode'
 import { FileRefusedError, MAX_PICTURE_BYTES, readFileBounded, refusalText } from '../files/read'
 import { scanFolder } from '../dataset/scan'
@@ -162,10 +161,7 @@ export function networksFor(metadata: ModelMetadata, choice: NetworkChoice): num
   return [choice]
 }
 
-/** Why the folder scan left a file out, as one sentence (as import words it). */
-export function rejectionText(r: RejectedFile): string {
-  return `${REJECT_MESSAGES[r.reason]}${r.detail ? `: ${r.detail}` : ''}`
-}
+export { rejectionText }
 
 /** Files to recognise, the files a scan left out on purpose, and those it could not read (with why). */
 interface CollectedFiles {
