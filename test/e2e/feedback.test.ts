@@ -131,6 +131,10 @@ describe('recognise: feedback next to the action, in plain words', () => {
       .locator('[data-test=recognition] img')
       .evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).naturalWidth === 0).length)
     expect(broken).toBe(0)
+    // a dataset without labels yet: the hint says so, and how to make one, not an empty list of keys
+    expect(await page.locator('[data-test=key-hint]').innerText()).toMatch(
+      /top label · no label has a key in this dataset yet · L any label \(or a new one\)/,
+    )
     await shot('not-a-picture')
     // a key on a tile that is not a picture adds nothing
     const before = await lib.service['images.count']({ datasetId: lib.datasetId })
@@ -235,8 +239,16 @@ describe('plain words: the app never names a command-line flag or shows a system
     ])
   })
 
-  it('a split warning says “lower the validation share”, not a CLI flag', async () => {
+  it('an empty filter says what to do next: “All labelled — split and train”', async () => {
     await page.getByRole('button', { name: 'pets' }).click()
+    await page.click('[data-filter=Unlabelled]')
+    await expect
+      .poll(() => page.locator('[data-test=grid-empty]').innerText())
+      .toBe('All labelled — split and train: open Splits in the sidebar, then Train.')
+    await page.click('[data-filter="All images"]')
+  })
+
+  it('a split warning says “lower the validation share”, not a CLI flag', async () => {
     await page.locator('[data-test=split-details] summary').click()
     await page.click('[data-test=resplit]')
     const warnings = page.locator('[data-test=split-warnings]')
@@ -244,6 +256,23 @@ describe('plain words: the app never names a command-line flag or shows a system
     expect(await warnings.innerText()).toMatch(/add images or lower the validation share\./)
     expect(await page.locator('body').innerText()).not.toMatch(/ --[a-z]|cohort [a-z]+ --|ENOENT|EACCES/)
     await page.screenshot({ path: join(SCREENSHOTS, 'feedback-split-warnings.png') })
+    // split now: the same empty filter points at the next step
+    await page.click('[data-filter=Unlabelled]')
+    await expect
+      .poll(() => page.locator('[data-test=grid-empty]').innerText())
+      .toBe('All labelled — train a run (Train, at the top).')
+  })
+
+  it('the Train view with no run says how to start one, and each automatic choice on a line of its own', async () => {
+    await page.click('[data-test=nav-train]')
+    expect(await page.locator('[data-test=no-runs]').innerText()).toBe(
+      'No runs yet: choose the networks and click Train.',
+    )
+    const reasons = page.locator('[data-test=plan-reason]')
+    await expect.poll(() => reasons.count()).toBeGreaterThan(1)
+    const lines = (await page.locator('[data-test=plan]').innerText()).split('\n')
+    expect(lines.length).toBe((await reasons.count()) + 1)
+    expect(await page.locator('body').innerText()).not.toMatch(/ --[a-z]|ENOENT|EACCES/)
     expect(app.problems).toEqual([])
   })
 })
