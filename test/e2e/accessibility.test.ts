@@ -9,6 +9,7 @@ import { openWebApp, type WebApp } from '../helpers/web-app'
 import { mislabelledLibrary } from '../helpers/journey-fixture'
 import { makeLabelledFolder } from '../helpers/labelled-folder'
 import type { RecogniseLibrary } from '../helpers/recognise-fixture'
+import { createCohortService, type CohortService } from '../../src/core/service'
 
 /** labels beyond red, green and blue, each on one picture: every label colour of the palette is shown */
 const EXTRA_LABELS = ['amber', 'beige', 'coral', 'denim', 'ebony', 'fern', 'gold', 'hazel', 'ivory', 'jade']
@@ -96,6 +97,32 @@ describe('every view passes the accessibility checks (contrast, names of control
     await page.locator('[data-test=model-files] summary').click()
     expect(await violations()).toBe('')
     await shot('recognise')
+    expect(app.problems).toEqual([])
+  })
+})
+
+describe('the first start passes the accessibility checks too', () => {
+  const dir = tempDir('cohort-e2e-a11y-')
+  let service: CohortService
+  let app: WebApp
+
+  beforeAll(async () => {
+    service = await createCohortService({ home: join(dir.path, 'home') })
+    app = await openWebApp(service, { viewport: { width: 1400, height: 900 } })
+  })
+  afterAll(async () => {
+    await app?.close()
+    service?.close()
+    dir.cleanup()
+  })
+
+  it('an empty library, offering the sample and the import form', async () => {
+    await app.page.goto(app.server.url)
+    await app.page.locator('[data-test=import-sample]').waitFor()
+    expect((await axeViolations(app.page)).join('\n')).toBe('')
+    await app.page.click('[data-test=nav-recognise]')
+    await app.page.locator('[data-test=no-model]').waitFor()
+    expect((await axeViolations(app.page)).join('\n')).toBe('')
     expect(app.problems).toEqual([])
   })
 })
