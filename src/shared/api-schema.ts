@@ -108,6 +108,7 @@ export const API_SCHEMAS = {
   'runs.wait': z.tuple([id]),
   // the options are a last optional element (not a rest), so a stray extra argument is still refused
   'recognise.files': z.tuple([model, z.array(path).min(1).max(1_000_000), recogniseOptions]),
+  'recognise.folder': z.tuple([model, path, recogniseOptions]),
   'recognise.images': z.tuple([model, z.array(imageUpload).min(1).max(MAX_UPLOADS), recogniseOptions]),
   'runs.evaluate': z.tuple([model, path]),
   'runs.evaluateSplit': z.tuple([id, z.enum(['validation', 'test'])]),

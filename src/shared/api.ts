@@ -133,6 +133,15 @@ export interface CohortApi {
     options?: RecogniseRequest,
   ): Promise<RecognitionReport>
   /**
+   * Recognises every picture under a folder on this computer, as `recognise.files` does; a folder that is
+   * missing (or a file) is an error ("Folder not found: …"), not a report of one unreadable file.
+   */
+  'recognise.folder'(
+    model: number | string,
+    folder: string,
+    options?: RecogniseRequest,
+  ): Promise<RecognitionReport>
+  /**
    * Recognises pictures sent as bytes (dropped, pasted or captured in a browser, where no path exists):
    * at most 200 per call, 20 MB each. Each result's `path` is the picture's name.
    */
@@ -213,6 +222,7 @@ export const API_CHANNELS = [
   'runs.resume',
   'runs.wait',
   'recognise.files',
+  'recognise.folder',
   'recognise.images',
   'runs.evaluate',
   'runs.evaluateSplit',

@@ -92,6 +92,11 @@ export interface RejectedFile {
   detail?: string
 }
 
+/** Why a file was left out, as one sentence (import's words), for every shell to show alike. */
+export function rejectionText(r: Pick<RejectedFile, 'reason' | 'detail'>): string {
+  return `${REJECT_MESSAGES[r.reason]}${r.detail ? `: ${r.detail}` : ''}`
+}
+
 export interface ImportConflict {
   path: string
   /** label the existing copy of these bytes has */

@@ -217,7 +217,10 @@ describe('the whole flow in a browser: import, label, split, train, results, rec
     await page.fill('input[name=export-folder]', out)
     await page.locator('.model-files form').first().locator('button[type=submit]').click()
     await expect.poll(() => existsSync(join(out, 'metadata.json'))).toBe(true)
-    await expect.poll(() => page.locator('[data-test=toast]').innerText()).toMatch(/^Exported \d+ files to /)
+    // said beside the Export button
+    await expect
+      .poll(() => page.locator('[data-test=export-status]').innerText())
+      .toMatch(/^Exported 2 networks \(\d+ files\) to /)
     await shot('10-exported')
     expect(app.problems).toEqual([])
   })

@@ -66,7 +66,7 @@ describe('the library view in a browser', () => {
     await page.click('button[type=submit]')
     const alert = page.locator('[data-test=import-error]')
     await alert.waitFor({ timeout: 10_000 })
-    expect(await alert.innerText()).toMatch(/Cannot open the folder .*no-such-folder/)
+    expect(await alert.innerText()).toBe(`Folder not found: ${join(dir.path, 'no-such-folder')}`)
   })
 
   it('raised no console or page errors (CSP violations included)', () => {

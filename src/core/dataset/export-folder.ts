@@ -5,6 +5,7 @@ import type { FolderExportReport, Split } from '../../shared/types'
 import { SPLITS } from '../../shared/types'
 import type { Db } from '../store/db'
 import { requireDataset } from '../store/datasets'
+import { plainErrorText } from '../files/read'
 import { StoreError } from '../store/errors'
 import { listImageEntries } from '../store/image-lists'
 
@@ -118,9 +119,11 @@ async function prepareOutDir(outDir: string): Promise<void> {
     entries = await readdir(outDir)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new StoreError(`Cannot use ${outDir} as the export folder: ${(err as Error).message}`, 'invalid')
+      throw new StoreError(`Cannot use ${outDir} as the export folder: ${plainErrorText(err)}`, 'invalid')
     }
-    await mkdir(outDir, { recursive: true })
+    await mkdir(outDir, { recursive: true }).catch((err: unknown) => {
+      throw new StoreError(`Cannot make the export folder ${outDir}: ${plainErrorText(err)}`, 'invalid')
+    })
     return
   }
   if (entries.length > 0) {

@@ -6,6 +6,7 @@ import { mkdir, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { safeFileName } from './export-folder'
+import { plainErrorText } from '../files/read'
 import { FASHION_MNIST_SIZE, readFashionMnist, type FashionMnist } from './idx'
 import { mulberry32 } from './split'
 
@@ -127,7 +128,7 @@ export function chooseImages(
 async function requireEmptyFolder(dir: string): Promise<void> {
   const entries = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return []
-    throw new FashionMnistFolderError(`Cannot use ${dir} as the output folder: ${err.message}`)
+    throw new FashionMnistFolderError(`Cannot use ${dir} as the output folder: ${plainErrorText(err)}`)
   })
   if (entries.length > 0) {
     throw new FashionMnistFolderError(

@@ -26,7 +26,14 @@ import { createLabel, findLabel, orderNewLabelKeys } from '../store/labels'
 import { decodeImage, ImageRejectedError, inspectImage, type DecodeOptions, type ImageFacts } from './decode'
 import { isSystemPath, labelName, scanFolder, type ScannedFile, type ScanResult } from './scan'
 import { hasThumbnail, renderThumbnail, saveThumbnail, thumbnailPath } from './thumbnails'
-import { describeKind, FileRefusedError, MAX_PICTURE_BYTES, readFileBounded, tooLarge } from '../files/read'
+import {
+  describeKind,
+  FileRefusedError,
+  MAX_PICTURE_BYTES,
+  plainErrorText,
+  readFileBounded,
+  tooLarge,
+} from '../files/read'
 
 /** Bigger files are refused unread: no photo worth training on is this large, and reading it costs memory. */
 export const DEFAULT_MAX_FILE_BYTES = MAX_PICTURE_BYTES
@@ -107,7 +114,7 @@ export async function importFiles(ctx: ImportContext, options: ImportFilesOption
       else
         rejected.push({ path, reason: 'unreadable', detail: `not a regular file (${describeKind(stats)})` })
     } catch (err) {
-      rejected.push({ path, reason: 'unreadable', detail: (err as Error).message })
+      rejected.push({ path, reason: 'unreadable', detail: plainErrorText(err) })
     }
   }
   return importCandidates(ctx, options, files, skipped, rejected, started)
@@ -374,7 +381,7 @@ export class FileImporter {
       bytes = await readCandidate(file, maxFileBytes)
     } catch (err) {
       if (err instanceof ImageRejectedError) this.tally.reject(file.path, err.reason, err.detail)
-      else this.tally.reject(file.path, 'unreadable', (err as Error).message)
+      else this.tally.reject(file.path, 'unreadable', plainErrorText(err))
       return
     }
     const hash = createHash('sha256').update(bytes).digest('hex')

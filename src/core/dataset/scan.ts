@@ -2,7 +2,7 @@ import type { Dirent, Stats } from 'node:fs'
 import { readdir, realpath, stat } from 'node:fs/promises'
 import { basename, extname, join, relative, resolve, isAbsolute } from 'node:path'
 import type { RejectedFile } from '../../shared/types'
-import { describeKind } from '../files/read'
+import { describeKind, plainErrorText, systemErrorText } from '../files/read'
 
 /** A candidate image found in the folder; whether it really is one is decided when it is decoded. */
 export interface ScannedFile {
@@ -72,6 +72,15 @@ function isInside(root: string, candidate: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))
 }
 
+/** Why a folder cannot be scanned, in a person's words (never a system error's code or call). */
+function folderError(root: string, err: unknown): FolderScanError {
+  const code = (err as NodeJS.ErrnoException).code
+  if (code === 'ENOENT') return new FolderScanError(`Folder not found: ${root}`)
+  if (code === 'ENOTDIR')
+    return new FolderScanError(`Folder not found: ${root} (a folder on its path is a file)`)
+  return new FolderScanError(`Cannot open the folder ${root}: ${systemErrorText(err)}`)
+}
+
 /**
  * Lists the files of a folder recursively. First-level sub-folders name the labels; deeper folders keep
  * their top-level label. Symlinks are followed only while they stay inside the folder, and each real
@@ -82,10 +91,14 @@ export async function scanFolder(folder: string, signal?: AbortSignal): Promise<
   let rootReal: string
   try {
     rootReal = await realpath(root)
-    if (!(await stat(rootReal)).isDirectory()) throw new FolderScanError(`${root} is not a folder.`)
+    const stats = await stat(rootReal)
+    if (!stats.isDirectory()) {
+      const kind = stats.isFile() ? 'a file' : describeKind(stats)
+      throw new FolderScanError(`${root} is ${kind}, not a folder.`)
+    }
   } catch (err) {
     if (err instanceof FolderScanError) throw err
-    throw new FolderScanError(`Cannot open the folder ${root}: ${(err as Error).message}`)
+    throw folderError(root, err)
   }
   const result: ScanResult = { files: [], skipped: 0, rejected: [] }
   const visited = new Set<string>([rootReal])
@@ -96,7 +109,7 @@ export async function scanFolder(folder: string, signal?: AbortSignal): Promise<
     try {
       entries = await readdir(dir, { withFileTypes: true })
     } catch (err) {
-      result.rejected.push({ path: dir, reason: 'unreadable', detail: (err as Error).message })
+      result.rejected.push({ path: dir, reason: 'unreadable', detail: systemErrorText(err) })
       return
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
@@ -166,7 +179,7 @@ async function describeEntry(path: string, entry: Dirent, rootReal: string): Pro
     if (entry.isDirectory()) return { kind: 'directory', real: await realpath(path) }
     return { kind: 'file', stats: await stat(path) }
   } catch (err) {
-    return { kind: 'rejected', rejected: { path, reason: 'unreadable', detail: (err as Error).message } }
+    return { kind: 'rejected', rejected: { path, reason: 'unreadable', detail: plainErrorText(err) } }
   }
 }
 

@@ -132,7 +132,7 @@ function splitLabel(
     warnings.push(`Label '${name}' has no images to train on; label some images or delete the label.`)
   } else if (req.validation > 0 && n < MIN_IMAGES_PER_LABEL) {
     warnings.push(
-      `Label '${name}' has only ${n} image${n === 1 ? '' : 's'}; a validation split needs at least ${MIN_IMAGES_PER_LABEL} per label to mean anything — add images or lower --val.`,
+      `Label '${name}' has only ${n} image${n === 1 ? '' : 's'}; a validation split needs at least ${MIN_IMAGES_PER_LABEL} per label to mean anything — add images or lower the validation share.`,
     )
   }
   for (const split of ['validation', 'test'] as const) {

@@ -60,26 +60,46 @@ function notRegular(stats: Stats): FileRefusedError {
 
 /** A system error as a plain reason (no error codes or syscall names for a person to decode). */
 function openError(err: unknown, noFollow: boolean): FileRefusedError {
+  return new FileRefusedError('unreadable', systemErrorText(err, noFollow))
+}
+
+/** Why a path could not be opened, in a person's words, from the system error's code. */
+export function systemErrorText(err: unknown, noFollow = false): string {
   const code = (err as NodeJS.ErrnoException).code
-  const detail =
-    code === 'ENOENT'
-      ? 'the file does not exist'
-      : code === 'ENOTDIR'
-        ? 'a folder on its path is a file'
-        : code === 'ELOOP'
-          ? noFollow
-            ? NOT_FOLLOWED
-            : 'the symbolic link loops'
-          : code === 'EACCES' || code === 'EPERM'
-            ? 'permission denied'
-            : code === 'ENXIO'
-              ? 'not a regular file (a socket or device)'
-              : code === 'EISDIR'
-                ? 'not a regular file (a folder)'
-                : code === 'ENAMETOOLONG'
-                  ? 'the path is too long'
-                  : `an input/output error (${code ?? 'unknown'})`
-  return new FileRefusedError('unreadable', detail)
+  return code === 'ENOENT'
+    ? 'the file does not exist'
+    : code === 'ENOTDIR'
+      ? 'a folder on its path is a file'
+      : code === 'ELOOP'
+        ? noFollow
+          ? NOT_FOLLOWED
+          : 'the symbolic link loops'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied'
+          : code === 'ENXIO'
+            ? 'not a regular file (a socket or device)'
+            : code === 'EISDIR'
+              ? 'not a regular file (a folder)'
+              : code === 'ENAMETOOLONG'
+                ? 'the path is too long'
+                : code === 'ENOSPC' || code === 'EDQUOT'
+                  ? 'the disk is full'
+                  : code === 'EROFS'
+                    ? 'the disk is read-only'
+                    : code === 'EEXIST'
+                      ? 'it already exists'
+                      : `an input/output error (${code ?? 'unknown'})`
+}
+
+/**
+ * Any error as a reason a person can read: a system error (it has a code such as ENOENT) in plain words,
+ * never its code and call ("ENOENT: no such file or directory, realpath …"); Cohort's own errors as they are.
+ */
+export function plainErrorText(err: unknown): string {
+  if (err instanceof FileRefusedError) return refusalText(err)
+  const code = (err as NodeJS.ErrnoException | null)?.code
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return systemErrorText(err)
+  return err instanceof Error ? err.message : String(err)
 }
 
 /**

@@ -8,6 +8,7 @@ import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { ModelCopyReport } from '../../shared/types'
 import { MODEL_FILE } from '../engine/model-files'
+import { plainErrorText } from '../files/read'
 import {
   bundleFromFiles,
   disposeModelBundle,
@@ -57,7 +58,7 @@ async function isMissingOrEmpty(dir: string): Promise<boolean> {
     const code = (err as NodeJS.ErrnoException).code
     if (code === 'ENOENT') return true
     if (code === 'ENOTDIR') throw new ModelExportError(`${dir} is a file, not a folder.`)
-    throw new ModelExportError(`Cannot open ${dir}: ${(err as Error).message}`)
+    throw new ModelExportError(`Cannot open ${dir}: ${plainErrorText(err)}`)
   }
 }
 
@@ -67,7 +68,9 @@ async function copyBundle(srcDir: string, outDir: string): Promise<ModelCopyRepo
   const verified = await verifiedBundleFiles(srcDir)
   const files = bundleContents(verified)
   const metadata = verified.metadata
-  await mkdir(outDir, { recursive: true })
+  await mkdir(outDir, { recursive: true }).catch((err: unknown) => {
+    throw new ModelExportError(`Cannot make the folder ${outDir}: ${plainErrorText(err)}`)
+  })
   let bytes = 0
   try {
     for (const f of files) {
@@ -77,7 +80,7 @@ async function copyBundle(srcDir: string, outDir: string): Promise<ModelCopyRepo
     }
   } catch (err) {
     for (const entry of await readdir(outDir)) await rm(join(outDir, entry), { recursive: true, force: true })
-    throw new ModelExportError(`Copying the model to ${outDir} failed: ${(err as Error).message}`)
+    throw new ModelExportError(`Copying the model to ${outDir} failed: ${plainErrorText(err)}`)
   }
   return { dir: outDir, files: files.length, bytes, metadata }
 }

@@ -11,9 +11,8 @@ import type {
   RecognitionReport,
   RecognitionResult,
   RecogniseRequest,
-  RejectedFile,
 } from '../../shared/types'
-import { REJECT_MESSAGES } from '../../shared/types'
+import { rejectionText } from '../../shared/types'
 import { decodeImage, ImageRejectedError } from '../dataset/decode'
 import { FileRefusedError, MAX_PICTURE_BYTES, readFileBounded, refusalText } from '../files/read'
 import { scanFolder } from '../dataset/scan'
@@ -162,34 +161,46 @@ export function networksFor(metadata: ModelMetadata, choice: NetworkChoice): num
   return [choice]
 }
 
-/** Why the folder scan left a file out, as one sentence (as import words it). */
-export function rejectionText(r: RejectedFile): string {
-  return `${REJECT_MESSAGES[r.reason]}${r.detail ? `: ${r.detail}` : ''}`
+export { rejectionText }
+
+/** Files to recognise, the files a scan left out on purpose, and those it could not read (with why). */
+interface CollectedFiles {
+  files: string[]
+  skipped: number
+  unreadable: { path: string; error: string }[]
+}
+
+/** Every file under a folder (system files left out); a missing folder or a file is a FolderScanError. */
+async function folderFiles(folder: string, signal?: AbortSignal): Promise<CollectedFiles> {
+  const scan = await scanFolder(folder, signal)
+  return {
+    files: scan.files.map((f) => f.path),
+    skipped: scan.skipped,
+    unreadable: scan.rejected.map((r) => ({ path: r.path, error: rejectionText(r) })),
+  }
 }
 
 /** Files to recognise: files as given, folders expanded to every file under them (system files left out). */
 export async function collectImageFiles(
   paths: readonly string[],
   signal?: AbortSignal,
-): Promise<{ files: string[]; skipped: number; unreadable: { path: string; error: string }[] }> {
-  const files: string[] = []
-  const unreadable: { path: string; error: string }[] = []
-  let skipped = 0
+): Promise<CollectedFiles> {
+  const collected: CollectedFiles = { files: [], skipped: 0, unreadable: [] }
   for (const path of paths) {
     const isFolder = await stat(path).then(
       (s) => s.isDirectory(),
       () => false, // a missing file is reported by its own result
     )
     if (!isFolder) {
-      files.push(path)
+      collected.files.push(path)
       continue
     }
-    const scan = await scanFolder(path, signal)
-    files.push(...scan.files.map((f) => f.path))
-    skipped += scan.skipped
-    for (const r of scan.rejected) unreadable.push({ path: r.path, error: rejectionText(r) })
+    const found = await folderFiles(path, signal)
+    collected.files.push(...found.files)
+    collected.skipped += found.skipped
+    collected.unreadable.push(...found.unreadable)
   }
-  return { files, skipped, unreadable }
+  return collected
 }
 
 /** Runs `work` on every item with at most `width` in flight; results keep the items' order. */
@@ -224,7 +235,26 @@ export async function recogniseFiles(
   paths: readonly string[],
   options: RecogniseOptions = {},
 ): Promise<RecognitionReport> {
-  const { files, skipped, unreadable } = await collectImageFiles(paths, options.signal)
+  return recogniseCollected(bundle, await collectImageFiles(paths, options.signal), options)
+}
+
+/**
+ * Recognises every picture under one folder, as `recogniseFiles` does; a path that is no folder (missing,
+ * a file) is an error in plain words ("Folder not found: …"), not a report of one unreadable file.
+ */
+export async function recogniseFolder(
+  bundle: ModelBundle,
+  folder: string,
+  options: RecogniseOptions = {},
+): Promise<RecognitionReport> {
+  return recogniseCollected(bundle, await folderFiles(folder, options.signal), options)
+}
+
+async function recogniseCollected(
+  bundle: ModelBundle,
+  { files, skipped, unreadable }: CollectedFiles,
+  options: RecogniseOptions,
+): Promise<RecognitionReport> {
   const sources = files.map((path) => ({ path, pixels: () => readInputPixels(path, bundle.metadata) }))
   const report = await recogniseSources(bundle, sources, options)
   report.results.push(...unreadable)

@@ -264,6 +264,10 @@ class Service implements CohortService {
     const { recogniseFiles } = await import('../recognition/recognise')
     return this.withModel(model, (bundle) => recogniseFiles(bundle, files, options))
   }
+  async 'recognise.folder'(model: number | string, folder: string, options: RecogniseRequest = {}) {
+    const { recogniseFolder } = await import('../recognition/recognise')
+    return this.withModel(model, (bundle) => recogniseFolder(bundle, folder, options))
+  }
   async 'recognise.images'(model: number | string, images: ImageUpload[], options: RecogniseRequest = {}) {
     const { checkUploads, recogniseImages } = await import('../recognition/uploads')
     const pictures = checkUploads(images) // bad bytes are refused before a model is loaded

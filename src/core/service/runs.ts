@@ -305,12 +305,12 @@ export class RunSupervisor {
     const count = (split: string) => rows.filter((r) => r.split === split).reduce((s, r) => s + r.n, 0)
     if (count('train') === 0) {
       throw new RunError(
-        'The dataset has no labelled images in the train split: label images and split the dataset first (cohort split).',
+        'The dataset has no labelled images in the train split: label pictures and split the dataset first.',
       )
     }
     if (count('validation') === 0) {
       throw new RunError(
-        'The dataset has no labelled validation images: split it with a validation share (cohort split --val 0.2).',
+        'The dataset has no labelled validation images: split it again with a validation share (20 % is usual).',
       )
     }
     const names = [...new Set(rows.map((r) => r.label))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))

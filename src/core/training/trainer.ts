@@ -173,7 +173,7 @@ function checkData(data: TrainingData, config: TrainingConfig): void {
   ] as const) {
     if (split.labels.length === 0) {
       throw new TrainingSetupError(
-        `there are no labelled ${name} images; split the dataset first (e.g. cohort split --val 0.2)`,
+        `there are no labelled ${name} images; split the dataset first, with a validation share (20 % is usual)`,
       )
     }
     if (split.pixels.length !== split.labels.length * frame) {

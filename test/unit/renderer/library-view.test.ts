@@ -54,7 +54,9 @@ describe('LibraryView on a real library', () => {
     await expect
       .poll(async () => (await flushPromises(), wrapper.find('[data-test=import-error]').exists()))
       .toBe(true)
-    expect(wrapper.find('[data-test=import-error]').text()).toMatch(/Cannot open the folder/)
+    expect(wrapper.find('[data-test=import-error]').text()).toBe(
+      `Folder not found: ${join(dir.path, 'missing')}`,
+    )
   })
 })
 

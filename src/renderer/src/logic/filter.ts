@@ -1,4 +1,4 @@
-import type { ImageQuery, LabelSummary, Split } from '../../../shared/types'
+import type { DatasetSummary, ImageQuery, LabelSummary, Split } from '../../../shared/types'
 
 /**
  * What the grid shows. One choice at a time keeps the sidebar simple. `misclassified` carries the
@@ -65,5 +65,31 @@ export function describeFilter(filter: ImageFilter, labels: readonly LabelSummar
       return 'Missing files'
     case 'misclassified':
       return `Misclassified by run ${filter.runId}`
+  }
+}
+
+/**
+ * What an empty grid says: why it is empty and what to do next ("All labelled — split and train"), never
+ * a bare "no images".
+ */
+export function emptyFilterText(filter: ImageFilter, summary: DatasetSummary | null): string {
+  const split = summary !== null && summary.splits.train > 0 && summary.splits.validation > 0
+  switch (filter.kind) {
+    case 'all':
+      return 'No pictures yet — import a folder from the library, or capture some with the camera.'
+    case 'unlabelled':
+      return split
+        ? 'All labelled — train a run (Train, at the top).'
+        : 'All labelled — split and train: open Splits in the sidebar, then Train.'
+    case 'label':
+      return 'No pictures with this label yet — pick pictures under All images and press its key.'
+    case 'split':
+      return filter.split === 'unassigned'
+        ? 'Every picture is in a split — ready to train.'
+        : `No pictures in ${filter.split} — open Splits in the sidebar and re-split.`
+    case 'missing':
+      return 'No missing files — every picture is where it was imported from.'
+    case 'misclassified':
+      return 'No mistakes — the run got every validation picture right.'
   }
 }

@@ -11,10 +11,13 @@ import type {
   RecognitionResult,
   RecogniseRequest,
 } from '../../../shared/types'
+import { REJECT_MESSAGES } from '../../../shared/types'
 import { call, filePath } from '../api'
 import { base64Of } from '../logic/base64'
 import { useLabellingStore } from './labelling'
 import { useNoticesStore } from './notices'
+
+const NOT_A_PICTURE = 'Not a picture'
 
 /** Labels shown as bars per picture; the keys 1–9 still reach every label of the model. */
 export const TOP_K = 5
@@ -43,10 +46,13 @@ export interface RecogniseItem {
   /** an object URL of the local bytes, revoked when the item goes */
   thumbUrl: string
   source: RecognisedImageSource
-  state: 'recognising' | 'done' | 'error'
+  /** 'unreadable': the file is no picture Cohort can read (`error` says why); 'error': recognising failed */
+  state: 'recognising' | 'done' | 'unreadable' | 'error'
   predictions: Prediction[]
   perNetwork: { index: number; arch: string; predictions: Prediction[] }[]
   error: string | null
+  /** what the error means for the person: "Not a picture", "Could not read this picture", … */
+  verdict: string | null
   /** the label it was added to the dataset with */
   added: string | null
   /** the dataset image it became, once added */
@@ -108,6 +114,10 @@ export const useRecogniseStore = defineStore('recognise', () => {
   const current = ref(0)
   const batch = ref<{ folder: string; report: RecognitionReport } | null>(null)
   const batchBusy = ref(false)
+  /** why the last folder could not be recognised */
+  const batchError = ref<string | null>(null)
+  /** what the last export did, or why it could not */
+  const exported = ref<{ ok: boolean; text: string } | null>(null)
   let nextKey = 1
 
   const targetDataset = computed(() => datasets.value.find((d) => d.id === targetDatasetId.value) ?? null)
@@ -170,57 +180,80 @@ export const useRecogniseStore = defineStore('recognise', () => {
     })
   }
 
+  /**
+   * Exports the chosen run's model; the outcome (or why not) is `exported`, shown beside the Export button
+   * whatever else the view shows.
+   */
   async function exportModel(dir: string): Promise<boolean> {
     const m = model.value
     if (m === null || typeof m.ref !== 'number') return false
-    const runId = m.ref
-    return notices.attempt(async () => {
-      const report = await call('models.export', runId, dir)
-      notices.say(`Exported ${report.files} files to ${report.dir}`)
-    })
+    exported.value = null
+    try {
+      const report = await call('models.export', m.ref, dir)
+      const networks = report.metadata.networks.length
+      exported.value = {
+        ok: true,
+        text: `Exported ${networks} networks (${report.files} files) to ${report.dir}`,
+      }
+      return true
+    } catch (err) {
+      exported.value = { ok: false, text: err instanceof Error ? err.message : String(err) }
+      return false
+    }
   }
 
   function request(): RecogniseRequest {
     return { network: network.value, topK: TOP_K, perNetwork: network.value === 'ensemble' }
   }
 
-  /** Turns picked, dropped, pasted or captured files into items, then recognises them. */
+  /**
+   * Turns picked, dropped, pasted or captured files into items, then recognises them. A file of another
+   * type (a text, a PDF) gets its item too, saying it is not a picture, and is never sent.
+   */
   async function addFiles(files: readonly File[]): Promise<void> {
-    const images = files.filter((f) => f.type === '' || f.type.startsWith('image/'))
-    if (images.length < files.length) {
-      notices.say(`${files.length - images.length} file(s) left out: not images`)
-    }
     const added: RecogniseItem[] = []
-    for (const file of images) {
-      // the desktop app reads the file where it is; a browser has only the bytes
-      const path = filePath(file)
-      const source: RecognisedImageSource = path
-        ? { path }
-        : { name: file.name || 'picture.png', data: await base64Of(file) }
-      added.push({
+    for (const file of files) {
+      const name = file.name || 'pasted picture'
+      const item: RecogniseItem = {
         key: nextKey++,
-        name: file.name || 'pasted picture',
-        thumbUrl: URL.createObjectURL(file),
-        source,
+        name,
+        thumbUrl: '',
+        source: { path: name }, // replaced below for a picture; never sent for anything else
         state: 'recognising',
         predictions: [],
         perNetwork: [],
         error: null,
+        verdict: null,
         added: null,
         imageId: null,
         addedMessage: null,
-      })
+      }
+      if (file.type !== '' && !file.type.startsWith('image/')) {
+        Object.assign(item, {
+          state: 'unreadable',
+          verdict: NOT_A_PICTURE,
+          error: `${name} is a ${file.type} file`,
+        })
+      } else {
+        // the desktop app reads the file where it is; a browser has only the bytes
+        const path = filePath(file)
+        item.source = path ? { path } : { name: file.name || 'picture.png', data: await base64Of(file) }
+        item.thumbUrl = URL.createObjectURL(file)
+      }
+      added.push(item)
     }
     if (added.length === 0) return
     const first = items.value.length
     items.value.push(...added)
     current.value = first
-    await recognise(items.value.slice(first))
+    await recognise(items.value.slice(first).filter((i) => i.state === 'recognising'))
   }
 
   async function recogniseAgain(): Promise<void> {
-    for (const item of items.value) item.state = 'recognising'
-    await recognise(items.value)
+    // a file that is not a picture stays one, whatever the model
+    const again = items.value.filter((i) => i.state !== 'unreadable' || i.thumbUrl !== '')
+    for (const item of again) item.state = 'recognising'
+    await recognise(again)
   }
 
   /** Recognises the items (paths in one call, bytes in groups), filling each item's result. */
@@ -246,7 +279,13 @@ export const useRecogniseStore = defineStore('recognise', () => {
       }
     } catch (err) {
       for (const t of targets) {
-        if (t.state === 'recognising') Object.assign(t, { state: 'error', error: (err as Error).message })
+        if (t.state === 'recognising') {
+          Object.assign(t, {
+            state: 'error',
+            verdict: 'Could not recognise this picture',
+            error: (err as Error).message,
+          })
+        }
       }
       notices.fail(err)
     }
@@ -254,11 +293,21 @@ export const useRecogniseStore = defineStore('recognise', () => {
 
   function fill(item: RecogniseItem, result: RecognitionResult): void {
     if ('error' in result) {
-      Object.assign(item, { state: 'error', error: result.error, predictions: [], perNetwork: [] })
+      // the service's reasons are import's: "not an image …: why" means the bytes are no picture at all
+      const notImage = REJECT_MESSAGES['not-an-image']
+      const notPicture = result.error.startsWith(notImage)
+      Object.assign(item, {
+        state: 'unreadable',
+        verdict: notPicture ? NOT_A_PICTURE : 'Could not read this picture',
+        error: notPicture ? result.error.slice(notImage.length).replace(/^: /, '') || notImage : result.error,
+        predictions: [],
+        perNetwork: [],
+      })
     } else {
       Object.assign(item, {
         state: 'done',
         error: null,
+        verdict: null,
         predictions: result.predictions,
         perNetwork: result.perNetwork ?? [],
       })
@@ -331,19 +380,26 @@ export const useRecogniseStore = defineStore('recognise', () => {
     current.value = 0
   }
 
-  /** Recognises every picture of a folder on this computer (the service reads it) for the results table. */
+  /**
+   * Recognises every picture of a folder on this computer (the service reads it) for the results table; a
+   * folder that cannot be read leaves no table (nor CSV) and says why in `batchError`, beside the form.
+   */
   async function recogniseFolder(folder: string): Promise<boolean> {
     const m = model.value
     if (m === null) return false
     batchBusy.value = true
+    batch.value = null
+    batchError.value = null
     try {
-      return await notices.attempt(async () => {
-        const report = await call('recognise.files', m.ref, [folder], {
-          network: network.value,
-          topK: Math.min(3, m.classNames.length),
-        })
-        batch.value = { folder, report }
+      const report = await call('recognise.folder', m.ref, folder, {
+        network: network.value,
+        topK: Math.min(3, m.classNames.length),
       })
+      batch.value = { folder, report }
+      return true
+    } catch (err) {
+      batchError.value = err instanceof Error ? err.message : String(err)
+      return false
     } finally {
       batchBusy.value = false
     }
@@ -363,6 +419,8 @@ export const useRecogniseStore = defineStore('recognise', () => {
     currentItem,
     batch,
     batchBusy,
+    batchError,
+    exported,
     refresh,
     choose,
     chooseNetwork,

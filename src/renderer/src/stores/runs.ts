@@ -91,8 +91,19 @@ export const useRunsStore = defineStore('runs', () => {
   const plan = shallowRef<RunPlan | null>(null)
   /** the predicted seconds of the runs started here, to show beside the time they took */
   const predicted = ref<Record<number, number>>({})
-  const runs = ref<RunSummary[]>([])
+  /** the dataset's runs as last listed by the service */
+  const listed = ref<RunSummary[]>([])
   const current = ref<RunSummary | null>(null)
+  /**
+   * The dataset's runs, newest first, the run on screen as the header shows it: its events (progress, epochs,
+   * status) update it at once, while a list fetched earlier would still say "queued" as it runs.
+   */
+  const runs = computed<RunSummary[]>(() => {
+    const live = current.value
+    if (live === null || live.datasetId !== dataset.datasetId) return listed.value
+    const others = listed.value.filter((r) => r.id !== live.id)
+    return [live, ...others].sort((a, b) => b.id - a.id)
+  })
   const epochs = ref<EpochMetrics[]>([])
   const progress = ref<Progress | null>(null)
   const starting = ref(false)
@@ -162,7 +173,7 @@ export const useRunsStore = defineStore('runs', () => {
     const id = dataset.datasetId
     if (id === null) return
     try {
-      runs.value = (await call('runs.list', id)).sort((a, b) => b.id - a.id)
+      listed.value = (await call('runs.list', id)).sort((a, b) => b.id - a.id)
     } catch (err) {
       notices.fail(err)
     }

@@ -115,8 +115,12 @@ describe('scanFolder', () => {
   })
 
   it('explains a folder that does not exist or is a file', async () => {
-    await expect(scanFolder(join(base, 'nope'))).rejects.toThrow(FolderScanError)
+    await expect(scanFolder(join(base, 'nope'))).rejects.toThrow(
+      new FolderScanError(`Folder not found: ${join(base, 'nope')}`),
+    )
     await put('file.jpg')
-    await expect(scanFolder(join(base, 'file.jpg'))).rejects.toThrow(/is not a folder/)
+    await expect(scanFolder(join(base, 'file.jpg'))).rejects.toThrow(
+      new FolderScanError(`${join(base, 'file.jpg')} is a file, not a folder.`),
+    )
   })
 })

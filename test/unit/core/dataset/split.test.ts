@@ -198,9 +198,9 @@ describe('splitDataset', () => {
     expect(report.counts.dog).toEqual({ unassigned: 0, train: 1, validation: 1, test: 0 })
     expect(report.counts.ant).toEqual({ unassigned: 0, train: 1, validation: 0, test: 0 })
     expect(report.warnings).toEqual([
-      "Label 'ant' has only 1 image; a validation split needs at least 5 per label to mean anything — add images or lower --val.",
-      "Label 'cat' has only 3 images; a validation split needs at least 5 per label to mean anything — add images or lower --val.",
-      "Label 'dog' has only 2 images; a validation split needs at least 5 per label to mean anything — add images or lower --val.",
+      "Label 'ant' has only 1 image; a validation split needs at least 5 per label to mean anything — add images or lower the validation share.",
+      "Label 'cat' has only 3 images; a validation split needs at least 5 per label to mean anything — add images or lower the validation share.",
+      "Label 'dog' has only 2 images; a validation split needs at least 5 per label to mean anything — add images or lower the validation share.",
       "Label 'empty' has no images to train on; label some images or delete the label.",
     ])
   })

@@ -1,8 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { execFileSync } from 'node:child_process'
-import { linkSync, mkdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs'
+import { linkSync, mkdirSync, readdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { FileRefusedError, readFileBounded, readTextBounded } from '../../../../src/core/files/read'
+import {
+  FileRefusedError,
+  plainErrorText,
+  readFileBounded,
+  readTextBounded,
+} from '../../../../src/core/files/read'
 import { tempDir } from '../../../helpers/temp'
 
 const MiB = 1024 * 1024
@@ -87,5 +92,40 @@ describe('the bounded reader', () => {
     expect(err.message).toBe('the file is larger than the safety limit: 4096 MiB, the limit is 256 MiB')
     expect(ms).toBeLessThan(1000)
     expect(process.memoryUsage().rss - rss).toBeLessThan(50 * MiB)
+  })
+})
+
+describe('plainErrorText: any error as a reason a person reads', () => {
+  const tmp = tempDir()
+  afterAll(() => tmp.cleanup())
+
+  /** the error a real file-system call ends in */
+  const failure = (call: () => unknown) => {
+    try {
+      call()
+    } catch (err) {
+      return err
+    }
+    throw new Error('the call did not fail')
+  }
+
+  it('words real system errors plainly, without their code or call', () => {
+    const file = join(tmp.path, 'a-file')
+    writeFileSync(file, 'x')
+    const missing = failure(() => readdirSync(join(tmp.path, 'nowhere')))
+    const underFile = failure(() => mkdirSync(join(file, 'sub')))
+    const exists = failure(() => mkdirSync(tmp.path))
+    expect([missing, underFile, exists].map(plainErrorText)).toEqual([
+      'the file does not exist',
+      'a folder on its path is a file',
+      'it already exists',
+    ])
+    for (const err of [missing, underFile, exists])
+      expect(plainErrorText(err)).not.toMatch(/E[A-Z]{3,}|mkdir|scandir/)
+  })
+
+  it('keeps Cohort’s own messages and a refusal’s reason as they are', () => {
+    expect(plainErrorText(new Error('The dataset has no labels.'))).toBe('The dataset has no labels.')
+    expect(plainErrorText(new FileRefusedError('unreadable', 'permission denied'))).toBe('permission denied')
   })
 })

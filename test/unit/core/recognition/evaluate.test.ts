@@ -83,6 +83,6 @@ describe('evaluating a model bundle on labelled images', () => {
     mkdirSync(unreadable, { recursive: true })
     writeFileSync(join(unreadable, 'x.png'), '')
     await expect(evaluateFolder(bundle, join(tmp.path, 'unreadable'))).rejects.toThrow(/could be read/)
-    await expect(evaluateFolder(bundle, join(tmp.path, 'nowhere'))).rejects.toThrow(/Cannot open the folder/)
+    await expect(evaluateFolder(bundle, join(tmp.path, 'nowhere'))).rejects.toThrow(/^Folder not found: /)
   })
 })

@@ -17,9 +17,11 @@ import {
   recognitionCsv,
   RecognitionError,
   recogniseFiles,
+  recogniseFolder,
   softmaxRows,
 } from '../../../../src/core/recognition/recognise'
 import { REJECT_MESSAGES } from '../../../../src/shared/types'
+import { FolderScanError } from '../../../../src/core/dataset/scan'
 import { CLASS_NAMES, makeTestBundle, writeColourImage } from '../../../helpers/model-bundle'
 import { tempDir } from '../../../helpers/temp'
 
@@ -169,6 +171,19 @@ describe('recognising image files with a model bundle', () => {
       [join(dir, 'a.png'), 'red'],
       [join(dir, 'day2', 'b.jpg'), 'green'],
     ])
+  })
+
+  it('recognises one folder, and refuses a missing folder or a file in plain words (no system error)', async () => {
+    const dir = join(tmp.path, 'holiday')
+    const report = await recogniseFolder(bundle, dir, { topK: 1 })
+    expect(report.results.map((r) => r.path)).toEqual([join(dir, 'a.png'), join(dir, 'day2', 'b.jpg')])
+    const missing = join(tmp.path, 'no-such-folder')
+    await expect(recogniseFolder(bundle, missing)).rejects.toThrow(
+      new FolderScanError(`Folder not found: ${missing}`),
+    )
+    await expect(recogniseFolder(bundle, images[0]![0])).rejects.toThrow(
+      new FolderScanError(`${images[0]![0]} is a file, not a folder.`),
+    )
   })
 
   it('writes CSV with one row per file and top-k columns', async () => {

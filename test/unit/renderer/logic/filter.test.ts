@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import {
   describeFilter,
+  emptyFilterText,
   filterQuery,
   sameFilter,
   stillMatchesAfterLabel,
+  type ImageFilter,
 } from '../../../../src/renderer/src/logic/filter'
+import type { DatasetSummary } from '../../../../src/shared/types'
 
 describe('filters', () => {
   it('become image queries', () => {
@@ -45,5 +48,21 @@ describe('filters', () => {
       ]),
     ).toBe("Label 'cat'")
     expect(describeFilter({ kind: 'misclassified', runId: 2, ids: [] }, [])).toBe('Misclassified by run 2')
+  })
+
+  it('say, when nothing matches, what to do next', () => {
+    const summary = (train: number, validation: number) =>
+      ({ splits: { train, validation, test: 0, unassigned: 0 } }) as unknown as DatasetSummary
+    expect(emptyFilterText({ kind: 'unlabelled' }, summary(0, 0))).toMatch(/^All labelled — split and train/)
+    expect(emptyFilterText({ kind: 'unlabelled' }, summary(8, 2))).toMatch(/^All labelled — train a run/)
+    const all: ImageFilter[] = [
+      { kind: 'all' },
+      { kind: 'label', labelId: 1 },
+      { kind: 'split', split: 'test' },
+      { kind: 'split', split: 'unassigned' },
+      { kind: 'missing' },
+      { kind: 'misclassified', runId: 1, ids: [] },
+    ]
+    for (const filter of all) expect(emptyFilterText(filter, null)).toMatch(/^No .+ — |^Every .+ — /)
   })
 })
