@@ -97,18 +97,23 @@ export class ThreadPool {
     }
     const ctl = this.ctl
     const gen = ++this.gen
+    // The new tag goes first: a thread still leaving the previous call may have read its last task word
+    // and could read this call's task count next; with the tag changed, its claim (a compare-exchange on
+    // the old word) fails. Storing the count first let such a thread claim a task past the previous
+    // call's end, run it with this call's kernel and count it done: DONE passed `tasks` and run() waited
+    // forever (seen in the test suite).
+    Atomics.store(ctl, TASK, (gen & 0x7fff) << 16)
     Atomics.store(ctl, KERNEL, kernel)
     Atomics.store(ctl, PARAMS, params)
     Atomics.store(ctl, TASKS, tasks)
     Atomics.store(ctl, DONE, 0)
     Atomics.store(ctl, FAILED, 0)
-    Atomics.store(ctl, TASK, (gen & 0x7fff) << 16)
     Atomics.store(ctl, GEN, gen)
     Atomics.notify(ctl, GEN)
     const failure = runTasks(ctl, this.fns, gen, 0)
-    for (let done = Atomics.load(ctl, DONE); done !== tasks; done = Atomics.load(ctl, DONE)) {
-      Atomics.wait(ctl, DONE, done)
-    }
+    let done = Atomics.load(ctl, DONE)
+    for (; done < tasks; done = Atomics.load(ctl, DONE)) Atomics.wait(ctl, DONE, done)
+    if (done !== tasks) throw new Error(`a native kernel call counted ${done} of ${tasks} tasks done`)
     if (failure !== undefined) throw failure
     if (Atomics.load(ctl, FAILED)) throw new Error('a native kernel failed on a pool thread')
   }
