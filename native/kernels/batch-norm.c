@@ -120,3 +120,22 @@ EXPORT(cohort_batch_norm_grad_apply) {
     for (; c < ch; c++) out[c] = k1[c] * g[c] + k2[c] * in[c] + k3[c];
   }
 }
+
+/* p: rows, C, x, scale, offset, y, chunks. Inference BatchNorm as y = x·scale + offset per channel (the
+   caller folds mean, variance, gamma and beta into the two C-vectors once a call). */
+EXPORT(cohort_channel_affine) {
+  (void)thread;
+  int rows = p[0], ch = p[1], chunks = p[6];
+  const float *x = fptr(p, 2), *scale = fptr(p, 3), *offset = fptr(p, 4);
+  float *y = fptr(p, 5);
+  int r1 = part_begin(rows, chunks, task + 1);
+  for (int r = part_begin(rows, chunks, task); r < r1; r++) {
+    const float *in = x + r * ch;
+    float *out = y + r * ch;
+    int c = 0;
+    for (; c + 4 <= ch; c += 4)
+      wasm_v128_store(out + c, wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(in + c), wasm_v128_load(scale + c)),
+                                              wasm_v128_load(offset + c)));
+    for (; c < ch; c++) out[c] = in[c] * scale[c] + offset[c];
+  }
+}

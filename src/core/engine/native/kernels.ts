@@ -22,6 +22,7 @@ export const KERNEL_NAMES = [
   'cohort_batch_norm_apply',
   'cohort_batch_norm_grad_sums',
   'cohort_batch_norm_grad_apply',
+  'cohort_channel_affine',
 ] as const
 export type KernelName = (typeof KERNEL_NAMES)[number]
 

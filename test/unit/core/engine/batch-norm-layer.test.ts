@@ -62,6 +62,46 @@ describe('fused BatchNorm training kernels', () => {
   })
 })
 
+describe('BatchNorm inference kernel (moving statistics)', () => {
+  /** x normalised by given statistics, with or without γ and β, as tfjs's batchNorm defines it. */
+  function inference(shape: number[], withAffine: boolean): tf.Tensor[] {
+    const channels = shape[shape.length - 1]!
+    const x = tf.randomNormal(shape, 3, 2, 'float32', 5)
+    const mean = tf.randomNormal([channels], 3, 1, 'float32', 6)
+    const variance = tf.randomUniform([channels], 0.01, 4, 'float32', 7)
+    const gamma = withAffine ? tf.randomUniform([channels], 0.5, 1.5, 'float32', 8) : undefined
+    const beta = withAffine ? tf.randomNormal([channels], 0, 1, 'float32', 9) : undefined
+    return [tf.batchNorm(x, mean, variance, beta, gamma, 1e-3)]
+  }
+
+  it('is Cohort’s native kernel on wasm', async () => {
+    const info = await initBackend('wasm')
+    expect(info.note).toBeUndefined() // the committed binary loads
+    expect(info.kernels).toContain('FusedBatchNorm')
+  })
+
+  it.each([
+    [[4, 5, 6, 8], true],
+    [[3, 7, 7, 5], true],
+    [[16, 3], false],
+    [[1, 2, 2, 1], true],
+  ])('%j (γ, β: %s) agrees with the cpu backend', async (shape, withAffine) => {
+    const reference = await on('cpu', () => inference(shape as number[], withAffine as boolean))
+    const wasm = await on('wasm', () => inference(shape as number[], withAffine as boolean))
+    expect(relativeError(wasm[0]!, reference[0]!)).toBeLessThanOrEqual(1e-5)
+  })
+
+  it('leaves statistics of another shape to tfjs’s own kernel', async () => {
+    const run = () => {
+      const x = tf.randomNormal([2, 3, 4], 0, 1, 'float32', 10)
+      return [tf.batchNorm(x, tf.scalar(0.5), tf.scalar(2), tf.scalar(1), tf.scalar(3), 1e-3)]
+    }
+    const reference = await on('cpu', run)
+    const wasm = await on('wasm', run)
+    expect(relativeError(wasm[0]!, reference[0]!)).toBeLessThanOrEqual(1e-5)
+  })
+})
+
 describe('BatchNormalization layer', () => {
   const input = () => tf.randomNormal([6, 4, 4, 3], 2, 3, 'float32', 9)
 
