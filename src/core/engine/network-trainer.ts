@@ -4,6 +4,7 @@
  * gradient tape* (no second forward pass), then the group loss CE + λ·T²·KL (losses.ts) and one update.
  */
 import * as tf from '@tensorflow/tfjs'
+import { FusedAdam } from './adam'
 import { groupLoss } from './losses'
 import type { NetworkConfig, NetworkWeights, OptimizerConfig, OptimizerState, StepLosses } from './protocol'
 import { createNetwork, type NetworkSpec } from './zoo'
@@ -23,7 +24,7 @@ function createOptimizer(config: OptimizerConfig): tf.Optimizer {
       ? tf.train.momentum(config.lr, momentum, config.nesterov ?? false)
       : tf.train.sgd(config.lr)
   }
-  return tf.train.adam(config.lr, config.beta1 ?? 0.9, config.beta2 ?? 0.999, config.epsilon ?? 1e-7)
+  return new FusedAdam(config.lr, config.beta1 ?? 0.9, config.beta2 ?? 0.999, config.epsilon ?? 1e-7)
 }
 
 /** By default only convolution and dense kernels are decayed; biases and BatchNorm parameters are not. */

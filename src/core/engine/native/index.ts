@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
+import { ADAM_UPDATE, type AdamAttrs } from '../adam'
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, type BatchNormAttrs } from '../kernels/batch-norm'
 import { type NativeKernels, floatWord } from './kernels'
 
@@ -353,6 +354,28 @@ const batchNormInference: tf.KernelFunc = (args) => {
   return fromNative(b, x!.shape, yp)
 }
 
+/** Elements per task of an elementwise kernel below which waking another thread costs more than it saves. */
+const MIN_ELEMENTS_PER_TASK = 16384
+
+const adamUpdate: tf.KernelFunc = (args) => {
+  const b = args.backend as BackendWasm
+  const { value, m, v, gradient } = args.inputs as Record<'value' | 'm' | 'v' | 'gradient', Info>
+  const a = args.attrs as unknown as AdamAttrs
+  const n = value.shape.reduce((s, d) => s * d, 1)
+  const k = native!
+  k.begin()
+  const [wp, mp, vp, gp] = [value, m, v, gradient].map((t) => toNative(b, t))
+  const [w1, m1, v1] = [k.alloc(n), k.alloc(n), k.alloc(n)]
+  const tasks = Math.max(1, Math.min(PARTS, Math.floor(n / MIN_ELEMENTS_PER_TASK)))
+  const floats = [a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2, a.epsilon, -a.learningRate]
+  k.run(
+    'cohort_adam',
+    [n, wp!, mp!, vp!, gp!, w1, m1, v1, ...[...floats, a.correction1, a.correction2].map(floatWord), tasks],
+    tasks,
+  )
+  return [w1, m1, v1].map((ptr) => fromNative(b, value.shape, ptr))
+}
+
 /**
  * Registered only where measured faster (`npx tsx bench/conv-kernels.ts`: one thread, 2-core EPYC, medians of 9,
  * new filter each call; resnet-8 at batch 128, cnn at batch 64, 3×3 stride 1 unless said): forward 9.9–11.1 ms
@@ -369,6 +392,7 @@ export const NATIVE_KERNELS: ReadonlyArray<{ kernelName: string; kernelFunc: tf.
   { kernelName: 'MaxPoolGrad', kernelFunc: maxPoolGrad },
   { kernelName: BATCH_NORM_TRAIN, kernelFunc: batchNormTrain },
   { kernelName: 'FusedBatchNorm', kernelFunc: batchNormInference },
+  { kernelName: ADAM_UPDATE, kernelFunc: adamUpdate },
   { kernelName: BATCH_NORM_TRAIN_GRAD, kernelFunc: batchNormTrainGrad },
 ]
 

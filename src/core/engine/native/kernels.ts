@@ -23,6 +23,7 @@ export const KERNEL_NAMES = [
   'cohort_batch_norm_grad_sums',
   'cohort_batch_norm_grad_apply',
   'cohort_channel_affine',
+  'cohort_adam',
 ] as const
 export type KernelName = (typeof KERNEL_NAMES)[number]
 
