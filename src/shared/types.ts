@@ -228,6 +228,12 @@ export interface RunSummary {
   finishedAt: string | null
   /** the last epoch's metrics, if any */
   last: EpochMetrics | null
+  /**
+   * What the run's model measures on validation: a completed run keeps each network's best validated epoch,
+   * measured together once more (so `ensemble` is the kept ensemble's, not the last epoch's). Null until the
+   * run completes, and for runs trained before it was recorded.
+   */
+  kept: EpochMetrics | null
 }
 
 /** The TensorFlow.js backends, fastest first (src/core/engine/backend.ts chooses one at start-up). */

@@ -22,6 +22,7 @@ import type { Db } from '../core/store/db'
 import {
   listEpochs,
   recordEpoch,
+  recordKeptMetrics,
   recordModel,
   requireRun,
   runUid,
@@ -278,6 +279,7 @@ async function saveFinalModel(
     metrics,
   })
   db.transaction(() => {
+    recordKeptMetrics(db, claimed.runId, metrics)
     networks.forEach((_, i) =>
       recordModel(db, {
         runId: claimed.runId,

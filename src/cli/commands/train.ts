@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import { SAMPLE_DATASET, type CohortService } from '../../core/service'
 import { aboutDuration } from '../../shared/automatic-settings'
 import { COVARIANCE_FROM, MIN_LOSS_UP_TO } from '../../shared/recommended-settings'
+import { modelFigures } from '../../shared/run-figures'
 import type { AutomaticSetting, EpochMetrics, RunPlan, RunSummary } from '../../shared/types'
 import { InvalidArgumentError, type Command } from 'commander'
 import {
@@ -89,17 +90,17 @@ function epochLine(m: EpochMetrics, total: number | undefined): string {
 
 /** The documented last line of `train --json`. */
 export function finalReport(run: RunSummary) {
-  const last = run.last
+  // the accuracy of the weights the run keeps: each network's best validated epoch
+  const figures = modelFigures(run)
   return {
     run: run.id,
     backend: run.backend,
-    // the accuracy of the weights the run keeps: each network's best validated epoch
     networks: run.networks.map((n) => ({
       index: n.index,
       arch: n.arch,
-      valAcc: last?.best?.[n.index]?.valAcc ?? last?.networks[n.index]?.valAcc ?? null,
+      valAcc: figures.networks[n.index] ?? null,
     })),
-    ensemble: { valAcc: last?.ensemble.valAcc ?? null, weights: last?.ensemble.weights ?? null },
+    ensemble: { valAcc: figures.ensemble, weights: figures.weights },
   }
 }
 
@@ -159,18 +160,21 @@ function printSummary(
   if (json) return printJson(finalReport(run))
   const last = run.last
   if (!last) return
+  const figures = modelFigures(run)
+  const kept = figures.metrics!
   const nets = last.networks
     .map((n, i) => {
-      const best = last.best?.[i]
+      const best = kept.best?.[i]
+      const valAcc = percent(figures.networks[i] ?? n.valAcc)
       return best
-        ? `${n.arch} ${percent(best.valAcc)} (best at epoch ${best.epoch} of ${last.epoch}, kept)`
-        : `${n.arch} ${percent(n.valAcc)}`
+        ? `${n.arch} ${valAcc} (best at epoch ${best.epoch} of ${last.epoch}, kept)`
+        : `${n.arch} ${valAcc}`
     })
     .join(', ')
   process.stdout.write(
     `Run ${run.id} completed on ${run.backend ?? '?'} in ${seconds.toFixed(0)} s` +
       `${predicted === undefined ? '' : ` (predicted ${aboutDuration(predicted)})`}: ${nets}; ` +
-      `ensemble at the last epoch ${percent(last.ensemble.valAcc)} (weights ${last.ensemble.weights.map((w) => w.toFixed(2)).join('/')}).\n` +
+      `${run.kept ? 'ensemble of the kept networks' : 'ensemble at the last epoch'} ${percent(kept.ensemble.valAcc)} (weights ${kept.ensemble.weights.map((w) => w.toFixed(2)).join('/')}).\n` +
       say`Model saved in ${join(runsDir, String(run.id), 'final')}\n`,
   )
 }
@@ -291,7 +295,7 @@ export function registerTrainCommands(program: Command, globals: () => GlobalOpt
             networks: r.networks.map((n) => n.arch).join(','),
             teacher: String(r.config.teacher ?? ''),
             epochs: `${r.epochsDone}/${String(r.config.epochs ?? '?')}`,
-            ensemble: r.last ? percent(r.last.ensemble.valAcc) : '',
+            ensemble: ((e) => (e === null ? '' : percent(e)))(modelFigures(r).ensemble),
             backend: r.backend ?? '',
             message: r.message ?? '',
           })),

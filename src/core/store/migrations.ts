@@ -168,4 +168,13 @@ export const migrations: readonly Migration[] = [
       CREATE UNIQUE INDEX labels_by_key ON labels(dataset_id, key) WHERE key IS NOT NULL;
     `,
   },
+  {
+    version: 5,
+    name: 'the kept model’s figures',
+    sql: `
+      -- A completed run keeps each network's best validated epoch, not its last: what those weights measure
+      -- together (EpochMetrics JSON) is what Results shows. NULL until the run completes, and for older runs.
+      ALTER TABLE runs ADD COLUMN kept_metrics_json TEXT;
+    `,
+  },
 ]

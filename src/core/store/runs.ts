@@ -16,6 +16,7 @@ interface RunRow {
   started_at: string | null
   finished_at: string | null
   uid: string | null
+  kept_metrics_json: string | null
 }
 
 export interface NewRun {
@@ -157,7 +158,13 @@ function summarise(db: Db, row: RunRow): RunSummary {
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     last: last ? (JSON.parse(last.metrics_json) as EpochMetrics) : null,
+    kept: row.kept_metrics_json ? (JSON.parse(row.kept_metrics_json) as EpochMetrics) : null,
   }
+}
+
+/** What a completed run's model measures on validation (each network at its best epoch, measured together). */
+export function recordKeptMetrics(db: Db, runId: number, metrics: EpochMetrics): void {
+  db.prepare('UPDATE runs SET kept_metrics_json = ? WHERE id = ?').run(JSON.stringify(metrics), runId)
 }
 
 /** The folders of the model bundles imported into the library, oldest first. */

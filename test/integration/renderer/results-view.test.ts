@@ -55,13 +55,14 @@ describe('ResultsView of a real tiny run', () => {
     const rows = wrapper.findAll('[data-test=network-row]')
     expect(rows.map((r) => r.find('td').text())).toEqual(['1 · cnn', '2 · resnet-8'])
     const last = run.last!
+    const kept = run.kept!
     // the kept model: each network's best validated epoch, and which one it was
-    const best = last.best![0]!
-    expect(rows[0]!.text()).toContain(`${(best.valAcc * 100).toFixed(1)}%`)
+    const best = kept.best![0]!
+    expect(rows[0]!.text()).toContain(`${(kept.networks[0]!.valAcc * 100).toFixed(1)}%`)
     expect(rows[0]!.find('[data-test=best-epoch]').text()).toBe(
       `best at epoch ${best.epoch} of ${last.epoch}`,
     )
-    expect(rows[1]!.text()).toContain(last.ensemble.weights[1]!.toFixed(2))
+    expect(rows[1]!.text()).toContain(kept.ensemble.weights[1]!.toFixed(2))
     expect(wrapper.find('[data-test=networks-table] thead').text()).toContain('Test')
     const test = await service['runs.evaluateSplit'](run.id, 'test')
     await until(() => wrapper.find('[data-test=ensemble-row]').text().includes('%'))

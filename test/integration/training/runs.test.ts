@@ -97,6 +97,11 @@ describe('training runs in the trainer process', () => {
     const metadata = await readModelMetadata(finalDir)
     expect(metadata.classNames).toEqual(['blue', 'green', 'red'])
     expect(metadata.ensemble.weights).toEqual(recorded[1]!.ensemble.weights)
+    // the run's summary shows what the kept model measures, the same figures as its bundle
+    expect(done.kept).not.toBeNull()
+    expect(done.kept!.ensemble.valAcc).toBe(metadata.ensemble.valAcc)
+    expect(done.kept!.networks.map((n) => n.valAcc)).toEqual(metadata.networks.map((n) => n.valAcc))
+    expect(done.kept!.best).toEqual(recorded[1]!.best)
     for (const n of metadata.networks) {
       const model = await loadModel(join(finalDir, n.dir))
       expect(model.outputs[0]!.shape).toEqual([null, 3])

@@ -77,7 +77,7 @@ describe('fused Adam', () => {
   it('leaves no tensors behind', async () => {
     const optimizer = fused()
     const w = tf.variable(tf.ones([5]), true, 'leak')
-    const step = () => tf.tidy(() => optimizer.applyGradients({ leak: tf.ones([5]) }))
+    const step = () => tf.tidy(() => optimizer.applyGradients([{ name: 'leak', tensor: tf.ones([5]) }]))
     step()
     step()
     const before = tf.memory().numTensors
