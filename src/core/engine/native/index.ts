@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 import { ADAM_UPDATE, type AdamAttrs } from '../adam'
+import { CLIP_GRAD, installClipGradient } from '../clip-gradient'
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, type BatchNormAttrs } from '../kernels/batch-norm'
 import { type NativeKernels, floatWord } from './kernels'
 
@@ -43,7 +44,7 @@ interface ConvAttrs {
 }
 
 /** The conv geometry words of native/kernels/common.h, or undefined for a case the kernels leave alone. */
-function convGeometry(a: ConvAttrs, xShape: Shape4, filterShape: Shape4) {
+function convGeometry(a: ConvAttrs, xShape: Shape4, filterShape: Shape4, depthwise = false) {
   if (a.dataFormat === 'NCHW') return undefined
   const info = tf.backend_util.computeConv2DInfo(
     xShape,
@@ -52,7 +53,7 @@ function convGeometry(a: ConvAttrs, xShape: Shape4, filterShape: Shape4) {
     a.dilations ?? 1,
     a.pad,
     a.dimRoundingMode,
-    false,
+    depthwise,
     'channelsLast',
   )
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return undefined
@@ -376,6 +377,64 @@ const adamUpdate: tf.KernelFunc = (args) => {
   return [w1, m1, v1].map((ptr) => fromNative(b, value.shape, ptr))
 }
 
+/** A depthwise convolution the native kernels cover: channel multiplier 1, NHWC, no dilation. */
+function depthwiseGeometry(a: ConvAttrs, xShape: Shape4, filterShape: Shape4) {
+  return filterShape[3] === 1 ? convGeometry(a, xShape, filterShape, true) : undefined
+}
+
+const depthwiseInputGrad: tf.KernelFunc = (args) => {
+  const b = args.backend as BackendWasm
+  const { dy, filter } = args.inputs as { dy: Info; filter: Info }
+  const a = args.attrs as unknown as ConvAttrs & { inputShape: Shape4 }
+  const geometry = depthwiseGeometry(a, a.inputShape, filter.shape as Shape4)
+  if (!geometry) return fallback('DepthwiseConv2dNativeBackpropInput', args)
+  const k = native!
+  k.begin()
+  const dyp = toNative(b, dy)
+  const fp = toNative(b, filter)
+  const dxp = k.alloc(a.inputShape.reduce((s, d) => s * d, 1))
+  k.run('cohort_depthwise_input_grad', [...geometry.words, dyp, fp, dxp], geometry.info.batchSize)
+  return fromNative(b, a.inputShape, dxp)
+}
+
+const depthwiseFilterGrad: tf.KernelFunc = (args) => {
+  const b = args.backend as BackendWasm
+  const { x, dy } = args.inputs as { x: Info; dy: Info }
+  const a = args.attrs as unknown as ConvAttrs & { filterShape: Shape4 }
+  const geometry = depthwiseGeometry(a, x.shape as Shape4, a.filterShape)
+  if (!geometry) return fallback('DepthwiseConv2dNativeBackpropFilter', args)
+  const k = native!
+  k.begin()
+  const xp = toNative(b, x)
+  const dyp = toNative(b, dy)
+  const size = a.filterShape.reduce((s, d) => s * d, 1)
+  const partials = k.alloc(PARTS * size)
+  const dwp = k.alloc(size)
+  k.run('cohort_depthwise_filter_grad', [...geometry.words, xp, dyp, partials, PARTS], PARTS)
+  k.run('cohort_sum_parts', [partials, dwp, size, PARTS, PARTS], PARTS)
+  return fromNative(b, a.filterShape, dwp)
+}
+
+const clipGrad: tf.KernelFunc = (args) => {
+  const b = args.backend as BackendWasm
+  const { dy, x } = args.inputs as { dy: Info; x: Info }
+  const { clipValueMin, clipValueMax } = args.attrs as unknown as ClipAttrs
+  const n = x.shape.reduce((s, d) => s * d, 1)
+  const k = native!
+  k.begin()
+  const dyp = toNative(b, dy)
+  const xp = toNative(b, x)
+  const dxp = k.alloc(n)
+  const tasks = Math.max(1, Math.min(PARTS, Math.floor(n / MIN_ELEMENTS_PER_TASK)))
+  k.run('cohort_clip_grad', [n, dyp, xp, dxp, floatWord(clipValueMin), floatWord(clipValueMax), tasks], tasks)
+  return fromNative(b, x.shape, dxp)
+}
+
+interface ClipAttrs {
+  clipValueMin: number
+  clipValueMax: number
+}
+
 /**
  * Registered only where measured faster (`npx tsx bench/conv-kernels.ts`: one thread, 2-core EPYC, medians of 9,
  * new filter each call; resnet-8 at batch 128, cnn at batch 64, 3×3 stride 1 unless said): forward 9.9–11.1 ms
@@ -393,6 +452,9 @@ export const NATIVE_KERNELS: ReadonlyArray<{ kernelName: string; kernelFunc: tf.
   { kernelName: BATCH_NORM_TRAIN, kernelFunc: batchNormTrain },
   { kernelName: 'FusedBatchNorm', kernelFunc: batchNormInference },
   { kernelName: ADAM_UPDATE, kernelFunc: adamUpdate },
+  { kernelName: 'DepthwiseConv2dNativeBackpropInput', kernelFunc: depthwiseInputGrad },
+  { kernelName: 'DepthwiseConv2dNativeBackpropFilter', kernelFunc: depthwiseFilterGrad },
+  { kernelName: CLIP_GRAD, kernelFunc: clipGrad },
   { kernelName: BATCH_NORM_TRAIN_GRAD, kernelFunc: batchNormTrainGrad },
 ]
 
@@ -407,6 +469,7 @@ function swap(kernelName: string, kernelFunc: tf.KernelFunc): void {
  */
 export function registerNativeKernels(kernels: NativeKernels): string[] {
   native = kernels
+  installClipGradient()
   for (const { kernelName, kernelFunc } of NATIVE_KERNELS) {
     const existing = tf.getKernel(kernelName, 'wasm')
     if (existing?.kernelFunc === kernelFunc) continue

@@ -24,6 +24,9 @@ export const KERNEL_NAMES = [
   'cohort_batch_norm_grad_apply',
   'cohort_channel_affine',
   'cohort_adam',
+  'cohort_depthwise_input_grad',
+  'cohort_depthwise_filter_grad',
+  'cohort_clip_grad',
 ] as const
 export type KernelName = (typeof KERNEL_NAMES)[number]
 

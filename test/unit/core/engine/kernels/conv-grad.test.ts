@@ -26,6 +26,8 @@ for (const stride of [1, 2]) {
     CASES.push({ batch: 2, size: [6, 5], inChannels: 16, outChannels: 64, kernel: 3, stride, pad })
     // 8 input channels, 5 output: the direct stride-1 input gradient over an odd channel count
     CASES.push({ batch: 2, size: [7, 6], inChannels: 8, outChannels: 5, kernel: 3, stride, pad })
+    // 17 channels, depthwise multiplier 1 (MobileNet's): whole 4-wide vectors and a remainder
+    CASES.push({ batch: 2, size: [9, 8], inChannels: 17, outChannels: 8, kernel: 3, stride, pad })
   }
 }
 
