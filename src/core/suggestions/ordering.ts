@@ -12,10 +12,10 @@
  *   share the picks in proportion to their size, so the first picks sample the dense regions of the data.
  * - random: a seeded shuffle, reproducible.
  */
+import { LABEL_ORDERS, type LabelOrder } from '../../shared/types'
 import { Random } from '../training/random'
 
-export type LabelOrder = 'informative' | 'typical' | 'random'
-export const LABEL_ORDERS: readonly LabelOrder[] = ['informative', 'typical', 'random']
+export { LABEL_ORDERS, type LabelOrder }
 
 export class OrderingError extends Error {
   override name = 'OrderingError'
