@@ -13,6 +13,7 @@ import { registerServeCommand } from './commands/serve'
 import { registerTrainCommands } from './commands/train'
 import { registerRecogniseCommands } from './commands/recognise'
 import { registerDoctorCommand } from './commands/doctor'
+import { registerSuggestCommands } from './commands/suggest'
 
 const program = new Command()
 program
@@ -42,6 +43,7 @@ registerExportCommands(program, globals)
 registerServeCommand(program, globals)
 registerTrainCommands(program, globals)
 registerRecogniseCommands(program, globals)
+registerSuggestCommands(program, globals)
 registerDoctorCommand(program, globals)
 registerBenchCommand(program)
 registerExperimentCommand(program)
