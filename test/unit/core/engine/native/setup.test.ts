@@ -14,22 +14,25 @@ function nativeRegistered(): boolean {
 }
 
 /**
- * A strided and a stride-1 convolution's forward, filter and input gradients and a max-pool gradient on a fixed
- * input (all native).
+ * A strided and a stride-1 convolution's forward, filter and input gradients, a depthwise convolution's and
+ * ReLU6's gradients and a max-pool gradient on a fixed input (all native).
  */
 function gradients(): Float32Array[] {
   return tf.tidy(() => {
     const x = tf.randomNormal([4, 12, 12, 8], 0, 1, 'float32', 3) as tf.Tensor4D
     const f = tf.randomNormal([3, 3, 8, 16], 0, 1, 'float32', 4) as tf.Tensor4D
     const f2 = tf.randomNormal([3, 3, 16, 16], 0, 1, 'float32', 6) as tf.Tensor4D
+    const fd = tf.randomNormal([3, 3, 16, 1], 0, 1, 'float32', 7) as tf.Tensor4D
     const w = tf.randomNormal([4, 3, 3, 16], 0, 1, 'float32', 5)
-    const loss = (input: tf.Tensor, filter: tf.Tensor, filter2: tf.Tensor) => {
+    const loss = (input: tf.Tensor, filter: tf.Tensor, filter2: tf.Tensor, depthwise: tf.Tensor) => {
       const h = tf.conv2d(input as tf.Tensor4D, filter as tf.Tensor4D, 2, 'same')
       const y = tf.conv2d(h, filter2 as tf.Tensor4D, 1, 'same')
-      return tf.sum(tf.mul(tf.maxPool(y, 2, 2, 'valid'), w))
+      // MobileNet's depthwise layer and ReLU6
+      const d = tf.clipByValue(tf.depthwiseConv2d(y, depthwise as tf.Tensor4D, 1, 'same'), 0, 6)
+      return tf.sum(tf.mul(tf.maxPool(d, 2, 2, 'valid'), w))
     }
     return tf
-      .grads(loss)([x, f, f2])
+      .grads(loss)([x, f, f2, fd])
       .map((g) => g.dataSync() as Float32Array)
   })
 }
