@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { tempDir } from '../helpers/temp'
 import { SCREENSHOTS } from '../helpers/browser'
+import { axeViolations } from '../helpers/axe'
 import { openWebApp, type WebApp } from '../helpers/web-app'
 import { makeLabelledFolder } from '../helpers/labelled-folder'
 import { trainTinyRun } from '../helpers/tiny-run'
@@ -46,6 +47,8 @@ describe('suggested labels in a browser', () => {
     expect(chip).toMatch(/^(red|green|blue)\? \d{1,3}%/)
     expect(await page.locator('[data-test=label-next-reason]').innerText()).toMatch(/^The default: /)
     await page.screenshot({ path: join(SCREENSHOTS, 'dataset-suggestions.png') })
+    // the suggestion chips and the panel pass the contrast and naming rules every view must
+    expect((await axeViolations(page)).join('\n')).toBe('')
   })
 
   it('accepts the selected tile’s suggestion with Enter, and Ctrl+Z makes it unlabelled again', async () => {
