@@ -16,12 +16,19 @@ const LAYERS = {
   engine: { dir: 'src/core/engine', may: ['files', 'shared'] },
   training: { dir: 'src/core/training', may: ['engine', 'paths', 'shared'] },
   recognition: { dir: 'src/core/recognition', may: ['engine', 'dataset', 'store', 'files', 'shared'] },
+  suggestions: {
+    dir: 'src/core/suggestions',
+    may: ['recognition', 'dataset', 'store', 'engine', 'training', 'shared'],
+  },
   service: {
     dir: 'src/core/service',
-    may: ['store', 'dataset', 'engine', 'training', 'recognition', 'files', 'paths', 'shared'],
+    may: ['store', 'dataset', 'engine', 'training', 'recognition', 'suggestions', 'files', 'paths', 'shared'],
   },
   trainer: { dir: 'src/trainer', may: ['training', 'engine', 'dataset', 'store', 'paths', 'shared'] },
-  experiment: { dir: 'src/experiment', may: ['training', 'engine', 'dataset', 'paths', 'shared'] },
+  experiment: {
+    dir: 'src/experiment',
+    may: ['training', 'engine', 'dataset', 'suggestions', 'paths', 'shared'],
+  },
   main: { dir: 'src/main', may: ['service', 'shared'] },
   preload: { dir: 'src/preload', may: ['shared'] },
   server: { dir: 'src/server', may: ['service', 'shared'] },

@@ -70,6 +70,8 @@ export interface CohortService extends CohortApi {
   readonly paths: LibraryPaths
   /** the trainer processes of this service (the 'runs.*' channels use it) */
   readonly runs: RunSupervisor
+  /** the suggested labels of runs (the 'suggestions.*' channels use it) */
+  readonly suggestions: SuggestionDesk
   /** Resolves a `cohort-image://image/<id>/<thumb|full>` URL to bytes; null for anything the store does not know. */
   imageFile(url: string): Promise<ImageFile | null>
   close(): void

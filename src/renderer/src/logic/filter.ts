@@ -1,8 +1,9 @@
-import type { DatasetSummary, ImageQuery, LabelSummary, Split } from '../../../shared/types'
+import type { DatasetSummary, ImageQuery, LabelOrder, LabelSummary, Split } from '../../../shared/types'
 
 /**
  * What the grid shows. One choice at a time keeps the sidebar simple. `misclassified` carries the
- * images run `runId` got wrong, most confident first, as they were when it was evaluated.
+ * images run `runId` got wrong, most confident first, as they were when it was evaluated; `labelNext` the
+ * unlabelled pictures with a suggestion, in a "label next" order.
  */
 export type ImageFilter =
   | { kind: 'all' }
@@ -11,6 +12,7 @@ export type ImageFilter =
   | { kind: 'split'; split: Split }
   | { kind: 'missing' }
   | { kind: 'misclassified'; runId: number; ids: readonly number[] }
+  | { kind: 'labelNext'; order: LabelOrder; ids: readonly number[] }
 
 export const ALL: ImageFilter = { kind: 'all' }
 
@@ -29,6 +31,9 @@ export function filterQuery(datasetId: number, filter: ImageFilter): ImageQuery 
       return { datasetId, status: 'missing' }
     case 'misclassified':
       return { datasetId, ids: [...filter.ids] }
+    case 'labelNext':
+      // a picture labelled since leaves the list
+      return { datasetId, labelId: null, ids: [...filter.ids] }
   }
 }
 
@@ -37,9 +42,14 @@ export function filterQuery(datasetId: number, filter: ImageFilter): ImageQuery 
  * A fixed mistake stays listed: the run is not evaluated again until the filter is chosen again.
  */
 export function stillMatchesAfterLabel(filter: ImageFilter, labelId: number | null): boolean {
-  if (filter.kind === 'unlabelled') return labelId === null
+  if (filter.kind === 'unlabelled' || filter.kind === 'labelNext') return labelId === null
   if (filter.kind === 'label') return labelId === filter.labelId
   return true
+}
+
+/** Whether a picture that was unlabelled and now has its suggested label still belongs in the filter. */
+export function stillMatchesAfterAccept(filter: ImageFilter): boolean {
+  return filter.kind !== 'unlabelled' && filter.kind !== 'labelNext'
 }
 
 export function sameFilter(a: ImageFilter, b: ImageFilter): boolean {
@@ -47,6 +57,8 @@ export function sameFilter(a: ImageFilter, b: ImageFilter): boolean {
   if (a.kind === 'misclassified' || b.kind === 'misclassified') {
     return a.kind === 'misclassified' && b.kind === 'misclassified' && a.runId === b.runId
   }
+  // one ordering is one choice, whichever pictures it lists now
+  if (a.kind === 'labelNext' || b.kind === 'labelNext') return a.kind === b.kind
   return JSON.stringify(a) === JSON.stringify(b)
 }
 
@@ -65,6 +77,8 @@ export function describeFilter(filter: ImageFilter, labels: readonly LabelSummar
       return 'Missing files'
     case 'misclassified':
       return `Misclassified by run ${filter.runId}`
+    case 'labelNext':
+      return `Label next (${filter.order})`
   }
 }
 
@@ -91,5 +105,7 @@ export function emptyFilterText(filter: ImageFilter, summary: DatasetSummary | n
       return 'No missing files — every picture is where it was imported from.'
     case 'misclassified':
       return 'No mistakes — the run got every validation picture right.'
+    case 'labelNext':
+      return 'Nothing left to label next — every picture the run saw unlabelled has a label now.'
   }
 }

@@ -11,6 +11,7 @@ export type KeyAction =
   | { kind: 'undo' }
   | { kind: 'redo' }
   | { kind: 'selectAll' }
+  | { kind: 'accept' }
 
 export interface KeyLike {
   key: string
@@ -41,7 +42,9 @@ export function keyAction(e: KeyLike): KeyAction | null {
   if (/^[1-9]$/.test(key)) return { kind: 'label', position: Number(key) }
   if (key === '0' || key === 'Backspace' || key === 'Delete') return { kind: 'unlabel' }
   if (key === 'l' || key === '/') return { kind: 'palette' }
-  if (key === ' ' || key === 'Enter') return { kind: 'preview' }
+  if (key === ' ') return { kind: 'preview' }
+  // Enter takes the group's suggestion; a number key still gives any other label
+  if (key === 'Enter') return { kind: 'accept' }
   if (key === 'Escape') return { kind: 'close' }
   const dir = ARROWS[key]
   return dir ? { kind: 'move', dir } : null

@@ -29,6 +29,9 @@ export const useDatasetStore = defineStore('dataset', () => {
   const inflight = new Map<number, Promise<void>>()
   // Bumped whenever the cached pages are dropped, so late answers for the old view are dropped too.
   let generation = 0
+  // The grid fetches again whenever this changes: dropping pages that were already empty (a filter change
+  // whose count matches the last one) would otherwise leave nothing to notice, and the grid blank.
+  const pagesDropped = ref(0)
   // Orders overlapping reloads: only the newest one's answer is used.
   let reloads = 0
 
@@ -42,6 +45,7 @@ export const useDatasetStore = defineStore('dataset', () => {
 
   function dropPages(keepStale: boolean): void {
     generation++
+    pagesDropped.value++
     inflight.clear()
     stale.clear()
     if (keepStale) for (const [p, rows] of pages) stale.set(p, rows)
@@ -157,6 +161,7 @@ export const useDatasetStore = defineStore('dataset', () => {
     filter,
     total,
     pages,
+    pagesDropped,
     open,
     close,
     reload,

@@ -2,7 +2,7 @@ import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import { call } from '../api'
 import type { Split } from '../../../shared/types'
-import { stillMatchesAfterLabel } from '../logic/filter'
+import { stillMatchesAfterAccept, stillMatchesAfterLabel } from '../logic/filter'
 import { advanceIndex } from '../logic/selection'
 import { count } from '../logic/words'
 import { useDatasetStore } from './dataset'
@@ -58,6 +58,36 @@ export const useLabellingStore = defineStore('labelling', () => {
     }
   }
 
+  /**
+   * Gives the selected pictures their suggested labels (one undoable action); with one picture selected the
+   * selection moves on, as labelling does. Pictures with a label or without a suggestion are left alone.
+   */
+  function accept(): Promise<void> {
+    return serial(acceptNow)
+  }
+
+  async function acceptNow(): Promise<void> {
+    const datasetId = dataset.datasetId
+    const imageIds = [...selection.ids]
+    if (datasetId === null) return
+    if (imageIds.length === 0) return notices.say('Select one or more images first')
+    let accepted = 0
+    const ok = await notices.attempt(async () => {
+      accepted = (await call('suggestions.accept', datasetId, imageIds)).accepted
+    })
+    await dataset.reload()
+    if (!ok) return
+    if (accepted === 0)
+      return notices.say('No suggestion to accept: those pictures have labels or no suggestion')
+    notices.say(`Accepted ${count(accepted, 'suggested label')}`)
+    if (imageIds.length === 1 && selection.focus !== null) {
+      const stayed = stillMatchesAfterAccept(dataset.filter)
+      await selection.selectIndex(advanceIndex(selection.focus, dataset.total, stayed))
+    } else if (!stillMatchesAfterAccept(dataset.filter)) {
+      selection.clear()
+    }
+  }
+
   /** Puts the selection in `split` and keeps it there through re-splits. */
   function setSplit(split: Split): Promise<void> {
     return serial(() => setSplitNow(split))
@@ -95,5 +125,5 @@ export const useLabellingStore = defineStore('labelling', () => {
     await dataset.reload()
   }
 
-  return { busy, apply, setSplit, undo, redo }
+  return { busy, apply, accept, setSplit, undo, redo }
 })

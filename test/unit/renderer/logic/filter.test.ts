@@ -4,6 +4,7 @@ import {
   emptyFilterText,
   filterQuery,
   sameFilter,
+  stillMatchesAfterAccept,
   stillMatchesAfterLabel,
   type ImageFilter,
 } from '../../../../src/renderer/src/logic/filter'
@@ -20,6 +21,19 @@ describe('filters', () => {
       datasetId: 3,
       ids: [9, 4],
     })
+  })
+
+  it('list the label-next order as unlabelled pictures in that order, which labelling or accepting leaves', () => {
+    const next = { kind: 'labelNext', order: 'informative', ids: [5, 2, 8] } as const
+    expect(filterQuery(3, next)).toEqual({ datasetId: 3, labelId: null, ids: [5, 2, 8] })
+    expect(sameFilter(next, { ...next, ids: [2] })).toBe(true)
+    expect(sameFilter(next, { kind: 'unlabelled' })).toBe(false)
+    expect(stillMatchesAfterLabel(next, 4)).toBe(false)
+    expect(stillMatchesAfterLabel(next, null)).toBe(true)
+    expect(stillMatchesAfterAccept(next)).toBe(false)
+    expect(stillMatchesAfterAccept({ kind: 'unlabelled' })).toBe(false)
+    expect(stillMatchesAfterAccept({ kind: 'all' })).toBe(true)
+    expect(describeFilter(next, [])).toBe('Label next (informative)')
   })
 
   it("treat one run's mistakes as one choice, whatever its evaluation listed", () => {

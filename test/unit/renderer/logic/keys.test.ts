@@ -32,7 +32,7 @@ describe('key mapping', () => {
     expect(keyAction(key('L', { shiftKey: true }))).toEqual({ kind: 'palette' })
     expect(keyAction(key('/'))).toEqual({ kind: 'palette' })
     expect(keyAction(key(' '))).toEqual({ kind: 'preview' })
-    expect(keyAction(key('Enter'))).toEqual({ kind: 'preview' })
+    expect(keyAction(key('Enter'))).toEqual({ kind: 'accept' })
     expect(keyAction(key('ArrowUp'))).toEqual({ kind: 'move', dir: 'up' })
     expect(keyAction(key('Escape'))).toEqual({ kind: 'close' })
     expect(keyAction(key('x'))).toBeNull()
