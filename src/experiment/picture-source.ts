@@ -117,20 +117,22 @@ export async function folderSource(dir: string, testPerClass: number): Promise<P
     rendered.set(key, out)
     return out
   }
+  let facts: Promise<PictureFacts> | undefined
+  const measureFacts = async (): Promise<PictureFacts> => {
+    const sized = []
+    for (const f of files) {
+      if (!(await stat(f.path)).isFile()) continue
+      const { width, height } = await inspectImage(await readFile(f.path))
+      sized.push({ path: f.path, width, height })
+    }
+    return factsOfPictures(sized)
+  }
   return {
     name: root,
     classNames,
     pool: Int32Array.from(pool, (i) => labels[i]!),
     test: Int32Array.from(test, (i) => labels[i]!),
-    facts: async () => {
-      const sized = []
-      for (const f of files) {
-        if (!(await stat(f.path)).isFile()) continue
-        const { width, height } = await inspectImage(await readFile(f.path))
-        sized.push({ path: f.path, width, height })
-      }
-      return factsOfPictures(sized)
-    },
+    facts: () => (facts ??= measureFacts()),
     render: async (which, size, channels) => {
       const all = await renderAll(size, channels)
       const indices = which === 'pool' ? pool : test
