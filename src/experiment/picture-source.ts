@@ -24,8 +24,8 @@ export interface PictureSource {
   /** the fixed test pictures (never trained on, never chooses anything) */
   test: Int32Array
   facts: () => Promise<PictureFacts>
-  /** every picture of the pool (`which` = 'pool') or of the test set, rendered as S×S×C bytes */
-  render(which: 'pool' | 'test', size: number, channels: 1 | 3): Promise<Uint8Array>
+  /** the pool pictures at `indices` (or the whole test set), rendered as S×S×C bytes one after the other */
+  render(which: { pool: readonly number[] } | 'test', size: number, channels: 1 | 3): Promise<Uint8Array>
 }
 
 const IMAGE_FILE = /\.(png|jpe?g|gif|webp|bmp|tiff?|avif)$/i
@@ -63,11 +63,12 @@ export async function fashionMnistSource(testPerClass?: number, dir?: string): P
       sampled: fm.train.labels.length,
     }),
     render: async (which, size, channels) => {
-      const pixels = which === 'pool' ? fm.train.images : pick(fm.test.images, testIdx)
-      if (size === FASHION_MNIST_SIZE && channels === 1) return pixels
-      throw new ExperimentDataError(
-        `Fashion-MNIST is 28 px grey; the automatic settings chose ${size} px with ${channels} channel(s), which this experiment does not render`,
-      )
+      if (size !== FASHION_MNIST_SIZE || channels !== 1) {
+        throw new ExperimentDataError(
+          `Fashion-MNIST is 28 px grey; the automatic settings chose ${size} px with ${channels} channel(s), which this experiment does not render`,
+        )
+      }
+      return which === 'test' ? pick(fm.test.images, testIdx) : pick(fm.train.images, which.pool)
     },
   }
 }
@@ -96,26 +97,24 @@ export async function folderSource(dir: string, testPerClass: number): Promise<P
   const split = splitIndices(labels, classNames.length, { valPerClass: testPerClass, splitSeed: 1 })
   const pool = split.train
   const test = split.validation
-  const rendered = new Map<string, Uint8Array[]>()
-  const renderAll = async (size: number, channels: 1 | 3): Promise<Uint8Array[]> => {
-    const key = `${size}x${channels}`
+  // decoded once per picture and size: the grid's runs share a size's pictures
+  const rendered = new Map<string, Uint8Array>()
+  const renderFile = async (i: number, size: number, channels: 1 | 3): Promise<Uint8Array> => {
+    const key = `${i} ${size}x${channels}`
     const cached = rendered.get(key)
     if (cached) return cached
-    const out: Uint8Array[] = []
-    for (const f of files) {
-      try {
-        const { output } = await decodeImage(await readFile(f.path), (img) =>
-          renderTrainingPixels(img, size, channels),
-        )
-        out.push(output)
-      } catch (error) {
-        if (error instanceof ImageRejectedError)
-          throw new ExperimentDataError(`${f.path} is not a readable picture: ${error.message}`)
-        throw error
-      }
+    const path = files[i]!.path
+    try {
+      const { output } = await decodeImage(await readFile(path), (img) =>
+        renderTrainingPixels(img, size, channels),
+      )
+      rendered.set(key, output)
+      return output
+    } catch (error) {
+      if (error instanceof ImageRejectedError)
+        throw new ExperimentDataError(`${path} is not a readable picture: ${error.message}`)
+      throw error
     }
-    rendered.set(key, out)
-    return out
   }
   let facts: Promise<PictureFacts> | undefined
   const measureFacts = async (): Promise<PictureFacts> => {
@@ -134,11 +133,10 @@ export async function folderSource(dir: string, testPerClass: number): Promise<P
     test: Int32Array.from(test, (i) => labels[i]!),
     facts: () => (facts ??= measureFacts()),
     render: async (which, size, channels) => {
-      const all = await renderAll(size, channels)
-      const indices = which === 'pool' ? pool : test
+      const indices = which === 'test' ? test : which.pool.map((k) => pool[k]!)
       const frame = size * size * channels
       const out = new Uint8Array(indices.length * frame)
-      indices.forEach((i, k) => out.set(all[i]!, k * frame))
+      for (const [k, i] of indices.entries()) out.set(await renderFile(i, size, channels), k * frame)
       return out
     },
   }
@@ -154,20 +152,17 @@ export async function subsetData(
     valPerClass: options.valPerClass,
     perClass: options.perClass,
   })
-  const pool = await source.render('pool', imageSize, channels)
-  const frame = imageSize * imageSize * channels
-  const pick = (indices: number[]): LabelledImages => {
-    const pixels = new Uint8Array(indices.length * frame)
-    indices.forEach((i, k) => pixels.set(pool.subarray(i * frame, (i + 1) * frame), k * frame))
-    return { pixels, labels: Int32Array.from(indices, (i) => source.pool[i]!) }
-  }
+  const pick = async (indices: number[]): Promise<LabelledImages> => ({
+    pixels: await source.render({ pool: indices }, imageSize, channels),
+    labels: Int32Array.from(indices, (i) => source.pool[i]!),
+  })
   return {
     data: {
       classNames: source.classNames,
       imageSize,
       channels,
-      train: pick(split.train),
-      validation: pick(split.validation),
+      train: await pick(split.train),
+      validation: await pick(split.validation),
     },
     test: { pixels: await source.render('test', imageSize, channels), labels: source.test },
   }
