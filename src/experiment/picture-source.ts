@@ -94,6 +94,13 @@ export async function folderSource(dir: string, testPerClass: number): Promise<P
     )
   }
   const labels = Int32Array.from(files, (f) => f.label)
+  classNames.forEach((name, c) => {
+    const count = files.filter((f) => f.label === c).length
+    if (count <= testPerClass)
+      throw new ExperimentDataError(
+        `label "${name}" has ${count} pictures: the test set alone takes ${testPerClass} of each (--test-per-class)`,
+      )
+  })
   const split = splitIndices(labels, classNames.length, { valPerClass: testPerClass, splitSeed: 1 })
   const pool = split.train
   const test = split.validation

@@ -68,7 +68,7 @@ export function registerDefaultsCommand(experiment: Command): void {
     )
     .option(
       '--per-class <N,…>',
-      'training pictures per label (20 % more held back for validation)',
+      'training pictures per label (plus 20 % of the labelled pictures held back for validation)',
       wholeNumbers(1, 100_000),
       [30, 100, 500],
     )

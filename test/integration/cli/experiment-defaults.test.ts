@@ -97,5 +97,10 @@ describe('cohort experiment defaults', () => {
     expect(missing.code).not.toBe(0)
     expect(missing.stderr).toContain('cannot read the dataset folder')
     expect(missing.stderr).not.toMatch(/\n\s+at /)
+    const small = runCli(home, [
+      ...['experiment', 'defaults', '--dataset', join(dir.path, 'folder'), '--test-per-class', '20'],
+    ])
+    expect(small.code).not.toBe(0)
+    expect(small.stderr).toContain('has 20 pictures: the test set alone takes 20 of each')
   })
 })
