@@ -19,7 +19,13 @@ import { parseTrainingConfig, type TrainingConfig, type WeightDecayScope } from 
 import { Random } from '../core/training/random'
 import { groupNetworks } from '../core/training/config'
 import type { TeacherName } from '../core/training/teacher-names'
-import { accuracy, trainGroup, type LabelledImages } from '../core/training/trainer'
+import {
+  accuracy,
+  trainGroup,
+  type LabelledImages,
+  type TrainingData,
+  type TrainResult,
+} from '../core/training/trainer'
 import type { EnsembleRule, ValidationRule } from '../core/training/validation-weights'
 import type { EpochMetrics } from '../shared/types'
 import { loadExperimentData } from './data'
@@ -157,13 +163,18 @@ export function trainingConfigFor(spec: RunSpec): TrainingConfig {
   })
 }
 
-function normalised(split: LabelledImages): Float32Array {
-  const side = 28
+/** A split's pixels as the networks see them: normalised, not augmented. */
+export function normalised(
+  split: LabelledImages,
+  imageSize: number,
+  channels: number,
+  normalisation: Normalisation,
+): Float32Array {
   return augmentPixels(
-    { pixels: split.pixels, shape: [split.labels.length, side, side, 1] },
+    { pixels: split.pixels, shape: [split.labels.length, imageSize, imageSize, channels] },
     AUGMENT_PRESETS.none,
     Random.fromSeed(0),
-    REFERENCE_NORMALISATION,
+    normalisation,
   )
 }
 
@@ -190,6 +201,75 @@ export async function experimentGroup(
   return { group, backend }
 }
 
+/** What one trained group measured: on validation with the weights it ended with, and once on the test set. */
+export interface TrainedAndTested {
+  backend: string
+  epochs: EpochMetrics[]
+  /** the completed run's result (its `kept`: each network's best validated epoch, restored in the group) */
+  result: TrainResult
+  networks: NetworkResult[]
+  ensembles: Record<EnsembleRule, EnsembleResult>
+  seconds: { training: number; test: number }
+}
+
+/**
+ * Trains a group with the product's loop (`trainGroup`) to its end, then measures the weights the group ends
+ * with on the validation split and once on the test set. Shared by every experiment command.
+ */
+export async function trainAndTest(options: {
+  config: TrainingConfig
+  data: TrainingData
+  test: LabelledImages
+  normalisation: Normalisation
+  /** the validation softmax temperature of the recognition ensemble's weights */
+  tau: number
+  hooks: RunHooks
+}): Promise<TrainedAndTested> {
+  const { config, data, test, normalisation, hooks } = options
+  const classes = data.classNames.length
+  const { group, backend } = await experimentGroup(config, classes, hooks.inProcess)
+  try {
+    await group.ready()
+    const epochs: EpochMetrics[] = []
+    const trainStarted = performance.now()
+    const result = await trainGroup({
+      config,
+      data,
+      group,
+      normalisation,
+      ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
+      onEpoch: async (report) => {
+        epochs.push(report.metrics)
+        hooks.onEpoch?.(report.metrics)
+      },
+    })
+    const training = (performance.now() - trainStarted) / 1000
+    if (result.status !== 'completed' || !result.last)
+      throw new ExperimentError('the run stopped before its last epoch')
+
+    const testStarted = performance.now()
+    const pixels = (split: LabelledImages) => normalised(split, data.imageSize, data.channels, normalisation)
+    const valLogits = await group.predict(pixels(data.validation))
+    const testLogits = await group.predict(pixels(test))
+    const seconds = { training, test: (performance.now() - testStarted) / 1000 }
+    const ensembles = recognitionEnsembles(
+      { logits: valLogits, labels: data.validation.labels },
+      { logits: testLogits, labels: test.labels },
+      classes,
+      options.tau,
+    )
+    const networks = config.networks.map((net, i) => ({
+      arch: net.arch,
+      width: net.width ?? 1,
+      valAcc: accuracy(valLogits[i]!, data.validation.labels, classes),
+      testAcc: accuracy(testLogits[i]!, test.labels, classes),
+    }))
+    return { backend: backend.name, epochs, result, networks, ensembles, seconds }
+  } finally {
+    await group.dispose()
+  }
+}
+
 /** Trains one group to its last epoch and measures it once on the test set. */
 export async function runExperiment(spec: RunSpec, hooks: RunHooks = {}): Promise<RunRecord> {
   const started = performance.now()
@@ -199,66 +279,35 @@ export async function runExperiment(spec: RunSpec, hooks: RunHooks = {}): Promis
     perClass: spec.perClass,
     ...(hooks.dataDir ? { dir: hooks.dataDir } : {}),
   })
-  const { group, backend } = await experimentGroup(config, data.classNames.length, hooks.inProcess)
-  const classes = data.classNames.length
-  try {
-    await group.ready()
-    const epochs: EpochMetrics[] = []
-    const trainStarted = performance.now()
-    const result = await trainGroup({
-      config,
-      data,
-      group,
-      normalisation: REFERENCE_NORMALISATION,
-      ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
-      onEpoch: async (report) => {
-        epochs.push(report.metrics)
-        hooks.onEpoch?.(report.metrics)
-      },
-    })
-    const training = (performance.now() - trainStarted) / 1000
-    const last = result.last
-    if (result.status !== 'completed' || !last)
-      throw new ExperimentError('the run stopped before its last epoch')
-
-    const testStarted = performance.now()
-    const valLogits = await group.predict(normalised(data.validation))
-    const testLogits = await group.predict(normalised(test))
-    const testSeconds = (performance.now() - testStarted) / 1000
-    const ensembles = recognitionEnsembles(
-      { logits: valLogits, labels: data.validation.labels },
-      { logits: testLogits, labels: test.labels },
-      classes,
-      spec.tau,
-    )
-    const networks = config.networks.map((net, i) => ({
-      arch: net.arch,
-      width: net.width ?? 1,
-      valAcc: last.metrics.networks[i]!.valAcc,
-      testAcc: accuracy(testLogits[i]!, test.labels, classes),
-    }))
-    return {
-      key: runKey(spec),
-      spec,
-      config,
-      sizes: {
-        train: data.train.labels.length,
-        validation: data.validation.labels.length,
-        test: test.labels.length,
-      },
-      backend: backend.name,
-      epochs,
-      final: {
-        networks,
-        teacher: last.metrics.teacher,
-        ensemble: { valAcc: ensembles.equal.valAcc, testAcc: ensembles.equal.testAcc },
-        ensembles,
-      },
-      seconds: { total: (performance.now() - started) / 1000, training, test: testSeconds },
-      finishedAt: new Date().toISOString(),
-    }
-  } finally {
-    await group.dispose()
+  const run = await trainAndTest({
+    config,
+    data,
+    test,
+    normalisation: REFERENCE_NORMALISATION,
+    tau: spec.tau,
+    hooks,
+  })
+  const last = run.result.last!
+  return {
+    key: runKey(spec),
+    spec,
+    config,
+    sizes: {
+      train: data.train.labels.length,
+      validation: data.validation.labels.length,
+      test: test.labels.length,
+    },
+    backend: run.backend,
+    epochs: run.epochs,
+    final: {
+      // this command's records keep the last epoch's validation figures (its reports compare last epochs)
+      networks: run.networks.map((n, i) => ({ ...n, valAcc: last.metrics.networks[i]!.valAcc })),
+      teacher: last.metrics.teacher,
+      ensemble: { valAcc: run.ensembles.equal.valAcc, testAcc: run.ensembles.equal.testAcc },
+      ensembles: run.ensembles,
+    },
+    seconds: { total: (performance.now() - started) / 1000, ...run.seconds },
+    finishedAt: new Date().toISOString(),
   }
 }
 
@@ -273,7 +322,7 @@ export async function readIfExists(file: string): Promise<string | null> {
 }
 
 /** The records of a results file (JSON lines); a missing file is an empty one. */
-export async function readResults(file: string): Promise<RunRecord[]> {
+export async function readResults<R = RunRecord>(file: string): Promise<R[]> {
   const text = (await readIfExists(file)) ?? ''
   return text
     .split('\n')
@@ -281,7 +330,7 @@ export async function readResults(file: string): Promise<RunRecord[]> {
     .filter(({ line }) => line !== '')
     .map(({ line, n }) => {
       try {
-        return JSON.parse(line) as RunRecord
+        return JSON.parse(line) as R
       } catch {
         // a run killed mid-write leaves a partial last line: say where, do not guess
         throw new ExperimentError(`${file} line ${n} is not a JSON record; remove it and rerun the grid`)
@@ -290,27 +339,32 @@ export async function readResults(file: string): Promise<RunRecord[]> {
 }
 
 /** Appends one record as one line: a run is either in the file completely or not at all (for `grid`). */
-export async function appendResult(file: string, record: RunRecord): Promise<void> {
+export async function appendResult(file: string, record: { key: string }): Promise<void> {
   await appendFile(file, JSON.stringify(record) + '\n')
 }
 
-export interface GridOptions {
+export interface GridOptions<S = RunSpec, R extends { key: string } = RunRecord> {
   out: string
   /** one spec per run, in the order to run them */
-  specs: RunSpec[]
+  specs: S[]
   /** does the work; `runExperiment` by default (tests substitute a fast stand-in) */
-  run?: (spec: RunSpec) => Promise<RunRecord>
+  run?: (spec: S) => Promise<R>
+  /** a spec's identity in the results file; `runKey` by default */
+  key?: (spec: S) => string
   log?: (line: string) => void
 }
 
 /** Runs every spec whose key is not yet in `out`; returns the keys it ran and the keys it skipped. */
-export async function runGrid(options: GridOptions): Promise<{ ran: string[]; skipped: string[] }> {
-  const run = options.run ?? ((spec: RunSpec) => runExperiment(spec))
-  const done = new Set((await readResults(options.out)).map((r) => r.key))
+export async function runGrid<S = RunSpec, R extends { key: string } = RunRecord>(
+  options: GridOptions<S, R>,
+): Promise<{ ran: string[]; skipped: string[] }> {
+  const run = options.run ?? ((spec: S) => runExperiment(spec as RunSpec) as Promise<unknown> as Promise<R>)
+  const keyOf = options.key ?? ((spec: S) => runKey(spec as RunSpec))
+  const done = new Set((await readResults<{ key: string }>(options.out)).map((r) => r.key))
   const ran: string[] = []
   const skipped: string[] = []
   for (const [i, spec] of options.specs.entries()) {
-    const key = runKey(spec)
+    const key = keyOf(spec)
     if (done.has(key)) {
       skipped.push(key)
       options.log?.(`[${i + 1}/${options.specs.length}] skip (already in ${options.out}): ${key}`)

@@ -4,7 +4,9 @@
  * shared so the service (which applies them), the CLI and the Train view (which say what was chosen and why)
  * use one rule. The evidence is docs/EXPERIMENTS.md, "Automatic settings".
  */
+import { recommendedEnsembleRule, recommendedTeacher } from './recommended-settings'
 import { WHOLE_SETTING_RANGES } from './training-settings'
+import type { AutomaticSetting, LabelSummary } from './types'
 
 /** What Cohort knows about a dataset's pictures (usable ones, labelled or not) before it trains on them. */
 export interface PictureFacts {
@@ -139,4 +141,51 @@ export function aboutDuration(seconds: number): string {
   const minutes = Math.round(seconds / 60)
   if (minutes < 90) return `about ${minutes} min`
   return `about ${Math.floor(minutes / 60)} h ${minutes % 60} min`
+}
+
+export interface AutomaticChoices {
+  /** the chosen value of each setting the person left out */
+  values: Partial<Record<AutomaticSetting, unknown>>
+  /** why, one sentence each */
+  chosen: Partial<Record<AutomaticSetting, string>>
+}
+
+/**
+ * Every setting the person left out of `input`, chosen from the dataset: picture size and colour from its
+ * pictures (`facts` is asked only when one of them is left out: it decodes a sample), batch and epochs from the
+ * step budget, teacher and weight rule from its size. The one rule `runs.plan` applies and `cohort experiment
+ * defaults` measures. `givenBatchSize` is the run's batch size when the person gave one.
+ */
+export async function automaticSettings(
+  input: Record<string, unknown>,
+  givenBatchSize: number,
+  labels: readonly Pick<LabelSummary, 'trainCount' | 'validationCount'>[],
+  facts: () => Promise<PictureFacts>,
+): Promise<AutomaticChoices> {
+  const trainPictures = labels.reduce((sum, l) => sum + l.trainCount, 0)
+  const values: AutomaticChoices['values'] = {}
+  const chosen: AutomaticChoices['chosen'] = {}
+  const choose = <T>(key: AutomaticSetting, choice: () => Chosen<T>) => {
+    if (input[key] !== undefined) return
+    const { value, reason } = choice()
+    values[key] = value
+    chosen[key] = reason
+  }
+  if (input.imageSize === undefined || input.channels === undefined) {
+    const known = await facts()
+    choose('imageSize', () => chooseImageSize(known))
+    choose('channels', () => chooseChannels(known))
+  }
+  choose('batchSize', () => chooseBatchSize(trainPictures))
+  const batchSize = (values.batchSize as number | undefined) ?? givenBatchSize
+  choose('epochs', () => chooseEpochs(trainPictures, batchSize))
+  choose('teacher', () => {
+    const t = recommendedTeacher(labels)
+    return { value: t.teacher, reason: t.reason }
+  })
+  choose('ensembleRule', () => {
+    const r = recommendedEnsembleRule(labels)
+    return { value: r.rule, reason: r.reason }
+  })
+  return { values, chosen }
 }

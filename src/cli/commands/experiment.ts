@@ -20,6 +20,7 @@ import {
   type ExperimentAugment,
 } from '../../experiment/runs'
 import { cohortHome } from '../../core/service/shell'
+import { registerDefaultsCommand } from './experiment-defaults'
 import {
   TEACHER_NAMES,
   VALIDATION_RULES,
@@ -29,8 +30,8 @@ import {
   type ValidationRule,
   type WeightDecayScope,
 } from '../../shared/training-settings'
-import type { EpochMetrics } from '../../shared/types'
-import { endProgress, printJson, printTable, progressLine } from '../output'
+import { printJson, printTable } from '../output'
+import { epochReporter, list, log, pct } from './experiment-output'
 
 function positive(what: string) {
   return (text: string): number => {
@@ -38,10 +39,6 @@ function positive(what: string) {
     if (!(n > 0)) throw new InvalidArgumentError(`${what} must be a positive number`)
     return n
   }
-}
-
-function list<T>(parse: (s: string) => T) {
-  return (text: string): T[] => text.split(',').map((s) => parse(s.trim()))
 }
 
 function teacher(name: string): TeacherName {
@@ -107,13 +104,6 @@ function planFor(o: ExperimentOptions, usage: (message: string) => never): Exper
     if (o[key] !== undefined) Object.assign(base, { [key]: o[key] })
   }
   return { base, teachers: o.teachers ?? profile.teachers, seeds: o.seeds ?? profile.seeds }
-}
-
-const pct = (x: number | null | undefined) => (x === null || x === undefined ? '—' : (100 * x).toFixed(2))
-
-function epochLine(run: string, m: EpochMetrics, epochs: number): string {
-  const nets = m.networks.map((n) => `${n.arch} ${pct(n.valAcc)}%`).join(' · ')
-  return `${run} epoch ${m.epoch}/${epochs}: validation ${nets}`
 }
 
 /**
@@ -189,10 +179,6 @@ export function registerExperimentCommand(program: Command): void {
       const out = o.out ?? join(cohortHome(), 'experiments', `fashion-mnist-${profile}.jsonl`)
       await mkdir(dirname(out), { recursive: true })
       const specs = gridSpecs(plan.base, plan.teachers, plan.seeds)
-      const log = (line: string) => {
-        endProgress()
-        process.stderr.write(`${line}\n`)
-      }
       await runGrid({
         out,
         specs,
@@ -201,11 +187,7 @@ export function registerExperimentCommand(program: Command): void {
           const name = `${spec.teacher} seed ${spec.seed}`
           const record = await runExperiment(spec, {
             // a terminal gets a live line; a log (nohup, CI) a line every 10 epochs so it is not silent for minutes
-            onEpoch: (m) => {
-              const line = epochLine(name, m, spec.epochs)
-              if (process.stderr.isTTY) progressLine(line)
-              else if (m.epoch % 10 === 0 || m.epoch === spec.epochs) log(`  ${line}`)
-            },
+            onEpoch: epochReporter(name, spec.epochs),
           })
           const nets = record.final.networks.map((n) => `${n.arch} ${pct(n.testAcc)}%`).join(' · ')
           log(
@@ -240,4 +222,5 @@ export function registerExperimentCommand(program: Command): void {
         ),
       )
     })
+  registerDefaultsCommand(experiment)
 }

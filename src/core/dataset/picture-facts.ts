@@ -62,7 +62,14 @@ async function samplePixels(path: string): Promise<Uint8Array | null> {
 }
 
 export async function pictureFacts(db: Db, datasetId: number, sample = GREY_SAMPLE): Promise<PictureFacts> {
-  const pictures = listPictureSizes(db, datasetId)
+  return factsOfPictures(listPictureSizes(db, datasetId), sample)
+}
+
+/** The facts of any list of pictures on disk (a dataset's, or a folder `cohort experiment defaults` reads). */
+export async function factsOfPictures(
+  pictures: readonly Pick<PictureSize, 'path' | 'width' | 'height'>[],
+  sample = GREY_SAMPLE,
+): Promise<PictureFacts> {
   let sampled = 0
   let grey = true
   for (const picture of evenSample(pictures, sample)) {

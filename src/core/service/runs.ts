@@ -15,16 +15,8 @@ import { createRun, getRun, listEpochs, listRuns, requireRun, setRunStatus } fro
 import { pictureFacts } from '../dataset/picture-facts'
 import { parseTrainingConfig, type TrainingConfig } from '../training/config'
 import { hasTrainerPid, runDirectory, trainerAlive, writeTrainerPid } from '../training/run-folder'
-import { recommendedEnsembleRule, recommendedTeacher } from '../../shared/recommended-settings'
-import {
-  batchesPerEpoch,
-  chooseBatchSize,
-  chooseChannels,
-  chooseEpochs,
-  chooseImageSize,
-  predictSeconds,
-} from '../../shared/automatic-settings'
-import type { AutomaticSetting, EpochMetrics, RunPlan, RunSummary } from '../../shared/types'
+import { automaticSettings, batchesPerEpoch, predictSeconds } from '../../shared/automatic-settings'
+import type { EpochMetrics, RunPlan, RunSummary } from '../../shared/types'
 import { isTrainerMessage, type ParentMessage, type TrainerMessage } from '../../shared/trainer-protocol'
 
 /** A running trainer process, whatever started it (a Node fork here; Electron's utilityProcess later). */
@@ -140,26 +132,9 @@ export class RunSupervisor {
     const { labels } = datasetSummary(this.db, datasetId)
     const trainPictures = labels.reduce((sum, l) => sum + l.trainCount, 0)
     const validationPictures = labels.reduce((sum, l) => sum + l.validationCount, 0)
-    const chosen: RunPlan['chosen'] = {}
-    const values: Record<string, unknown> = {}
-    const choose = <T>(key: AutomaticSetting, choice: () => { value: T; reason: string }) => {
-      if (input[key] !== undefined) return
-      const { value, reason } = choice()
-      values[key] = value
-      chosen[key] = reason
-    }
-    if (input.imageSize === undefined || input.channels === undefined) {
-      const facts = await pictureFacts(this.db, datasetId)
-      choose('imageSize', () => chooseImageSize(facts))
-      choose('channels', () => chooseChannels(facts))
-    }
-    choose('batchSize', () => chooseBatchSize(trainPictures))
-    const batchSize = (values.batchSize as number | undefined) ?? given.batchSize
-    choose('epochs', () => chooseEpochs(trainPictures, batchSize))
-    const teacher = recommendedTeacher(labels)
-    choose('teacher', () => ({ value: teacher.teacher, reason: teacher.reason }))
-    const rule = recommendedEnsembleRule(labels)
-    choose('ensembleRule', () => ({ value: rule.rule, reason: rule.reason }))
+    const { values, chosen } = await automaticSettings(input, given.batchSize, labels, () =>
+      pictureFacts(this.db, datasetId),
+    )
     // checked again as a whole: a choice meets the person's other settings (e.g. validateEvery ≤ epochs)
     const config = parseTrainingConfig({ ...input, ...values })
     const [{ describeNetwork }, { groupNetworks }] = await Promise.all([
