@@ -19,7 +19,7 @@ export async function resolveDataset(service: CohortService, nameOrId: string): 
 }
 
 export function registerDatasetCommands(program: Command, globals: () => GlobalOptions): void {
-  program
+  const datasets = program
     .command('datasets')
     .description('list the datasets in the library with their counts')
     .option('--json', 'print one JSON array')
@@ -46,6 +46,35 @@ export function registerDatasetCommands(program: Command, globals: () => GlobalO
         )
       })
     })
+  datasets
+    .command('rename')
+    .description('give a dataset a new name')
+    .argument('<dataset>', 'dataset name or id')
+    .argument('<new-name>')
+    .action(async (nameOrId: string, newName: string) => {
+      await withService(globals(), async (service) => {
+        const dataset = await resolveDataset(service, nameOrId)
+        const renamed = await service['datasets.rename'](dataset.id, newName)
+        process.stdout.write(say`Renamed dataset "${dataset.name}" to "${renamed.name}"\n`)
+      })
+    })
+  datasets
+    .command('delete')
+    .alias('remove')
+    .description('delete a dataset from the library with its labels and runs (the picture files stay)')
+    .argument('<dataset>', 'dataset name or id')
+    .option('--yes', 'delete without asking: says what is lost, then deletes')
+    .action(async (nameOrId: string, opts: { yes?: boolean }) => {
+      await withService(globals(), async (service) => {
+        const dataset = await resolveDataset(service, nameOrId)
+        const runs = await service['runs.list'](dataset.id)
+        const lost = datasetLoss(dataset, runs.length)
+        if (!opts.yes) throw new CliError(`${lost} Nothing was deleted; add --yes to delete it.`)
+        await service['datasets.remove'](dataset.id)
+        process.stdout.write(say`Deleted dataset "${dataset.name}".\n`)
+        process.stderr.write(`${lost}\n`)
+      })
+    })
 
   program
     .command('split')
@@ -67,6 +96,12 @@ export function registerDatasetCommands(program: Command, globals: () => GlobalO
         for (const w of report.warnings) process.stderr.write(say`warning: ${w}\n`)
       })
     })
+}
+
+/** What deleting a dataset loses, in words (the picture files themselves stay where they are). */
+export function datasetLoss(dataset: DatasetSummary, runs: number): string {
+  const runWords = runs === 1 ? '1 training run with its model' : `${runs} training runs with their models`
+  return say`Deleting "${dataset.name}" loses the labels and splits of its ${String(dataset.imageCount)} pictures and ${runWords}; the picture files stay on disk.`
 }
 
 export function parseFraction(flag: string, text: string): number {

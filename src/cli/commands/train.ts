@@ -272,7 +272,7 @@ export function registerTrainCommands(program: Command, globals: () => GlobalOpt
       })
     })
 
-  program
+  const runsCommand = program
     .command('runs')
     .description('list training runs')
     .option('--dataset <name>', 'only the runs of this dataset')
@@ -296,6 +296,22 @@ export function registerTrainCommands(program: Command, globals: () => GlobalOpt
             message: r.message ?? '',
           })),
         )
+      })
+    })
+
+  runsCommand
+    .command('delete')
+    .alias('remove')
+    .description('delete a run that is not training, with its checkpoints and model (exported copies stay)')
+    .argument('<run>', 'run id (see cohort runs)', anId)
+    .option('--yes', 'delete without asking')
+    .action(async (runId: number, opts: { yes?: boolean }) => {
+      await withService(globals(), async (service) => {
+        const run = await service['runs.get'](runId)
+        const lost = `Deleting run ${run.id} loses its ${run.epochsDone} recorded epochs and its trained model.`
+        if (!opts.yes) throw new CliError(`${lost} Nothing was deleted; add --yes to delete it.`)
+        await service['runs.remove'](run.id)
+        process.stdout.write(`Deleted run ${run.id}.\n`)
       })
     })
 

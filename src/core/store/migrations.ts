@@ -168,4 +168,14 @@ export const migrations: readonly Migration[] = [
       CREATE UNIQUE INDEX labels_by_key ON labels(dataset_id, key) WHERE key IS NOT NULL;
     `,
   },
+  {
+    // 6, not 5: another change of this release adds 5 (renumbered at merge if it lands second)
+    version: 6,
+    name: 'chosen label colours',
+    sql: `
+      -- The colour the person chose for the label (one of the app's palette, checked by the store);
+      -- NULL: the label's default colour, picked by its id.
+      ALTER TABLE labels ADD COLUMN colour TEXT;
+    `,
+  },
 ]

@@ -160,6 +160,11 @@ function summarise(db: Db, row: RunRow): RunSummary {
   }
 }
 
+/** Deletes the run's row; its networks, epochs and model records go with it (ON DELETE CASCADE). */
+export function deleteRun(db: Db, runId: number): void {
+  db.prepare('DELETE FROM runs WHERE id = ?').run(runId)
+}
+
 /** The folders of the model bundles imported into the library, oldest first. */
 export function listImportedModelPaths(db: Db): string[] {
   return db
