@@ -4,6 +4,7 @@ import type { DatasetSummary } from '../../shared/types'
 import { CliError, withService, type GlobalOptions } from '../context'
 import { wholeNumber } from '../options'
 import { printJson, printTable, say } from '../output'
+import { datasetLoss } from '../../shared/loss-words'
 
 /** Finds a dataset by name (case-insensitive) or numeric id, with a helpful error. */
 export async function resolveDataset(service: CohortService, nameOrId: string): Promise<DatasetSummary> {
@@ -68,7 +69,7 @@ export function registerDatasetCommands(program: Command, globals: () => GlobalO
       await withService(globals(), async (service) => {
         const dataset = await resolveDataset(service, nameOrId)
         const runs = await service['runs.list'](dataset.id)
-        const lost = datasetLoss(dataset, runs.length)
+        const lost = say`${datasetLoss(dataset.name, dataset.imageCount, runs.length)}`
         if (!opts.yes) throw new CliError(`${lost} Nothing was deleted; add --yes to delete it.`)
         await service['datasets.remove'](dataset.id)
         process.stdout.write(say`Deleted dataset "${dataset.name}".\n`)
@@ -96,12 +97,6 @@ export function registerDatasetCommands(program: Command, globals: () => GlobalO
         for (const w of report.warnings) process.stderr.write(say`warning: ${w}\n`)
       })
     })
-}
-
-/** What deleting a dataset loses, in words (the picture files themselves stay where they are). */
-export function datasetLoss(dataset: DatasetSummary, runs: number): string {
-  const runWords = runs === 1 ? '1 training run with its model' : `${runs} training runs with their models`
-  return say`Deleting "${dataset.name}" loses the labels and splits of its ${String(dataset.imageCount)} pictures and ${runWords}; the picture files stay on disk.`
 }
 
 export function parseFraction(flag: string, text: string): number {

@@ -13,6 +13,7 @@ import { CliError, withService, type GlobalOptions } from '../context'
 import { anId, wholeNumber } from '../options'
 import { endProgress, printJson, printTable, progressLine, safeText, say } from '../output'
 import { resolveDataset } from './datasets'
+import { runLoss } from '../../shared/loss-words'
 
 interface TrainOptions {
   dataset: string
@@ -308,7 +309,7 @@ export function registerTrainCommands(program: Command, globals: () => GlobalOpt
     .action(async (runId: number, opts: { yes?: boolean }) => {
       await withService(globals(), async (service) => {
         const run = await service['runs.get'](runId)
-        const lost = `Deleting run ${run.id} loses its ${run.epochsDone} recorded epochs and its trained model.`
+        const lost = runLoss(run.id, run.epochsDone)
         if (!opts.yes) throw new CliError(`${lost} Nothing was deleted; add --yes to delete it.`)
         await service['runs.remove'](run.id)
         process.stdout.write(`Deleted run ${run.id}.\n`)

@@ -55,7 +55,9 @@ describe('cohort CLI: rename and delete datasets, runs; label colours', () => {
   it('deletes a run only with --yes, with its folder', () => {
     const asked = runCli(home, ['runs', 'delete', String(runId)])
     expect(asked.code).not.toBe(0)
-    expect(asked.stderr).toMatch(/Deleting run \d+ loses .* trained model\. Nothing was deleted; add --yes/)
+    expect(asked.stderr).toMatch(
+      /Deleting run \d+ loses its 0 recorded epochs and its trained model; .* Nothing was deleted; add --yes/,
+    )
     expect(existsSync(join(home, 'runs', String(runId)))).toBe(true)
     const done = runCli(home, ['runs', 'delete', String(runId), '--yes'])
     expect(done.stdout).toBe(`Deleted run ${runId}.\n`)
@@ -67,7 +69,7 @@ describe('cohort CLI: rename and delete datasets, runs; label colours', () => {
     const asked = runCli(home, ['datasets', 'delete', 'animals'])
     expect(asked.code).not.toBe(0)
     expect(asked.stderr).toContain(
-      'Deleting "animals" loses the labels and splits of its 6 pictures and 0 training runs with their models; the picture files stay on disk. Nothing was deleted; add --yes to delete it.',
+      'Deleting “animals” loses the labels and splits of its 6 pictures and 0 training runs with their models; the picture files stay on disk. Nothing was deleted; add --yes to delete it.',
     )
     expect(JSON.parse(runCli(home, ['datasets', '--json']).stdout)).toHaveLength(1)
     const done = runCli(home, ['datasets', 'delete', 'animals', '--yes'])

@@ -56,6 +56,39 @@ export const useLibraryStore = defineStore('library', () => {
     await call('imports.cancel')
   }
 
+  /** Renames a dataset; false when the service refused (the reason is shown). */
+  async function rename(datasetId: number, name: string): Promise<boolean> {
+    try {
+      await call('datasets.rename', datasetId, name)
+      error.value = null
+      return true
+    } catch (err) {
+      error.value = (err as Error).message
+      return false
+    } finally {
+      await refresh()
+    }
+  }
+
+  /** How many runs a dataset has, for the confirmation of its deletion. */
+  function runCount(datasetId: number): Promise<number> {
+    return call('runs.list', datasetId).then((runs) => runs.length)
+  }
+
+  /** Deletes a dataset with its labels, splits and runs (its picture files stay). */
+  async function remove(datasetId: number): Promise<boolean> {
+    try {
+      await call('datasets.remove', datasetId)
+      error.value = null
+      return true
+    } catch (err) {
+      error.value = (err as Error).message
+      return false
+    } finally {
+      await refresh()
+    }
+  }
+
   /** Something the view could not start, said plainly (the same slot as an import's error). */
   function explain(message: string): void {
     importError.value = message
@@ -74,5 +107,8 @@ export const useLibraryStore = defineStore('library', () => {
     importFiles,
     importSample,
     cancelImport,
+    rename,
+    runCount,
+    remove,
   }
 })
