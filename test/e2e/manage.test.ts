@@ -37,7 +37,7 @@ describe('rename and delete a dataset, recolour a label, delete a run', () => {
 
   it('renames a dataset from its row in the library', async () => {
     await page.goto(server.url)
-    await page.getByRole('button', { name: 'Rename colours' }).click()
+    await page.locator('[data-test=dataset-row][data-dataset=colours] [data-test=rename-dataset]').click()
     const input = page.getByRole('textbox', { name: 'New name for colours' })
     await input.fill('paints')
     await input.press('Enter')
@@ -82,7 +82,7 @@ describe('rename and delete a dataset, recolour a label, delete a run', () => {
 
   it('deletes a dataset after saying which pictures’ labels and runs are lost', async () => {
     await page.click('[data-test=nav-library]')
-    await page.getByRole('button', { name: 'Delete paints' }).click()
+    await page.locator('[data-test=dataset-row][data-dataset=paints] [data-test=delete-dataset]').click()
     const confirm = page.locator('[data-test=confirm-delete-dataset]')
     await expect
       .poll(() => confirm.innerText())

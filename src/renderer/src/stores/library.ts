@@ -11,6 +11,8 @@ export const useLibraryStore = defineStore('library', () => {
   const progress = ref<ImportProgress | null>(null)
   const lastReport = ref<ImportReport | null>(null)
   const importing = ref(false)
+  /** the dataset an import just landed in: its page offers the next step until dismissed */
+  const landed = ref<number | null>(null)
 
   async function refresh(): Promise<void> {
     try {
@@ -96,6 +98,7 @@ export const useLibraryStore = defineStore('library', () => {
 
   return {
     explain,
+    landed,
     datasets,
     error,
     importError,
