@@ -120,7 +120,7 @@ describe('the whole flow in a browser: import, label, split, train, results, rec
     await page.locator('[data-test=run-panel][data-status=completed]').waitFor({ timeout: 60_000 })
     expect(await points('Validation accuracy (%)')).toBe(6)
     expect(await points('Training loss')).toBe(4)
-    expect(await points('Fusion weights')).toBe(4)
+    expect(await points('How much the teacher trusts each network')).toBe(4)
     const rows = await page.locator('[data-test=epoch-row]').allInnerTexts()
     expect(rows.map((r) => r.split('\t')[0]?.trim())).toEqual(['1', '2'])
     expect(rows[1]).toMatch(/\d+\.\d%/)
