@@ -101,6 +101,8 @@ describe('the whole flow in a browser: import, label, split, train, results, rec
     await page.fill('input[name=batchSize]', '8')
     // a few pictures per label: min-loss is recommended and chosen, saying why; picking another drops the reason
     expect(await page.locator('[data-test=teacher]').inputValue()).toBe('min-loss')
+    // why it is recommended, with the teacher's name, waits under Details
+    await page.locator('[data-test=teacher-details] summary').click()
     expect(await page.locator('[data-test=teacher-reason]').innerText()).toMatch(
       /^Recommended for about \d+ /,
     )
