@@ -74,6 +74,7 @@ export const API_SCHEMAS = {
   'labels.merge': z.tuple([id, id]),
   'labels.remove': z.tuple([id]),
   'labels.setKey': z.tuple([id, z.number().int().min(1).max(9).nullable()]),
+  'labels.setColour': z.tuple([id, z.string().max(20).nullable()]),
   'images.list': z.tuple([imageQuery]),
   'images.count': z.tuple([imageQuery]),
   'images.label': z.tuple([id, z.array(id).max(1_000_000), id.nullable()]),
@@ -125,6 +126,7 @@ export const API_SCHEMAS = {
   'runs.cancel': z.tuple([id]),
   'runs.resume': z.tuple([id]),
   'runs.wait': z.tuple([id]),
+  'runs.remove': z.tuple([id]),
   // the options are a last optional element (not a rest), so a stray extra argument is still refused
   'recognise.files': z.tuple([model, z.array(path).min(1).max(1_000_000), recogniseOptions]),
   'recognise.folder': z.tuple([model, path, recogniseOptions]),

@@ -84,6 +84,8 @@ export interface CohortApi {
   'labels.remove'(labelId: number): Promise<void>
   /** Gives the label key 1–9 (null: none); a label holding that key takes this label's old one. */
   'labels.setKey'(labelId: number, key: number | null): Promise<void>
+  /** Gives the label one of the palette's colours (src/shared/label-colours.ts); null: its default one. */
+  'labels.setColour'(labelId: number, colour: string | null): Promise<void>
 
   'images.list'(query: ImageQuery): Promise<ImageRecord[]>
   'images.count'(query: ImageQuery): Promise<number>
@@ -126,6 +128,11 @@ export interface CohortApi {
   'runs.resume'(runId: number): Promise<RunSummary>
   /** Resolves with the run once its trainer has ended (at once if it is not training). */
   'runs.wait'(runId: number): Promise<RunSummary>
+  /**
+   * Deletes a run that is not training: its row, its epochs and its folder (checkpoints, model). A run
+   * still training is refused; cancel it first.
+   */
+  'runs.remove'(runId: number): Promise<void>
 
   /**
    * Recognises image files (folders are expanded) with a model: a run id (its final model) or the folder of
@@ -221,6 +228,7 @@ export const API_CHANNELS = [
   'labels.merge',
   'labels.remove',
   'labels.setKey',
+  'labels.setColour',
   'images.list',
   'images.count',
   'images.label',
@@ -241,6 +249,7 @@ export const API_CHANNELS = [
   'runs.cancel',
   'runs.resume',
   'runs.wait',
+  'runs.remove',
   'recognise.files',
   'recognise.folder',
   'recognise.images',

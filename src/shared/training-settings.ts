@@ -13,12 +13,12 @@ export const TEACHER_NAMES: TeacherName[] = ['min-logit', 'validation', 'min-los
 
 /** What the Train view calls each teacher. */
 export const TEACHER_TITLES: Record<TeacherName, string> = {
-  'min-logit': 'Min-logit',
-  validation: 'Validation-weighted',
-  none: 'Independent (no teacher)',
-  'min-loss': 'Min-loss',
-  linear: 'Linear fit',
-  mean: 'Mean',
+  'min-logit': 'Learn from the surest “no” of any network',
+  validation: 'Learn from the group, trusting the better networks more',
+  none: 'No teaching: each network learns alone',
+  'min-loss': 'Learn from the network that got each picture most right',
+  linear: 'Learn from the best blend of the networks',
+  mean: 'Learn from the average of the networks',
 }
 
 /** The `validation` teacher's weight rules (src/core/training/validation-weights.ts). */

@@ -13,6 +13,8 @@ export interface LabelSummary {
   name: string
   /** the key (1–9) that gives a picture this label in every view, kept until the person changes it; null past the ninth */
   key: number | null
+  /** the colour the person chose for the label (one of the palette); null: its default colour */
+  colour: string | null
   /** images carrying this label */
   count: number
   /** of those, the images in the training split */

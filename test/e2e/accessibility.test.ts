@@ -53,6 +53,8 @@ describe('every view passes the accessibility checks (contrast, names of control
     await page.locator('[data-test=import-report]').waitFor()
     expect(await violations()).toBe('')
     await shot('library')
+    // the import landed in its dataset; back to the library for the next dataset
+    await page.click('[data-test=nav-library]')
   })
 
   it('the dataset view: grid with label chips of 13 labels, label list, splits, palette', async () => {

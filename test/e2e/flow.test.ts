@@ -101,6 +101,8 @@ describe('the whole flow in a browser: import, label, split, train, results, rec
     await page.fill('input[name=batchSize]', '8')
     // a few pictures per label: min-loss is recommended and chosen, saying why; picking another drops the reason
     expect(await page.locator('[data-test=teacher]').inputValue()).toBe('min-loss')
+    // why it is recommended, with the teacher's name, waits under Details
+    await page.locator('[data-test=teacher-details] summary').click()
     expect(await page.locator('[data-test=teacher-reason]').innerText()).toMatch(
       /^Recommended for about \d+ /,
     )
@@ -120,7 +122,7 @@ describe('the whole flow in a browser: import, label, split, train, results, rec
     await page.locator('[data-test=run-panel][data-status=completed]').waitFor({ timeout: 60_000 })
     expect(await points('Validation accuracy (%)')).toBe(6)
     expect(await points('Training loss')).toBe(4)
-    expect(await points('Fusion weights')).toBe(4)
+    expect(await points('How much the teacher trusts each network')).toBe(4)
     const rows = await page.locator('[data-test=epoch-row]').allInnerTexts()
     expect(rows.map((r) => r.split('\t')[0]?.trim())).toEqual(['1', '2'])
     expect(rows[1]).toMatch(/\d+\.\d%/)

@@ -40,6 +40,9 @@ describe('the library view in a browser', () => {
     expect(await page.locator('[data-test=import-report]').innerText()).toMatch(
       /Imported 11 images into “flowers”/,
     )
+    // the import lands in its dataset; the library lists it with its counts
+    await page.locator('[data-test=dataset-view]').waitFor()
+    await page.click('[data-test=nav-library]')
     const row = page.locator('[data-test=dataset-row]')
     await expect.poll(() => row.count()).toBe(1)
     expect(await row.innerText()).toMatch(/flowers\s+11\s+11\s+daisy \(6\), tulip \(5\)/)
@@ -47,7 +50,7 @@ describe('the library view in a browser', () => {
   })
 
   it('opens a dataset and shows its thumbnails through the image route', async () => {
-    await page.getByRole('button', { name: 'flowers' }).click()
+    await page.getByRole('button', { name: 'flowers', exact: true }).click()
     const thumbs = page.locator('[data-test=thumb] img')
     await expect.poll(() => thumbs.count()).toBe(11)
     // every thumbnail actually decoded in the browser (CSP allows them, the server found them)

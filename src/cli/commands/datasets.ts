@@ -4,6 +4,7 @@ import type { DatasetSummary } from '../../shared/types'
 import { CliError, withService, type GlobalOptions } from '../context'
 import { wholeNumber } from '../options'
 import { printJson, printTable, say } from '../output'
+import { datasetLoss } from '../../shared/loss-words'
 
 /** Finds a dataset by name (case-insensitive) or numeric id, with a helpful error. */
 export async function resolveDataset(service: CohortService, nameOrId: string): Promise<DatasetSummary> {
@@ -19,7 +20,7 @@ export async function resolveDataset(service: CohortService, nameOrId: string): 
 }
 
 export function registerDatasetCommands(program: Command, globals: () => GlobalOptions): void {
-  program
+  const datasets = program
     .command('datasets')
     .description('list the datasets in the library with their counts')
     .option('--json', 'print one JSON array')
@@ -44,6 +45,35 @@ export function registerDatasetCommands(program: Command, globals: () => GlobalO
             test: d.splits.test,
           })),
         )
+      })
+    })
+  datasets
+    .command('rename')
+    .description('give a dataset a new name')
+    .argument('<dataset>', 'dataset name or id')
+    .argument('<new-name>')
+    .action(async (nameOrId: string, newName: string) => {
+      await withService(globals(), async (service) => {
+        const dataset = await resolveDataset(service, nameOrId)
+        const renamed = await service['datasets.rename'](dataset.id, newName)
+        process.stdout.write(say`Renamed dataset "${dataset.name}" to "${renamed.name}"\n`)
+      })
+    })
+  datasets
+    .command('delete')
+    .alias('remove')
+    .description('delete a dataset from the library with its labels and runs (the picture files stay)')
+    .argument('<dataset>', 'dataset name or id')
+    .option('--yes', 'delete without asking: says what is lost, then deletes')
+    .action(async (nameOrId: string, opts: { yes?: boolean }) => {
+      await withService(globals(), async (service) => {
+        const dataset = await resolveDataset(service, nameOrId)
+        const runs = await service['runs.list'](dataset.id)
+        const lost = say`${datasetLoss(dataset.name, dataset.imageCount, runs.length)}`
+        if (!opts.yes) throw new CliError(`${lost} Nothing was deleted; add --yes to delete it.`)
+        await service['datasets.remove'](dataset.id)
+        process.stdout.write(say`Deleted dataset "${dataset.name}".\n`)
+        process.stderr.write(`${lost}\n`)
       })
     })
 

@@ -5,12 +5,24 @@ import type { DatasetSummary, LabelSummary } from '../../shared/types'
 import { CliError, withService, type GlobalOptions } from '../context'
 import { printJson, printTable, say } from '../output'
 import { resolveDataset } from './datasets'
+import { LABEL_COLOR_NAMES, LABEL_COLORS } from '../../shared/label-colours'
 
 function findLabel(dataset: DatasetSummary, name: string): LabelSummary {
   const label = dataset.labels.find((l) => l.name.toLowerCase() === name.toLowerCase())
   if (label) return label
   const known = dataset.labels.map((l) => l.name).join(', ') || 'none yet'
   throw new CliError(`Dataset "${dataset.name}" has no label "${name}" (labels: ${known}).`)
+}
+
+/** A palette colour from its name (or #rrggbb); null for "default". */
+function colourFromWords(text: string): string | null {
+  const wanted = text.trim().toLowerCase()
+  if (wanted === 'default') return null
+  const found = LABEL_COLORS.find((c) => c === wanted || LABEL_COLOR_NAMES[c] === wanted)
+  if (found) return found
+  throw new CliError(
+    `No label colour "${text}". Choose one of: ${Object.values(LABEL_COLOR_NAMES).join(', ')}, or default.`,
+  )
 }
 
 /** Image ids from arguments that are ids or source paths of images in the dataset. */
@@ -78,6 +90,20 @@ export function registerLabelCommands(program: Command, globals: () => GlobalOpt
         const dataset = await resolveDataset(service, opts.dataset)
         await service['labels.rename'](findLabel(dataset, name).id, newName)
         process.stdout.write(say`Renamed "${name}" to "${newName}"\n`)
+      })
+    })
+  labels
+    .command('colour')
+    .alias('color')
+    .description(`give a label a colour: ${Object.values(LABEL_COLOR_NAMES).join(', ')}, or "default"`)
+    .requiredOption('--dataset <name>', 'dataset name or id')
+    .argument('<label>')
+    .argument('<colour>')
+    .action(async (name: string, colour: string, opts: { dataset: string }) => {
+      await withService(globals(), async (service) => {
+        const dataset = await resolveDataset(service, opts.dataset)
+        await service['labels.setColour'](findLabel(dataset, name).id, colourFromWords(colour))
+        process.stdout.write(say`Label "${name}" is now ${colour.toLowerCase()}\n`)
       })
     })
   labels

@@ -14,6 +14,7 @@ import { CliError, withService, type GlobalOptions } from '../context'
 import { anId, wholeNumber } from '../options'
 import { endProgress, printJson, printTable, progressLine, safeText, say } from '../output'
 import { resolveDataset } from './datasets'
+import { runLoss } from '../../shared/loss-words'
 
 interface TrainOptions {
   dataset: string
@@ -276,7 +277,7 @@ export function registerTrainCommands(program: Command, globals: () => GlobalOpt
       })
     })
 
-  program
+  const runsCommand = program
     .command('runs')
     .description('list training runs')
     .option('--dataset <name>', 'only the runs of this dataset')
@@ -300,6 +301,22 @@ export function registerTrainCommands(program: Command, globals: () => GlobalOpt
             message: r.message ?? '',
           })),
         )
+      })
+    })
+
+  runsCommand
+    .command('delete')
+    .alias('remove')
+    .description('delete a run that is not training, with its checkpoints and model (exported copies stay)')
+    .argument('<run>', 'run id (see cohort runs)', anId)
+    .option('--yes', 'delete without asking')
+    .action(async (runId: number, opts: { yes?: boolean }) => {
+      await withService(globals(), async (service) => {
+        const run = await service['runs.get'](runId)
+        const lost = runLoss(run.id, run.epochsDone)
+        if (!opts.yes) throw new CliError(`${lost} Nothing was deleted; add --yes to delete it.`)
+        await service['runs.remove'](run.id)
+        process.stdout.write(`Deleted run ${run.id}.\n`)
       })
     })
 

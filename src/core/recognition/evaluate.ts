@@ -3,6 +3,7 @@
  * accuracy per class and its confusion matrix. The images come from a labelled folder (sub-folders are
  * labels, as in import) or directly as uint8 tensors (e.g. a run's test split from the tensor cache).
  */
+import { metadataAnswerWeights } from '../engine/ensemble'
 import type { EvaluationReport } from '../../shared/types'
 import { scanFolder } from '../dataset/scan'
 import type { ModelBundle, ModelMetadata } from '../engine/model-metadata'
@@ -49,13 +50,13 @@ class Tally {
       const predicted = argmaxRows(z, classes)
       for (let k = 0; k < labels.length; k++) if (predicted[k] === labels[k]) this.correct[i]!++
     })
-    const predicted = argmaxRows(ensembleLogits(logits, this.metadata.ensemble.weights), classes)
+    const predicted = argmaxRows(ensembleLogits(logits, metadataAnswerWeights(this.metadata)), classes)
     for (let k = 0; k < labels.length; k++) this.confusion[labels[k]!]![predicted[k]!]!++
     this.images += labels.length
   }
 
   report(extra: Pick<EvaluationReport, 'unknownLabels' | 'unlabelled' | 'unreadable'>): EvaluationReport {
-    const { classNames, networks, ensemble } = this.metadata
+    const { classNames, networks } = this.metadata
     const n = this.images
     const diagonal = this.confusion.reduce((s, row, i) => s + row[i]!, 0)
     return {
@@ -66,7 +67,7 @@ class Tally {
         arch: net.arch,
         accuracy: this.correct[i]! / n,
       })),
-      ensemble: { accuracy: diagonal / n, weights: [...ensemble.weights] },
+      ensemble: { accuracy: diagonal / n, weights: metadataAnswerWeights(this.metadata) },
       perClass: classNames.map((label, i) => {
         const images = this.confusion[i]!.reduce((s, v) => s + v, 0)
         return { label, images, accuracy: images === 0 ? null : this.confusion[i]![i]! / images }

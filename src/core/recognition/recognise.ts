@@ -18,7 +18,7 @@ import { FileRefusedError, MAX_PICTURE_BYTES, readFileBounded, refusalText } fro
 import { scanFolder } from '../dataset/scan'
 import { renderTrainingPixels } from '../dataset/tensor-cache'
 import { normaliseBatch } from '../engine/input'
-import { weightedLogits } from '../engine/ensemble'
+import { metadataAnswerWeights, weightedLogits } from '../engine/ensemble'
 import type { ModelBundle, ModelMetadata } from '../engine/model-metadata'
 
 export const DEFAULT_TOP_K = 3
@@ -298,7 +298,7 @@ export async function recogniseSources(
     const logits = networkLogits(bundle, pixels, readable.length, networks, batchSize)
     const probabilities =
       choice === 'ensemble'
-        ? softmaxRows(ensembleLogits(logits, metadata.ensemble.weights), classes)
+        ? softmaxRows(ensembleLogits(logits, metadataAnswerWeights(metadata)), classes)
         : softmaxRows(logits[0]!, classes)
     const perNetwork = withPerNetwork ? logits.map((z) => softmaxRows(z, classes)) : []
     let row = 0

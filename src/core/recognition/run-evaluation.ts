@@ -3,6 +3,7 @@
  * shows (accuracies, confusion matrix) and what lets a confusion cell or the misclassified gallery open the
  * very images behind a number. Pixels come from the run's tensor cache, so nothing is decoded twice.
  */
+import { metadataAnswerWeights } from '../engine/ensemble'
 import type { SplitEvaluation, SplitImageResult } from '../../shared/types'
 import type { Db } from '../store/db'
 import { loadTrainingTensors, type TensorSplit } from '../dataset/tensor-cache'
@@ -66,7 +67,7 @@ export async function evaluateRunSplit(
   const classes = classNames.length
   const logits = networkLogits(bundle, data.pixels, count, networksFor(metadata, 'ensemble'))
   const perNetwork = logits.map((z) => argmaxRows(z, classes))
-  const probabilities = softmaxRows(ensembleLogits(logits, metadata.ensemble.weights), classes)
+  const probabilities = softmaxRows(ensembleLogits(logits, metadataAnswerWeights(metadata)), classes)
   const predicted = argmaxRows(probabilities, classes)
 
   const images: SplitImageResult[] = data.ids.map((imageId, k) => ({
@@ -93,7 +94,7 @@ export async function evaluateRunSplit(
       arch: net.arch,
       accuracy: accuracy(perNetwork[i]!),
     })),
-    ensemble: { accuracy: accuracy(predicted), weights: [...metadata.ensemble.weights] },
+    ensemble: { accuracy: accuracy(predicted), weights: metadataAnswerWeights(metadata) },
     perClass: classNames.map((label, c) => {
       const total = confusion[c]!.reduce((s, v) => s + v, 0)
       return { label, images: total, accuracy: total === 0 ? null : confusion[c]![c]! / total }

@@ -16,14 +16,21 @@ import type {
   SuggestionQuery,
 } from '../../shared/types'
 import { existsSync } from 'node:fs'
-import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { libraryPaths, type LibraryPaths } from '../paths'
 import type { Db } from '../store/db'
 import { openLibrary } from './library'
 import { createDataset, datasetSummary, deleteDataset, listDatasets, renameDataset } from '../store/datasets'
-import { createLabel, deleteLabel, listLabels, mergeLabels, renameLabel, setLabelKey } from '../store/labels'
+import {
+  createLabel,
+  deleteLabel,
+  listLabels,
+  mergeLabels,
+  renameLabel,
+  setLabelColour,
+  setLabelKey,
+} from '../store/labels'
 import { countImages, getImage, listImages } from '../store/image-queries'
 import { labelImages, redo, setSplitOverride, undo } from '../dataset/labelling'
 import { splitDataset } from '../dataset/split'
@@ -36,7 +43,7 @@ import { ServiceEvents } from './events'
 import { RunSupervisor, type TrainerLauncher } from './runs'
 import { SuggestionDesk } from './suggestions'
 import { listImportedModelPaths, listRuns, recordModel, requireRun } from '../store/runs'
-import { runDirectory } from '../training/run-folder'
+import { removeRunFolder, runDirectory } from '../training/run-folder'
 import type { ModelBundle } from '../engine/model-metadata'
 
 export interface ServiceOptions {
@@ -159,7 +166,7 @@ class Service implements CohortService {
     await Promise.all(training.map((run) => this.runs.cancel(run.id).then(() => this.runs.wait(run.id))))
     deleteDataset(this.db, datasetId)
     await Promise.all([
-      ...runs.map((run) => rm(runDirectory(this.paths, run.id), { recursive: true, force: true })),
+      ...runs.map((run) => removeRunFolder(this.paths, run.id)),
       clearTensorCache(this.paths.cache, datasetId),
     ])
   }
@@ -202,6 +209,9 @@ class Service implements CohortService {
   }
   async 'labels.setKey'(labelId: number, key: number | null) {
     setLabelKey(this.db, labelId, key)
+  }
+  async 'labels.setColour'(labelId: number, colour: string | null) {
+    setLabelColour(this.db, labelId, colour)
   }
 
   async 'images.list'(query: ImageQuery) {
@@ -401,6 +411,9 @@ class Service implements CohortService {
   }
   async 'runs.wait'(runId: number) {
     return this.runs.wait(runId)
+  }
+  async 'runs.remove'(runId: number) {
+    return this.runs.remove(runId)
   }
 
   async imageFile(url: string): Promise<ImageFile | null> {

@@ -11,10 +11,16 @@ import type { LibraryPaths } from '../paths'
 import type { Db } from '../store/db'
 import { datasetSummary, requireDataset } from '../store/datasets'
 import { countLabelledBySplit } from '../store/image-lists'
-import { createRun, getRun, listEpochs, listRuns, requireRun, setRunStatus } from '../store/runs'
+import { createRun, deleteRun, getRun, listEpochs, listRuns, requireRun, setRunStatus } from '../store/runs'
 import { pictureFacts } from '../dataset/picture-facts'
 import { parseTrainingConfig, type TrainingConfig } from '../training/config'
-import { hasTrainerPid, runDirectory, trainerAlive, writeTrainerPid } from '../training/run-folder'
+import {
+  hasTrainerPid,
+  removeRunFolder,
+  runDirectory,
+  trainerAlive,
+  writeTrainerPid,
+} from '../training/run-folder'
 import { automaticSettings, batchesPerEpoch, predictSeconds } from '../../shared/automatic-settings'
 import type { EpochMetrics, RunPlan, RunSummary } from '../../shared/types'
 import { isTrainerMessage, type ParentMessage, type TrainerMessage } from '../../shared/trainer-protocol'
@@ -220,6 +226,20 @@ export class RunSupervisor {
   async wait(runId: number): Promise<RunSummary> {
     const active = this.active.get(runId)
     return active ? active.ended : requireRun(this.db, runId)
+  }
+
+  /**
+   * Deletes a run that is not training (here or in another process sharing the library): its row with its
+   * networks, epochs and model records, then its folder under the library's runs folder.
+   */
+  async remove(runId: number): Promise<void> {
+    const run = requireRun(this.db, runId)
+    const dir = runDirectory(this.paths, runId)
+    if (this.active.has(runId) || run.status === 'running' || trainerAlive(dir)) {
+      throw new RunError(`Run ${runId} is training; cancel it before deleting it.`)
+    }
+    deleteRun(this.db, runId)
+    await removeRunFolder(this.paths, runId)
   }
 
   list(datasetId?: number): RunSummary[] {

@@ -114,7 +114,7 @@ function summarise(db: Db, onlyId: number | null): DatasetSummary[] {
     .all(...params)
   const labels = db
     .prepare<number[], LabelSummary & { datasetId: number }>(
-      `SELECT l.dataset_id AS datasetId, l.id, l.name, l.key, COUNT(i.id) AS count,
+      `SELECT l.dataset_id AS datasetId, l.id, l.name, l.key, l.colour, COUNT(i.id) AS count,
               COALESCE(SUM(i.split = 'train'), 0) AS trainCount,
               COALESCE(SUM(i.split = 'validation'), 0) AS validationCount,
               COALESCE(SUM(i.split = 'unassigned'), 0) AS unassignedCount

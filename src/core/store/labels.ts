@@ -4,6 +4,7 @@ import { datasetSummary, requireDataset } from './datasets'
 import { StoreError } from './errors'
 import { clearHistory } from './history'
 import { cleanName, nameKey } from './names'
+import { isLabelColor, LABEL_COLORS } from '../../shared/label-colours'
 
 export interface LabelRow {
   id: number
@@ -11,12 +12,14 @@ export interface LabelRow {
   name: string
   /** the key (1–9) that gives a picture this label in every view; null past the ninth */
   key: number | null
+  /** the colour the person chose (one of LABEL_COLORS); null: the default by id */
+  colour: string | null
 }
 
 /** Label keys run 1–9: one row of number keys. */
 export const LABEL_KEYS = 9
 
-const SELECT_ROW = 'SELECT id, dataset_id, name, key FROM labels'
+const SELECT_ROW = 'SELECT id, dataset_id, name, key, colour FROM labels'
 
 /** The dataset's label that `name` means: same letters ignoring case (any script). */
 export function findLabel(db: Db, datasetId: number, name: string): LabelRow | undefined {
@@ -80,6 +83,19 @@ export function setLabelKey(db: Db, labelId: number, key: number | null): LabelR
     if (holder) set.run(label.key, holder.id)
     set.run(key, label.id)
   })()
+  return findLabelById(db, labelId)!
+}
+
+/** Gives the label one of the palette's colours (null: back to its default colour). */
+export function setLabelColour(db: Db, labelId: number, colour: string | null): LabelRow {
+  if (colour !== null && !isLabelColor(colour)) {
+    throw new StoreError(
+      `A label colour is one of ${LABEL_COLORS.join(', ')}; got ${JSON.stringify(colour)}.`,
+      'invalid',
+    )
+  }
+  requireLabel(db, labelId)
+  db.prepare('UPDATE labels SET colour = ? WHERE id = ?').run(colour, labelId)
   return findLabelById(db, labelId)!
 }
 

@@ -189,6 +189,15 @@ export const migrations: readonly Migration[] = [
   },
   {
     version: 6,
+    name: 'chosen label colours',
+    sql: `
+      -- The colour the person chose for the label (one of the app's palette, checked by the store);
+      -- NULL: the label's default colour, picked by its id.
+      ALTER TABLE labels ADD COLUMN colour TEXT;
+    `,
+  },
+  {
+    version: 7,
     name: 'the kept model’s figures',
     sql: `
       -- A completed run keeps each network's best validated epoch, not its last: what those weights measure

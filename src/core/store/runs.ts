@@ -167,6 +167,11 @@ export function recordKeptMetrics(db: Db, runId: number, metrics: EpochMetrics):
   db.prepare('UPDATE runs SET kept_metrics_json = ? WHERE id = ?').run(JSON.stringify(metrics), runId)
 }
 
+/** Deletes the run's row; its networks, epochs and model records go with it (ON DELETE CASCADE). */
+export function deleteRun(db: Db, runId: number): void {
+  db.prepare('DELETE FROM runs WHERE id = ?').run(runId)
+}
+
 /** The folders of the model bundles imported into the library, oldest first. */
 export function listImportedModelPaths(db: Db): string[] {
   return db

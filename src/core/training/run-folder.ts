@@ -10,13 +10,38 @@
  */
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { lstat, realpath, rm } from 'node:fs/promises'
+import { join, relative, isAbsolute } from 'node:path'
 import type { LibraryPaths } from '../paths'
 import { TRAINER_PID_FILE } from './checkpoint'
 
 /** The folder of a run's checkpoint and final model. */
 export function runDirectory(paths: LibraryPaths, runId: number): string {
   return join(paths.runs, String(runId))
+}
+
+/**
+ * Deletes a run's folder, only when it really lies inside the library's runs folder: a link named like a
+ * run folder is removed as a link, never followed out of the library.
+ */
+export async function removeRunFolder(paths: LibraryPaths, runId: number): Promise<void> {
+  const dir = runDirectory(paths, runId)
+  let info
+  try {
+    info = await lstat(dir)
+  } catch {
+    return // never written, or already gone
+  }
+  if (!info.isDirectory()) {
+    await rm(dir, { force: true }) // a link or a stray file: the name goes, what it points at stays
+    return
+  }
+  const [root, real] = await Promise.all([realpath(paths.runs), realpath(dir)])
+  const inside = relative(root, real)
+  if (!inside || inside.startsWith('..') || isAbsolute(inside)) {
+    throw new Error(`Not deleting ${dir}: it is not inside the library's runs folder.`)
+  }
+  await rm(real, { recursive: true, force: true })
 }
 
 /** When process `pid` started, as an opaque string comparable only with itself; null if unknown. */

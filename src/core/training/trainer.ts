@@ -24,6 +24,7 @@ import { distillationWeightAt, learningRateAt, planFor } from './schedule'
 import { effectiveLambda } from './teacher-names'
 import { fuse } from './teachers'
 import { ensembleWeights, validationWeights } from './validation-weights'
+import { answerWeights } from '../../shared/learning'
 
 /** Labelled uint8 NHWC images of one split. */
 export interface LabelledImages {
@@ -267,7 +268,12 @@ export async function validate(
   }
   const measure = { accuracies: networks.map((n) => n.valAcc), errors: errorsOf(logits, labels, classes) }
   const { validationRule, tau } = config.teacherOptions
-  const weights = ensembleWeights(config.ensembleRule, measure, tau)
+  // a network that did not learn has no say in the app's answer (src/shared/learning.ts)
+  const weights = answerWeights(
+    ensembleWeights(config.ensembleRule, measure, tau),
+    measure.accuracies,
+    classes,
+  )
   const ensemble = { valAcc: accuracy(weightedLogits(logits, weights), labels, classes), weights }
   if (config.teacher !== 'validation') return { networks, teacher, ensemble }
   return { networks, teacher, ensemble, nextTeacherWeights: validationWeights(validationRule, measure, tau) }

@@ -58,6 +58,11 @@ export function canPickFolder(): boolean {
   return typeof current().pickFolder === 'function'
 }
 
+/** Whether a dropped folder's path can be known: the desktop app only (a browser never reveals it). */
+export function canDropFolders(): boolean {
+  return typeof current().pathForFile === 'function'
+}
+
 export async function pickFolder(): Promise<string | null> {
   return (await current().pickFolder?.()) ?? null
 }

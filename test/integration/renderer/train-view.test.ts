@@ -55,8 +55,12 @@ describe('TrainView on a real library', () => {
   it('shows the zoo as cards with sizes at the chosen image size, two chosen, and the basic teachers', async () => {
     await until(() => wrapper.findAll('[data-test=network-card]').length === 5)
     expect(chosenCards().map((c) => c.attributes('data-arch'))).toEqual(['cnn', 'resnet-8'])
-    const cnn = () => wrapper.find('[data-test=network-card][data-arch=cnn]').text()
-    expect(cnn()).toMatch(/parameters · .* FLOPs per image/)
+    // the card says size and speed in words; the figures wait under Details
+    expect(wrapper.find('[data-test=network-card][data-arch=cnn] [data-test=size-speed]').text()).toBe(
+      'small · fast',
+    )
+    const cnn = () => wrapper.find('[data-test=network-details] li[data-arch=cnn]').text()
+    expect(cnn()).toMatch(/parameters, .* FLOPs per image/)
     // automatic: the squares' own 16 px, until the person picks a size
     await until(() => useRunsStore().plan !== null)
     const at16 = cnn()
@@ -69,7 +73,9 @@ describe('TrainView on a real library', () => {
     // 12 pictures a label: few, so min-loss is recommended and chosen until the person picks another
     const teacher = wrapper.find('[data-test=teacher]')
     expect((teacher.element as HTMLSelectElement).value).toBe('min-loss')
-    expect(teacher.find('option[value=min-loss]').text()).toBe('Min-loss (recommended)')
+    expect(teacher.find('option[value=min-loss]').text()).toBe(
+      'Learn from the network that got each picture most right (recommended)',
+    )
     expect(wrapper.find('[data-test=teacher-description]').text()).toContain('got it most right')
     expect(wrapper.find('[data-test=teacher-reason]').text()).toMatch(/^Recommended .*min-loss/)
     await teacher.setValue('min-logit')
@@ -84,16 +90,20 @@ describe('TrainView on a real library', () => {
   })
 
   it('says what Cohort chose from the pictures, why, and how long the run would take', async () => {
-    const reasons = () => wrapper.findAll('[data-test=plan-reason]').map((r) => r.attributes('data-chosen'))
+    // what the pictures decided is said in the form; batch and epoch counts wait under Details
+    const reasons = () =>
+      wrapper
+        .findAll('[data-test=plan-reason], [data-test=plan-detail]')
+        .map((r) => r.attributes('data-chosen'))
     await until(() => reasons().length === 4)
     expect(reasons()).toEqual(['imageSize', 'channels', 'batchSize', 'epochs'])
     const text = wrapper.find('[data-test=plan]').text()
     expect(text).toMatch(/Picture size: 16 px: the pictures' own size/)
-    expect(text).toMatch(/Colour: colour: the pictures sampled have colour/)
-    expect(text).toMatch(/Epochs: \d+: about 1500 optimiser steps/)
-    expect(wrapper.find('[data-test=predicted-duration]').text()).toMatch(
-      /\d+ optimiser steps: about \d+ (s|min)/,
-    )
+    // no repeated words: not "Colour: colour: …"
+    expect(text).toMatch(/Colour: The pictures sampled have colour/)
+    expect(text).not.toMatch(/optimiser|Epochs:/)
+    expect(wrapper.find('[data-test=plan-details]').text()).toMatch(/Epochs: \d+: about 1500 optimiser steps/)
+    expect(wrapper.find('[data-test=predicted-duration]').text()).toMatch(/^Takes about \d+ (s|min)/)
     expect(wrapper.find('select[name=imageSize] option[value=""]').text()).toBe('Automatic (16 × 16)')
     const epochs = wrapper.find('input[name=epochs]')
     expect(epochs.attributes('placeholder')).toMatch(/^\d+$/)
@@ -200,7 +210,7 @@ describe('TrainView on a real library', () => {
     expect(wrapper.findAll('[data-test=chart]').map((c) => c.attributes('data-title'))).toEqual([
       'Validation accuracy (%)',
       'Training loss',
-      'Fusion weights',
+      'How much the teacher trusts each network',
     ])
     await until(() => wrapper.find('[data-test=run-panel]').attributes('data-status') === 'completed')
     stopWatching()
@@ -209,7 +219,7 @@ describe('TrainView on a real library', () => {
     const recorded = await service['runs.epochs'](runId)
     // 2 networks + the ensemble, one point per epoch
     expect(wrapper.find('[data-test=chart][data-title^=Validation]').attributes('data-points')).toBe('6')
-    expect(wrapper.find('[data-test=epoch-table] thead').text()).toContain('Weights')
+    expect(wrapper.find('[data-test=epoch-table] thead').text()).toContain('Trust')
     expect(rows[1]!.text()).toContain(`${(recorded[1]!.ensemble.valAcc * 100).toFixed(1)}%`)
     expect(seenProgress.some((t) => /^Epoch [12] of 2: step \d+ \/ \d+/.test(t))).toBe(true)
     expect(wrapper.find('[data-test=show-results]').exists()).toBe(true)

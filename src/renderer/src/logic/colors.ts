@@ -1,27 +1,16 @@
 /**
- * Label colours, chosen by label id so a label keeps its colour. Each is dark enough for the white text of
- * a label chip (WCAG AA, at least 4.5:1), and 12 hues keep a dozen labels apart.
+ * Label colours: the one a person chose for the label, else one by label id so a label keeps its colour.
+ * The palette itself is shared with the store (src/shared/label-colours.ts).
  */
-export const LABEL_COLORS = [
-  '#2f5f8a', // steel blue
-  '#b35900', // orange
-  '#2e7d32', // green
-  '#c62828', // red
-  '#7b4f9d', // purple
-  '#00796b', // teal
-  '#8a6d00', // mustard
-  '#795548', // brown
-  '#ad1457', // magenta
-  '#455a64', // slate
-  '#1565c0', // royal blue
-  '#827717', // olive
-] as const
+import { LABEL_COLORS } from '../../../shared/label-colours'
+
+export { LABEL_COLORS, LABEL_COLOR_NAMES } from '../../../shared/label-colours'
 
 /** The text colour every label chip has on its label colour. */
 export const LABEL_TEXT_COLOR = '#ffffff'
 
-export function labelColor(labelId: number): string {
-  return LABEL_COLORS[labelId % LABEL_COLORS.length]!
+export function labelColor(labelId: number, chosen: string | null = null): string {
+  return chosen ?? LABEL_COLORS[labelId % LABEL_COLORS.length]!
 }
 
 /** WCAG relative luminance of a #rrggbb colour. */

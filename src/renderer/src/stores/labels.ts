@@ -17,7 +17,7 @@ export const useLabelsStore = defineStore('labels', () => {
 
   const entries = computed<LabelEntry[]>(() =>
     // keys and colours belong to the label (kept in the library), so adding one changes no other
-    dataset.labels.map((l) => ({ ...l, color: labelColor(l.id) })),
+    dataset.labels.map((l) => ({ ...l, color: labelColor(l.id, l.colour) })),
   )
 
   function atKey(key: number): LabelEntry | undefined {
@@ -43,6 +43,13 @@ export const useLabelsStore = defineStore('labels', () => {
   /** Gives the label key 1–9 (or none); a label that had the key takes this one's old key. */
   async function setKey(labelId: number, key: number | null): Promise<boolean> {
     const ok = await notices.attempt(() => call('labels.setKey', labelId, key))
+    await dataset.reload()
+    return ok
+  }
+
+  /** Gives the label a colour of the palette (null: its default one). */
+  async function setColour(labelId: number, colour: string | null): Promise<boolean> {
+    const ok = await notices.attempt(() => call('labels.setColour', labelId, colour))
     await dataset.reload()
     return ok
   }
@@ -78,5 +85,5 @@ export const useLabelsStore = defineStore('labels', () => {
     else await dataset.reload()
   }
 
-  return { entries, atKey, byId, create, setKey, rename, merge, remove }
+  return { entries, atKey, byId, create, setKey, setColour, rename, merge, remove }
 })

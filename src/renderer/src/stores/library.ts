@@ -11,6 +11,8 @@ export const useLibraryStore = defineStore('library', () => {
   const progress = ref<ImportProgress | null>(null)
   const lastReport = ref<ImportReport | null>(null)
   const importing = ref(false)
+  /** the dataset an import just landed in: its page offers the next step until dismissed */
+  const landed = ref<number | null>(null)
 
   async function refresh(): Promise<void> {
     try {
@@ -56,6 +58,39 @@ export const useLibraryStore = defineStore('library', () => {
     await call('imports.cancel')
   }
 
+  /** Renames a dataset; false when the service refused (the reason is shown). */
+  async function rename(datasetId: number, name: string): Promise<boolean> {
+    try {
+      await call('datasets.rename', datasetId, name)
+      error.value = null
+      return true
+    } catch (err) {
+      error.value = (err as Error).message
+      return false
+    } finally {
+      await refresh()
+    }
+  }
+
+  /** How many runs a dataset has, for the confirmation of its deletion. */
+  function runCount(datasetId: number): Promise<number> {
+    return call('runs.list', datasetId).then((runs) => runs.length)
+  }
+
+  /** Deletes a dataset with its labels, splits and runs (its picture files stay). */
+  async function remove(datasetId: number): Promise<boolean> {
+    try {
+      await call('datasets.remove', datasetId)
+      error.value = null
+      return true
+    } catch (err) {
+      error.value = (err as Error).message
+      return false
+    } finally {
+      await refresh()
+    }
+  }
+
   /** Something the view could not start, said plainly (the same slot as an import's error). */
   function explain(message: string): void {
     importError.value = message
@@ -63,6 +98,7 @@ export const useLibraryStore = defineStore('library', () => {
 
   return {
     explain,
+    landed,
     datasets,
     error,
     importError,
@@ -74,5 +110,8 @@ export const useLibraryStore = defineStore('library', () => {
     importFiles,
     importSample,
     cancelImport,
+    rename,
+    runCount,
+    remove,
   }
 })

@@ -5,6 +5,7 @@ import type { ModelCopyReport, RunSummary, SplitEvaluation, SplitImageResult } f
 import { useDatasetStore } from './dataset'
 import { useLabellingStore } from './labelling'
 import { useNoticesStore } from './notices'
+import { trustedConfidence } from '../logic/trust'
 
 export type ResultsSplit = SplitEvaluation['split']
 /** The two galleries of the view: the open confusion cell's images and the misclassified list. */
@@ -34,6 +35,11 @@ export const useResultsStore = defineStore('results', () => {
   const completedRuns = ref<RunSummary[]>([])
   const testAccuracy = shallowRef<SplitEvaluation | null>(null)
   const exported = ref<ModelCopyReport | null>(null)
+  /**
+   * the confidence from which the run's validation answers were 90 % right: a "mark as" fix is offered only
+   * there and above (logic/trust.ts); null when no confidence was (a weak model: every fix is a second look)
+   */
+  const trustFrom = ref<number | null>(null)
 
   const cellImages = computed<SplitImageResult[]>(() => {
     const c = cell.value
@@ -57,6 +63,11 @@ export const useResultsStore = defineStore('results', () => {
     try {
       const next = await call('runs.evaluateSplit', r.id, wanted)
       if (run.value?.id === r.id && split.value === wanted) evaluation.value = next
+      if (run.value?.id === r.id && wanted === 'validation') {
+        trustFrom.value = trustedConfidence(
+          next.images.map((i) => ({ confidence: i.confidence, right: i.predicted === i.label })),
+        )
+      }
     } catch (err) {
       evaluation.value = null
       notices.fail(err)
@@ -98,6 +109,7 @@ export const useResultsStore = defineStore('results', () => {
     exported.value = null
     split.value = 'validation'
     evaluation.value = null
+    trustFrom.value = null
     try {
       run.value = await call('runs.get', runId)
     } catch (err) {
@@ -207,6 +219,7 @@ export const useResultsStore = defineStore('results', () => {
   }
 
   return {
+    trustFrom,
     run,
     split,
     evaluation,

@@ -219,6 +219,21 @@ export const useRunsStore = defineStore('runs', () => {
     }
   }
 
+  /** Deletes the run on screen (not one training) with its files; the newest remaining run takes its place. */
+  async function remove(): Promise<boolean> {
+    const run = current.value
+    if (!run) return false
+    const ok = await notices.attempt(() => call('runs.remove', run.id))
+    if (!ok) return false
+    notices.say(`Deleted run ${run.id}`)
+    current.value = null
+    epochs.value = []
+    await loadRuns()
+    const newest = runs.value[0]
+    if (newest) await open(newest.id)
+    return true
+  }
+
   async function resume(): Promise<void> {
     const run = current.value
     if (!run) return
@@ -311,6 +326,7 @@ export const useRunsStore = defineStore('runs', () => {
     start,
     cancel,
     resume,
+    remove,
     listen,
   }
 })

@@ -92,12 +92,31 @@ describe('datasets', () => {
     })
     expect(p).toMatchObject({ name: 'pets', imageCount: 7, labeledCount: 6, missingCount: 1 })
     expect(p!.labels).toEqual([
-      { id: cat.id, name: 'cat', key: 1, count: 3, trainCount: 3, validationCount: 0, unassignedCount: 0 },
-      { id: dog.id, name: 'dog', key: 2, count: 3, trainCount: 0, validationCount: 1, unassignedCount: 1 },
+      {
+        id: cat.id,
+        name: 'cat',
+        key: 1,
+        colour: null,
+        count: 3,
+        trainCount: 3,
+        validationCount: 0,
+        unassignedCount: 0,
+      },
+      {
+        id: dog.id,
+        name: 'dog',
+        key: 2,
+        colour: null,
+        count: 3,
+        trainCount: 0,
+        validationCount: 1,
+        unassignedCount: 1,
+      },
       {
         id: expect.any(Number),
         name: 'unused',
         key: 3,
+        colour: null,
         count: 0,
         trainCount: 0,
         validationCount: 0,

@@ -26,7 +26,7 @@ describe('labels', () => {
 
   it('creates a trimmed label', () => {
     const l = createLabel(lib.db, ds, '  tabby cat ')
-    expect(l).toEqual({ id: expect.any(Number), dataset_id: ds, name: 'tabby cat', key: 1 })
+    expect(l).toEqual({ id: expect.any(Number), dataset_id: ds, name: 'tabby cat', key: 1, colour: null })
   })
 
   it('refuses empty, too long, control-character and duplicate names, ignoring case in any script', () => {
@@ -70,8 +70,26 @@ describe('labels', () => {
     addImages(lib.db, ds, 1, { labelId: cat.id })
     addImages(lib.db, ds, 4)
     expect(listLabels(lib.db, ds)).toEqual([
-      { id: cat.id, name: 'cat', key: 2, count: 1, trainCount: 0, validationCount: 0, unassignedCount: 1 },
-      { id: dog.id, name: 'dog', key: 1, count: 2, trainCount: 0, validationCount: 0, unassignedCount: 2 },
+      {
+        id: cat.id,
+        name: 'cat',
+        key: 2,
+        colour: null,
+        count: 1,
+        trainCount: 0,
+        validationCount: 0,
+        unassignedCount: 1,
+      },
+      {
+        id: dog.id,
+        name: 'dog',
+        key: 1,
+        colour: null,
+        count: 2,
+        trainCount: 0,
+        validationCount: 0,
+        unassignedCount: 2,
+      },
     ])
   })
 

@@ -58,7 +58,16 @@ describe('filters', () => {
   it('describe themselves with label names', () => {
     expect(
       describeFilter({ kind: 'label', labelId: 2 }, [
-        { id: 2, name: 'cat', key: 1, count: 1, trainCount: 0, validationCount: 0, unassignedCount: 1 },
+        {
+          id: 2,
+          name: 'cat',
+          key: 1,
+          colour: null,
+          count: 1,
+          trainCount: 0,
+          validationCount: 0,
+          unassignedCount: 1,
+        },
       ]),
     ).toBe("Label 'cat'")
     expect(describeFilter({ kind: 'misclassified', runId: 2, ids: [] }, [])).toBe('Misclassified by run 2')
