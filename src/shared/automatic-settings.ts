@@ -103,6 +103,35 @@ export function chooseEpochs(trainPictures: number, batchSize: number): Chosen<n
 }
 
 /**
+ * A run that starts from an earlier run's weights (`fromRun`) already knows most of what it needs: it aims for
+ * this fraction of the from-scratch step budget and stops once validation stops improving (WARM_PATIENCE).
+ * The evidence is docs/EXPERIMENTS.md, "Retraining from the last run".
+ */
+export const WARM_FRACTION = 1 / 3
+export const WARM_MIN_EPOCHS = 3
+export const WARM_MAX_EPOCHS = 20
+export const WARM_PATIENCE = 3
+
+/** Epochs for a warm-started run: WARM_FRACTION of the step budget, within WARM_MIN_EPOCHS … WARM_MAX_EPOCHS. */
+export function chooseWarmEpochs(trainPictures: number, batchSize: number, fromRun: number): Chosen<number> {
+  const perEpoch = batchesPerEpoch(trainPictures, batchSize)
+  const budget = Math.round(TARGET_STEPS * WARM_FRACTION)
+  const value = Math.min(WARM_MAX_EPOCHS, Math.max(WARM_MIN_EPOCHS, Math.round(budget / perEpoch)))
+  return {
+    value,
+    reason: `${value}: it starts from run ${fromRun}'s weights, so about ${budget} optimiser steps (a third of a new run's) are enough; the best epoch on validation is kept.`,
+  }
+}
+
+/** A warm-started run stops once no network improved on validation for WARM_PATIENCE epochs. */
+export function chooseWarmPatience(fromRun: number): Chosen<number> {
+  return {
+    value: WARM_PATIENCE,
+    reason: `${WARM_PATIENCE}: starting from run ${fromRun}, it stops once no network improved on the validation pictures for ${WARM_PATIENCE} epochs.`,
+  }
+}
+
+/**
  * Seconds one step of a group takes on a quiet 2-core machine (wasm engine, one worker per network): a fixed
  * cost per network (op dispatch, messages, augmentation) plus a cost per forward FLOP of the batch. Fitted to
  * cnn + resnet-8 at 28 px grey: 0.26 s per step at batch 32 (the issue's 40-epoch run, 373 s) and 0.39 s at

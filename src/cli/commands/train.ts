@@ -29,6 +29,7 @@ interface TrainOptions {
   seed?: number
   patience?: number
   optimiser?: string
+  fromRun?: number
   json?: boolean
 }
 
@@ -67,6 +68,7 @@ function settingsFrom(opts: TrainOptions, datasetId: number): TrainingSettingsIn
   put('T', numberOption('--temperature', opts.temperature))
   put('seed', opts.seed)
   put('patience', opts.patience)
+  put('fromRun', opts.fromRun)
   // as the user wrote them: the service checks every value and names the setting that is wrong
   return settings as TrainingSettingsInput
 }
@@ -180,8 +182,10 @@ export function planLines(plan: RunPlan): string {
   const names: Record<AutomaticSetting, string> = {
     imageSize: 'picture size',
     channels: 'colour',
+    networks: 'networks',
     batchSize: 'batch size',
     epochs: 'epochs',
+    patience: 'stop early after',
     teacher: 'teacher',
     ensembleRule: "the answer's weights",
   }
@@ -263,6 +267,11 @@ export function registerTrainCommands(program: Command, globals: () => GlobalOpt
       '--patience <n>',
       'stop when no network improved on the validation pictures for n epochs (the best epoch is kept either way)',
       wholeNumber(1, 1000),
+    )
+    .option(
+      '--from-run <id>',
+      "start from this earlier run's weights (same dataset and networks): a shorter run, stopping once validation stops improving",
+      anId,
     )
     .option('--json', 'one JSON line per epoch and a final summary line')
     .action(async (opts: TrainOptions) => {

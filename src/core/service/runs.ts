@@ -13,6 +13,7 @@ import { datasetSummary, requireDataset } from '../store/datasets'
 import { countLabelledBySplit } from '../store/image-lists'
 import { createRun, getRun, listEpochs, listRuns, requireRun, setRunStatus } from '../store/runs'
 import { pictureFacts } from '../dataset/picture-facts'
+import { runToStartFrom, settingsFromRun } from './from-run'
 import { parseTrainingConfig, type TrainingConfig } from '../training/config'
 import { hasTrainerPid, runDirectory, trainerAlive, writeTrainerPid } from '../training/run-folder'
 import { recommendedEnsembleRule, recommendedTeacher } from '../../shared/recommended-settings'
@@ -22,6 +23,8 @@ import {
   chooseChannels,
   chooseEpochs,
   chooseImageSize,
+  chooseWarmEpochs,
+  chooseWarmPatience,
   predictSeconds,
 } from '../../shared/automatic-settings'
 import type { AutomaticSetting, EpochMetrics, RunPlan, RunSummary } from '../../shared/types'
@@ -148,14 +151,24 @@ export class RunSupervisor {
       values[key] = value
       chosen[key] = reason
     }
-    if (input.imageSize === undefined || input.channels === undefined) {
+    const fromRun = given.fromRun
+    if (fromRun !== undefined) {
+      // a warm start keeps the earlier run's networks, picture size and colour: its weights need them
+      const earlier = settingsFromRun(runToStartFrom(this.db, this.paths, fromRun, datasetId), input)
+      for (const key of ['networks', 'imageSize', 'channels'] as const) {
+        choose(key, () => ({ value: earlier.values[key], reason: earlier.reasons[key] }))
+      }
+    } else if (input.imageSize === undefined || input.channels === undefined) {
       const facts = await pictureFacts(this.db, datasetId)
       choose('imageSize', () => chooseImageSize(facts))
       choose('channels', () => chooseChannels(facts))
     }
     choose('batchSize', () => chooseBatchSize(trainPictures))
     const batchSize = (values.batchSize as number | undefined) ?? given.batchSize
-    choose('epochs', () => chooseEpochs(trainPictures, batchSize))
+    if (fromRun !== undefined) {
+      choose('epochs', () => chooseWarmEpochs(trainPictures, batchSize, fromRun))
+      choose('patience', () => chooseWarmPatience(fromRun))
+    } else choose('epochs', () => chooseEpochs(trainPictures, batchSize))
     const teacher = recommendedTeacher(labels)
     choose('teacher', () => ({ value: teacher.teacher, reason: teacher.reason }))
     const rule = recommendedEnsembleRule(labels)
@@ -204,6 +217,7 @@ export class RunSupervisor {
       config: { ...config, dataset: datasetId },
       classNames,
       networks,
+      fromRun: config.fromRun ?? null,
     })
     // ids are never reused, but a library restored from a backup may meet folders of runs made after it
     rmSync(runDirectory(this.paths, runId), { recursive: true, force: true })

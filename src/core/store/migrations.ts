@@ -168,4 +168,14 @@ export const migrations: readonly Migration[] = [
       CREATE UNIQUE INDEX labels_by_key ON labels(dataset_id, key) WHERE key IS NOT NULL;
     `,
   },
+  {
+    // 7, not 5: helpers on other branches add 5 and 6 (issue 19); renumbered when merged
+    version: 7,
+    name: 'warm-started runs',
+    sql: `
+      -- The run whose kept weights this run started from (issue 19: retrain from the last run); NULL when it
+      -- started from scratch, or once that run is deleted.
+      ALTER TABLE runs ADD COLUMN from_run INTEGER REFERENCES runs(id) ON DELETE SET NULL;
+    `,
+  },
 ]

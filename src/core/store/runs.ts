@@ -16,6 +16,7 @@ interface RunRow {
   started_at: string | null
   finished_at: string | null
   uid: string | null
+  from_run: number | null
 }
 
 export interface NewRun {
@@ -23,6 +24,8 @@ export interface NewRun {
   config: Record<string, unknown>
   classNames: string[]
   networks: RunNetwork[]
+  /** the run whose kept weights it starts from */
+  fromRun?: number | null
 }
 
 /**
@@ -32,12 +35,15 @@ export interface NewRun {
 export function createRun(db: Db, run: NewRun): number {
   return db.transaction(() => {
     const id = nextId(db, 'runs')
-    db.prepare('INSERT INTO runs (id, dataset_id, config_json, labels_json, uid) VALUES (?, ?, ?, ?, ?)').run(
+    db.prepare(
+      'INSERT INTO runs (id, dataset_id, config_json, labels_json, uid, from_run) VALUES (?, ?, ?, ?, ?, ?)',
+    ).run(
       id,
       run.datasetId,
       JSON.stringify(run.config),
       JSON.stringify(run.classNames),
       randomUUID(),
+      run.fromRun ?? null,
     )
     const insert = db.prepare(
       'INSERT INTO networks (run_id, idx, arch, params, flops) VALUES (?, ?, ?, ?, ?)',
@@ -157,6 +163,7 @@ function summarise(db: Db, row: RunRow): RunSummary {
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     last: last ? (JSON.parse(last.metrics_json) as EpochMetrics) : null,
+    fromRun: row.from_run,
   }
 }
 
