@@ -12,7 +12,8 @@ export async function withService<T>(
   opts: GlobalOptions,
   work: (service: CohortService) => Promise<T>,
 ): Promise<T> {
-  const service = await openService(opts)
+  // one command per process: suggestions are answered when asked for (cohort suggest), not after a run
+  const service = await openService(opts, { suggestAfterRuns: false })
   try {
     return await work(service)
   } finally {
@@ -26,9 +27,17 @@ export function cliLibraryPaths(opts: GlobalOptions): LibraryPaths {
 }
 
 /** The service over the options' library; a damaged library points at `cohort doctor`. */
-export async function openService(opts: GlobalOptions): Promise<CohortService> {
+export async function openService(
+  opts: GlobalOptions,
+  { suggestAfterRuns = true }: { suggestAfterRuns?: boolean } = {},
+): Promise<CohortService> {
   try {
-    return await createCohortService({ home: cohortHome(), dbFile: opts.db, version: cliVersion() })
+    return await createCohortService({
+      home: cohortHome(),
+      dbFile: opts.db,
+      version: cliVersion(),
+      suggestAfterRuns,
+    })
   } catch (err) {
     if (err instanceof LibraryError && err.code === 'damaged') {
       throw new CliError(`${err.message} (see: cohort doctor)`)

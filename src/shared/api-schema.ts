@@ -4,7 +4,7 @@
  */
 import { z } from 'zod'
 import type { ApiArgs, ApiChannel } from './api'
-import { MAX_QUERY_IDS } from './types'
+import { LABEL_ORDERS, MAX_QUERY_IDS } from './types'
 import type { TrainingSettingsInput } from './training-settings'
 import { base64Length, MAX_UPLOAD_BYTES, MAX_UPLOADS } from './uploads'
 
@@ -36,6 +36,25 @@ const imageQuery = z
     ids: z.array(id).max(MAX_QUERY_IDS).optional(),
     offset: z.number().int().min(0).optional(),
     limit: z.number().int().min(1).max(10_000).optional(),
+  })
+  .strict()
+
+const suggestionQuery = z
+  .object({
+    runId: id.optional(),
+    order: z.enum(LABEL_ORDERS).optional(),
+    limit: z.number().int().min(1).max(1_000_000).optional(),
+    seed: z.number().int().min(0).max(0xffffffff).optional(),
+  })
+  .strict()
+const acceptAgreeing = z
+  .object({
+    minConfidence: z.number().min(0).max(1),
+    filter: z
+      .object({ split: split.optional(), ids: z.array(id).max(MAX_QUERY_IDS).optional() })
+      .strict()
+      .optional(),
+    runId: id.optional(),
   })
   .strict()
 
@@ -120,6 +139,9 @@ export const API_SCHEMAS = {
   'models.export': z.tuple([id, path]),
   'models.list': z.tuple([]),
   'models.import': z.tuple([path]),
+  'suggestions.list': z.tuple([id, suggestionQuery.optional()]),
+  'suggestions.accept': z.tuple([id, z.array(id).min(1).max(1_000_000)]),
+  'suggestions.acceptAgreeing': z.tuple([id, acceptAgreeing]),
 } satisfies Record<ApiChannel, z.ZodTuple>
 
 /** true when A and B are assignable both ways (the same arguments to a caller and to the service) */

@@ -5,6 +5,8 @@
  * validated by the schemas in `src/shared/api-schema.ts` before they reach the service.
  */
 import type {
+  AcceptAgreeingRequest,
+  AcceptReport,
   AddedImage,
   CsvApplyResult,
   DatasetSummary,
@@ -30,6 +32,8 @@ import type {
   SplitReport,
   SplitEvaluation,
   SplitRequest,
+  SuggestionList,
+  SuggestionQuery,
   ZooCatalogue,
 } from './types'
 import type { TrainingSettingsInput } from './training-settings'
@@ -162,6 +166,20 @@ export interface CohortApi {
   'models.import'(dir: string): Promise<ModelCopyReport>
   /** The model folders imported into the library (models.import), each with its metadata. */
   'models.list'(): Promise<ImportedModel[]>
+
+  /**
+   * The trained group's suggested label for each unlabelled picture of the dataset, in the chosen "label
+   * next" order (default: random). Pictures not answered yet are recognised first (a run's own are answered
+   * in the background when it completes). No completed run: an empty list with runId null.
+   */
+  'suggestions.list'(datasetId: number, query?: SuggestionQuery): Promise<SuggestionList>
+  /** Gives the still-unlabelled pictures among `imageIds` their suggested labels, as one undoable action. */
+  'suggestions.accept'(datasetId: number, imageIds: number[]): Promise<AcceptReport>
+  /**
+   * Accepts every suggestion (optionally within a split or a set of pictures) on which all networks agree
+   * with at least `minConfidence`, as one undoable action.
+   */
+  'suggestions.acceptAgreeing'(datasetId: number, request: AcceptAgreeingRequest): Promise<AcceptReport>
 }
 
 export type ApiChannel = keyof CohortApi
@@ -183,6 +201,8 @@ export interface ApiEvents {
   /** after each epoch is committed (checkpoint and metrics) */
   'run.epoch': { runId: number; metrics: EpochMetrics }
   'run.status': { runId: number; status: RunStatus; message: string | null; backend?: string }
+  /** a completed run has answered for every unlabelled picture of its dataset (suggestions.list is fresh) */
+  'suggestions.ready': { datasetId: number; runId: number }
 }
 export type ApiEventName = keyof ApiEvents
 
@@ -230,6 +250,9 @@ export const API_CHANNELS = [
   'models.export',
   'models.import',
   'models.list',
+  'suggestions.list',
+  'suggestions.accept',
+  'suggestions.acceptAgreeing',
 ] as const satisfies readonly ApiChannel[]
 
 export const API_EVENTS = [
@@ -237,6 +260,7 @@ export const API_EVENTS = [
   'run.progress',
   'run.epoch',
   'run.status',
+  'suggestions.ready',
 ] as const satisfies readonly ApiEventName[]
 
 /** The IPC prefix keeps Cohort's channels apart from Electron's own. */

@@ -412,3 +412,59 @@ export interface AddedImage {
   /** what happened, in words */
   message: string
 }
+
+/** "Label next": which unlabelled pictures to show first (src/core/suggestions/ordering.ts). */
+export const LABEL_ORDERS = ['informative', 'typical', 'random'] as const
+export type LabelOrder = (typeof LABEL_ORDERS)[number]
+/** Until the labelling experiment measures an ordering that needs fewer labels, none is preferred. */
+export const DEFAULT_LABEL_ORDER: LabelOrder = 'random'
+
+/** A trained group's suggested label for one unlabelled picture: never a training label until accepted. */
+export interface Suggestion {
+  imageId: number
+  path: string
+  label: string
+  /** the ensemble's probability of `label`, 0–1 */
+  confidence: number
+  /** every network's most probable label is `label` */
+  agree: boolean
+}
+
+export interface SuggestionQuery {
+  /** a completed run of the dataset; default: its latest completed run */
+  runId?: number
+  order?: LabelOrder
+  /** at most this many suggestions, from the start of the order */
+  limit?: number
+  /** seeds the random and typical orderings; default: the run id, so the order stays put between calls */
+  seed?: number
+}
+
+export interface SuggestionList {
+  /** the run that suggested them; null when the dataset has no completed run yet */
+  runId: number | null
+  order: LabelOrder
+  suggestions: Suggestion[]
+}
+
+/** Which unlabelled pictures "accept every agreeing suggestion" considers (the Dataset view's filter). */
+export interface SuggestionFilter {
+  split?: Split
+  ids?: number[]
+}
+
+export interface AcceptAgreeingRequest {
+  /** only suggestions whose confidence is at least this, 0–1 */
+  minConfidence: number
+  filter?: SuggestionFilter
+  runId?: number
+}
+
+export interface AcceptReport {
+  /** pictures that now carry their suggested label */
+  accepted: number
+  /** pictures asked for that were left alone: already labelled, no suggestion, or its label is gone */
+  skipped: number
+  /** the undoable action's description; null when nothing changed */
+  description: string | null
+}

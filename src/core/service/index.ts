@@ -8,10 +8,12 @@ import type {
   ImageQuery,
   ImageUpload,
   ImportReport,
+  AcceptAgreeingRequest,
   RecognisedImageSource,
   RecogniseRequest,
   Split,
   SplitRequest,
+  SuggestionQuery,
 } from '../../shared/types'
 import { existsSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
@@ -32,6 +34,7 @@ import { clearTensorCache } from '../dataset/tensor-cache'
 import { fullImageFile, thumbnailFile, type ImageFile } from './image-files'
 import { ServiceEvents } from './events'
 import { RunSupervisor, type TrainerLauncher } from './runs'
+import { SuggestionDesk } from './suggestions'
 import { listImportedModelPaths, listRuns, recordModel, requireRun } from '../store/runs'
 import { runDirectory } from '../training/run-folder'
 import type { ModelBundle } from '../engine/model-metadata'
@@ -51,6 +54,11 @@ export interface ServiceOptions {
   sampleFolder?: string
   /** how trainer processes are started (Electron passes a utilityProcess launcher); default: fork */
   launchTrainer?: TrainerLauncher
+  /**
+   * whether a run that completes answers for its dataset's unlabelled pictures at once, in the background
+   * (default true; the CLI's one-shot processes answer on demand instead)
+   */
+  suggestAfterRuns?: boolean
 }
 
 export type { ImageFile }
@@ -77,6 +85,11 @@ export async function createCohortService(options: ServiceOptions): Promise<Coho
     options.sampleFolder,
     options.launchTrainer,
   )
+  if (options.suggestAfterRuns !== false) {
+    service.events.on('run.status', ({ runId, status }) => {
+      if (status === 'completed') void service.suggestions.refreshAfterRun(runId)
+    })
+  }
   // a run still 'running' whose trainer is gone lost it with the previous app session
   service.runs.markInterrupted()
   return service
@@ -87,6 +100,7 @@ class Service implements CohortService {
   private currentImport: AbortController | null = null
 
   readonly runs: RunSupervisor
+  readonly suggestions: SuggestionDesk
 
   constructor(
     private readonly db: Db,
@@ -96,10 +110,12 @@ class Service implements CohortService {
     launchTrainer?: TrainerLauncher,
   ) {
     this.runs = new RunSupervisor(db, paths, this.events, launchTrainer)
+    this.suggestions = new SuggestionDesk(db, this.events, (runId, work) => this.withModel(runId, work))
   }
 
   close(): void {
     this.runs.close()
+    this.suggestions.close()
     this.currentImport?.abort()
     if (this.db.open) this.db.close()
   }
@@ -348,6 +364,16 @@ class Service implements CohortService {
     } finally {
       disposeModelBundle(bundle)
     }
+  }
+
+  async 'suggestions.list'(datasetId: number, query?: SuggestionQuery) {
+    return this.suggestions.list(datasetId, query)
+  }
+  async 'suggestions.accept'(datasetId: number, imageIds: number[]) {
+    return this.suggestions.accept(datasetId, imageIds)
+  }
+  async 'suggestions.acceptAgreeing'(datasetId: number, request: AcceptAgreeingRequest) {
+    return this.suggestions.acceptAgreeing(datasetId, request)
   }
 
   async 'runs.start'(config: Record<string, unknown>) {

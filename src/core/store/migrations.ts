@@ -169,6 +169,25 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
+    version: 5,
+    name: 'suggested labels',
+    sql: `
+      -- A run's suggested label for an unlabelled picture of its dataset (never a training label until the
+      -- person accepts it). label NULL: the picture could not be read (error says why), so it is not retried.
+      CREATE TABLE suggestions (
+        run_id        INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        image_id      INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+        label         TEXT,                   -- one of the run's class names
+        confidence    REAL NOT NULL DEFAULT 0, -- the ensemble's probability of that label
+        agree         INTEGER NOT NULL DEFAULT 0 CHECK (agree IN (0, 1)), -- every network's top label is it
+        probabilities BLOB,                   -- float32, networks × classes: what the orderings rank by
+        error         TEXT,
+        PRIMARY KEY (run_id, image_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX suggestions_by_image ON suggestions(image_id);
+    `,
+  },
+  {
     // 7, not 5: helpers on other branches add 5 and 6 (issue 19); renumbered when merged
     version: 7,
     name: 'warm-started runs',
