@@ -31,6 +31,7 @@ import {
 } from '../../shared/training-settings'
 import type { EpochMetrics } from '../../shared/types'
 import { endProgress, printJson, printTable, progressLine } from '../output'
+import { registerLabellingExperiment } from './experiment-labelling'
 
 function positive(what: string) {
   return (text: string): number => {
@@ -124,6 +125,7 @@ export function registerExperimentCommand(program: Command): void {
   const experiment = program
     .command('experiment')
     .description('measure whether training together pays off (docs/EXPERIMENTS.md)')
+  registerLabellingExperiment(experiment)
   experiment
     .command('fashion-mnist')
     .description(
