@@ -104,13 +104,14 @@ export function chooseEpochs(trainPictures: number, batchSize: number): Chosen<n
 
 /**
  * A run that starts from an earlier run's weights (`fromRun`) already knows most of what it needs: it aims for
- * this fraction of the from-scratch step budget and stops once validation stops improving (WARM_PATIENCE).
- * The evidence is docs/EXPERIMENTS.md, "Retraining from the last run".
+ * this fraction of the from-scratch step budget, with the whole cosine schedule over it. No early stop by
+ * default: stopped after 3 epochs without progress on a small validation split, warm runs kept weights from
+ * before the learning rate had come down and ended 1–7 points below a new run; run to the end they were level
+ * with it (docs/EXPERIMENTS.md, "Labelling with suggestions and retraining from the last run").
  */
 export const WARM_FRACTION = 1 / 3
 export const WARM_MIN_EPOCHS = 3
 export const WARM_MAX_EPOCHS = 20
-export const WARM_PATIENCE = 3
 
 /** Epochs for a warm-started run: WARM_FRACTION of the step budget, within WARM_MIN_EPOCHS … WARM_MAX_EPOCHS. */
 export function chooseWarmEpochs(trainPictures: number, batchSize: number, fromRun: number): Chosen<number> {
@@ -120,14 +121,6 @@ export function chooseWarmEpochs(trainPictures: number, batchSize: number, fromR
   return {
     value,
     reason: `${value}: it starts from run ${fromRun}'s weights, so about ${budget} optimiser steps (a third of a new run's) are enough; the best epoch on validation is kept.`,
-  }
-}
-
-/** A warm-started run stops once no network improved on validation for WARM_PATIENCE epochs. */
-export function chooseWarmPatience(fromRun: number): Chosen<number> {
-  return {
-    value: WARM_PATIENCE,
-    reason: `${WARM_PATIENCE}: starting from run ${fromRun}, it stops once no network improved on the validation pictures for ${WARM_PATIENCE} epochs.`,
   }
 }
 

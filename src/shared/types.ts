@@ -346,7 +346,7 @@ export interface ModelCopyReport {
 
 /** The settings Cohort may choose for a run the person leaves them to (src/shared/automatic-settings.ts). */
 export type AutomaticSetting =
-  'imageSize' | 'channels' | 'networks' | 'batchSize' | 'epochs' | 'patience' | 'teacher' | 'ensembleRule'
+  'imageSize' | 'channels' | 'networks' | 'batchSize' | 'epochs' | 'teacher' | 'ensembleRule'
 
 /** What `runs.start` would do with these settings: every setting resolved, why Cohort chose each it chose, how long. */
 export interface RunPlan {

@@ -185,7 +185,6 @@ export function planLines(plan: RunPlan): string {
     networks: 'networks',
     batchSize: 'batch size',
     epochs: 'epochs',
-    patience: 'stop early after',
     teacher: 'teacher',
     ensembleRule: "the answer's weights",
   }
@@ -270,7 +269,7 @@ export function registerTrainCommands(program: Command, globals: () => GlobalOpt
     )
     .option(
       '--from-run <id>',
-      "start from this earlier run's weights (same dataset and networks): a shorter run, stopping once validation stops improving",
+      "start from this earlier run's weights (same dataset and networks): a third of a new run's steps",
       anId,
     )
     .option('--json', 'one JSON line per epoch and a final summary line')

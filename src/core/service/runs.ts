@@ -24,7 +24,6 @@ import {
   chooseEpochs,
   chooseImageSize,
   chooseWarmEpochs,
-  chooseWarmPatience,
   predictSeconds,
 } from '../../shared/automatic-settings'
 import type { AutomaticSetting, EpochMetrics, RunPlan, RunSummary } from '../../shared/types'
@@ -167,7 +166,6 @@ export class RunSupervisor {
     const batchSize = (values.batchSize as number | undefined) ?? given.batchSize
     if (fromRun !== undefined) {
       choose('epochs', () => chooseWarmEpochs(trainPictures, batchSize, fromRun))
-      choose('patience', () => chooseWarmPatience(fromRun))
     } else choose('epochs', () => chooseEpochs(trainPictures, batchSize))
     const teacher = recommendedTeacher(labels)
     choose('teacher', () => ({ value: teacher.teacher, reason: teacher.reason }))
