@@ -339,6 +339,8 @@ export function lineChart(options: {
   series: ChartSeries[]
   unit: string
   range?: [number, number]
+  /** what the first and last points are (default: epoch 1 … epoch n) */
+  xLabels?: [string, string]
 }): string {
   const { series, unit } = options
   const all = series.flatMap((s) => s.ys)
@@ -364,8 +366,8 @@ export function lineChart(options: {
     `<line x1="${L}" y1="30" x2="${L}" y2="${H - B}" stroke="black"/>`,
     `<text x="${L - 8}" y="${y(hi) + 4}" text-anchor="end">${label(hi)}</text>`,
     `<text x="${L - 8}" y="${y(lo) + 4}" text-anchor="end">${label(lo)}</text>`,
-    `<text x="${x(0)}" y="${H - B + 16}" text-anchor="middle">1</text>`,
-    `<text x="${x(n - 1)}" y="${H - B + 16}" text-anchor="middle">epoch ${n}</text>`,
+    `<text x="${x(0)}" y="${H - B + 16}" text-anchor="middle">${options.xLabels?.[0] ?? 1}</text>`,
+    `<text x="${x(n - 1)}" y="${H - B + 16}" text-anchor="middle">${options.xLabels?.[1] ?? `epoch ${n}`}</text>`,
     ...lines,
     '</svg>',
     '',

@@ -105,6 +105,28 @@ export function chooseEpochs(trainPictures: number, batchSize: number): Chosen<n
 }
 
 /**
+ * A run that starts from an earlier run's weights (`fromRun`) already knows most of what it needs: it aims for
+ * this fraction of the from-scratch step budget, with the whole cosine schedule over it. No early stop by
+ * default: stopped after 3 epochs without progress on a small validation split, warm runs kept weights from
+ * before the learning rate had come down and ended 1–7 points below a new run; run to the end they were level
+ * with it (docs/EXPERIMENTS.md, "Labelling with suggestions and retraining from the last run").
+ */
+export const WARM_FRACTION = 1 / 3
+export const WARM_MIN_EPOCHS = 3
+export const WARM_MAX_EPOCHS = 20
+
+/** Epochs for a warm-started run: WARM_FRACTION of the step budget, within WARM_MIN_EPOCHS … WARM_MAX_EPOCHS. */
+export function chooseWarmEpochs(trainPictures: number, batchSize: number, fromRun: number): Chosen<number> {
+  const perEpoch = batchesPerEpoch(trainPictures, batchSize)
+  const budget = Math.round(TARGET_STEPS * WARM_FRACTION)
+  const value = Math.min(WARM_MAX_EPOCHS, Math.max(WARM_MIN_EPOCHS, Math.round(budget / perEpoch)))
+  return {
+    value,
+    reason: `${value}: it starts from run ${fromRun}'s weights, so about ${budget} optimiser steps (a third of a new run's) are enough; the best epoch on validation is kept.`,
+  }
+}
+
+/**
  * Seconds one step of a group takes on a quiet 2-core machine (wasm engine, one worker per network): a fixed
  * cost per network (op dispatch, messages, augmentation) plus a cost per forward FLOP of the batch. Fitted to
  * cnn + resnet-8 at 28 px grey: 0.26 s per step at batch 32 (the issue's 40-epoch run, 373 s) and 0.39 s at
@@ -156,11 +178,19 @@ export interface AutomaticChoices {
  * step budget, teacher and weight rule from its size. The one rule `runs.plan` applies and `cohort experiment
  * defaults` measures. `givenBatchSize` is the run's batch size when the person gave one.
  */
+/** A run started from an earlier one (`fromRun`): the settings its weights fix, with the reasons. */
+export interface WarmStart {
+  fromRun: number
+  values: Record<string, unknown>
+  reasons: Record<'networks' | 'imageSize' | 'channels', string>
+}
+
 export async function automaticSettings(
   input: Record<string, unknown>,
   givenBatchSize: number,
   labels: readonly Pick<LabelSummary, 'trainCount' | 'validationCount'>[],
   facts: () => Promise<PictureFacts>,
+  warm?: WarmStart,
 ): Promise<AutomaticChoices> {
   const trainPictures = labels.reduce((sum, l) => sum + l.trainCount, 0)
   const values: AutomaticChoices['values'] = {}
@@ -171,14 +201,21 @@ export async function automaticSettings(
     values[key] = value
     chosen[key] = reason
   }
-  if (input.imageSize === undefined || input.channels === undefined) {
+  if (warm) {
+    // a warm start keeps the earlier run's networks, picture size and colour: its weights need them
+    for (const key of ['networks', 'imageSize', 'channels'] as const) {
+      choose(key, () => ({ value: warm.values[key], reason: warm.reasons[key] }))
+    }
+  } else if (input.imageSize === undefined || input.channels === undefined) {
     const known = await facts()
     choose('imageSize', () => chooseImageSize(known))
     choose('channels', () => chooseChannels(known))
   }
   choose('batchSize', () => chooseBatchSize(trainPictures))
   const batchSize = (values.batchSize as number | undefined) ?? givenBatchSize
-  choose('epochs', () => chooseEpochs(trainPictures, batchSize))
+  choose('epochs', () =>
+    warm ? chooseWarmEpochs(trainPictures, batchSize, warm.fromRun) : chooseEpochs(trainPictures, batchSize),
+  )
   choose('teacher', () => {
     const t = recommendedTeacher(labels)
     return { value: t.teacher, reason: t.reason }

@@ -221,6 +221,11 @@ export function trainingSettingsSchema(archs: readonly string[] = KNOWN_ARCHS) {
         validateEvery: number('validate every (epochs)', 1, 1000, true).default(1),
         // stop when no network's validation accuracy improved for this many validated epochs (absent: never)
         patience: number('patience (epochs without improvement)', 1, 1000, true).optional(),
+        // start every network from this earlier run's kept weights (same dataset and networks; issue 19)
+        fromRun: z
+          .int(say('the run to start from must be a run id (a whole number)'))
+          .positive(say('the run to start from must be a run id (a whole number)'))
+          .optional(),
       },
       say('the settings must be an object of name: value pairs'),
     )

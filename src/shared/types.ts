@@ -236,6 +236,8 @@ export interface RunSummary {
    * run completes, and for runs trained before it was recorded.
    */
   kept: EpochMetrics | null
+  /** the run whose weights this one started from (`fromRun`), or null when it started from scratch */
+  fromRun: number | null
 }
 
 /** The TensorFlow.js backends, fastest first (src/core/engine/backend.ts chooses one at start-up). */
@@ -281,6 +283,8 @@ export interface ModelBundleInfo {
   /** weights on the networks' logits, in `networks` order */
   ensemble: { weights: number[]; valAcc: number | null }
   runId?: number | undefined
+  /** the run whose weights the run that wrote this started from, when it was warm-started */
+  fromRun?: number | undefined
   createdAt: string
 }
 
@@ -349,7 +353,8 @@ export interface ModelCopyReport {
 /* ---------- the Train view's network picker and the Results view (src/core/service/zoo.ts, run-evaluation.ts) ---------- */
 
 /** The settings Cohort may choose for a run the person leaves them to (src/shared/automatic-settings.ts). */
-export type AutomaticSetting = 'imageSize' | 'channels' | 'batchSize' | 'epochs' | 'teacher' | 'ensembleRule'
+export type AutomaticSetting =
+  'imageSize' | 'channels' | 'networks' | 'batchSize' | 'epochs' | 'teacher' | 'ensembleRule'
 
 /** What `runs.start` would do with these settings: every setting resolved, why Cohort chose each it chose, how long. */
 export interface RunPlan {

@@ -7,7 +7,12 @@ import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { initBackend, type BackendName } from '../core/engine/backend'
-import { writeModelBundle, type ModelMetadata } from '../core/engine/model-metadata'
+import {
+  disposeModelBundle,
+  readModelBundle,
+  writeModelBundle,
+  type ModelMetadata,
+} from '../core/engine/model-metadata'
 import { NetworkGroup } from '../core/engine/network-group'
 import type { NetworkConfig as EngineNetworkConfig, NetworkWeights } from '../core/engine/protocol'
 import { createNetwork } from '../core/engine/zoo'
@@ -35,6 +40,7 @@ import type { Normalisation } from '../core/training/augment'
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from '../core/training/checkpoint'
 import { groupNetworks, parseTrainingConfig, type TrainingConfig } from '../core/training/config'
 import { removeTrainerPid, runDirectory, writeTrainerPid } from '../core/training/run-folder'
+import { carryWeights } from '../core/training/warm-start'
 import {
   trainGroup,
   TrainingSetupError,
@@ -194,6 +200,45 @@ export async function restoreCheckpoint(
   }
 }
 
+/**
+ * Step 5b, a new run started from an earlier one (`fromRun`): every network takes that run's kept weights (its
+ * final model), the output layer matched by label name; the optimiser starts fresh. Returns the earlier run's
+ * normalisation, which its weights were trained under. A resumed run has its own checkpoint and skips this.
+ */
+export async function warmStart(
+  ctx: RunJobContext,
+  claimed: ClaimedRun,
+  group: NetworkGroup,
+): Promise<Normalisation | null> {
+  const fromRun = claimed.config.fromRun
+  if (fromRun === undefined) return null
+  const bundle = await readModelBundle(join(runDirectory(ctx.paths, fromRun), 'final')).catch(
+    (error: unknown) => {
+      throw new TrainingSetupError(`cannot start from run ${fromRun}: ${message(error)}`)
+    },
+  )
+  try {
+    if (bundle.models.length !== claimed.config.networks.length) {
+      throw new TrainingSetupError(
+        `run ${fromRun} has ${bundle.models.length} networks and this run ${claimed.config.networks.length}`,
+      )
+    }
+    const fresh = await group.getWeights()
+    const carried = bundle.models.map((model, i) => {
+      const earlier = {
+        names: model.weights.map((w) => w.originalName),
+        shapes: model.weights.map((w) => w.shape.map((d) => d ?? 0)),
+        values: model.getWeights().map((t) => t.dataSync() as Float32Array),
+      }
+      return carryWeights(fresh[i]!, earlier, bundle.metadata.classNames, claimed.run.classNames)
+    })
+    await group.setWeights(carried)
+    return bundle.metadata.normalisation
+  } finally {
+    disposeModelBundle(bundle)
+  }
+}
+
 /** The checkpoint of an epoch just trained: the group's weights and optimiser states with the trainer's state. */
 export async function epochCheckpoint(
   claimed: ClaimedRun,
@@ -341,11 +386,12 @@ async function train(
 ): Promise<RunJobResult> {
   const checkpoint = await ownCheckpoint(claimed)
   const data = await loadRunData(ctx, claimed, hooks)
-  const normalisation =
-    checkpoint?.normalisation ?? datasetStatistics(data.train.pixels, claimed.config.channels)
   const { group, networks } = await startGroup(ctx, claimed, data.classNames.length, hooks)
   holdGroup(group)
   await restoreCheckpoint(ctx.db, claimed.runId, group, checkpoint)
+  const warm = checkpoint ? null : await warmStart(ctx, claimed, group)
+  const normalisation =
+    checkpoint?.normalisation ?? warm ?? datasetStatistics(data.train.pixels, claimed.config.channels)
 
   const stop: { reason: false | 'cancelled' | 'interrupted' } = { reason: false }
   const result = await trainGroup({
@@ -417,6 +463,7 @@ async function saveFinalBundle(
       })),
       ensemble: { weights: run.metrics.ensemble.weights, valAcc: run.metrics.ensemble.valAcc },
       runId: run.runId,
+      ...(run.config.fromRun === undefined ? {} : { fromRun: run.config.fromRun }),
       createdAt: new Date().toISOString(),
     }
     await writeModelBundle(dir, { models, metadata })

@@ -32,6 +32,7 @@ import {
 } from '../../shared/training-settings'
 import { printJson, printTable } from '../output'
 import { epochReporter, list, log, pct } from './experiment-output'
+import { registerLabellingExperiment } from './experiment-labelling'
 
 function positive(what: string) {
   return (text: string): number => {
@@ -114,6 +115,7 @@ export function registerExperimentCommand(program: Command): void {
   const experiment = program
     .command('experiment')
     .description('measure whether training together pays off (docs/EXPERIMENTS.md)')
+  registerLabellingExperiment(experiment)
   experiment
     .command('fashion-mnist')
     .description(

@@ -31,6 +31,7 @@ interface TrainOptions {
   seed?: number
   patience?: number
   optimiser?: string
+  fromRun?: number
   json?: boolean
 }
 
@@ -69,6 +70,7 @@ function settingsFrom(opts: TrainOptions, datasetId: number): TrainingSettingsIn
   put('T', numberOption('--temperature', opts.temperature))
   put('seed', opts.seed)
   put('patience', opts.patience)
+  put('fromRun', opts.fromRun)
   // as the user wrote them: the service checks every value and names the setting that is wrong
   return settings as TrainingSettingsInput
 }
@@ -185,6 +187,7 @@ export function planLines(plan: RunPlan): string {
   const names: Record<AutomaticSetting, string> = {
     imageSize: 'picture size',
     channels: 'colour',
+    networks: 'networks',
     batchSize: 'batch size',
     epochs: 'epochs',
     teacher: 'teacher',
@@ -268,6 +271,11 @@ export function registerTrainCommands(program: Command, globals: () => GlobalOpt
       '--patience <n>',
       'stop when no network improved on the validation pictures for n epochs (the best epoch is kept either way)',
       wholeNumber(1, 1000),
+    )
+    .option(
+      '--from-run <id>',
+      "start from this earlier run's weights (same dataset and networks): a third of a new run's steps",
+      anId,
     )
     .option('--json', 'one JSON line per epoch and a final summary line')
     .action(async (opts: TrainOptions) => {

@@ -59,6 +59,7 @@ export const modelMetadataSchema = z
     /** weights on the networks' logits, in `networks` order */
     ensemble: z.object({ weights: z.array(z.number().finite().min(0)), valAcc: fraction.nullable() }),
     runId: z.number().int().positive().optional(),
+    fromRun: z.number().int().positive().optional(),
     /** ISO 8601 */
     createdAt: z.string().min(1),
   })

@@ -13,6 +13,7 @@ import { datasetSummary, requireDataset } from '../store/datasets'
 import { countLabelledBySplit } from '../store/image-lists'
 import { createRun, deleteRun, getRun, listEpochs, listRuns, requireRun, setRunStatus } from '../store/runs'
 import { pictureFacts } from '../dataset/picture-facts'
+import { runToStartFrom, settingsFromRun } from './from-run'
 import { parseTrainingConfig, type TrainingConfig } from '../training/config'
 import {
   hasTrainerPid,
@@ -138,8 +139,17 @@ export class RunSupervisor {
     const { labels } = datasetSummary(this.db, datasetId)
     const trainPictures = labels.reduce((sum, l) => sum + l.trainCount, 0)
     const validationPictures = labels.reduce((sum, l) => sum + l.validationCount, 0)
-    const { values, chosen } = await automaticSettings(input, given.batchSize, labels, () =>
-      pictureFacts(this.db, datasetId),
+    const fromRun = given.fromRun
+    const warm =
+      fromRun === undefined
+        ? undefined
+        : { fromRun, ...settingsFromRun(runToStartFrom(this.db, this.paths, fromRun, datasetId), input) }
+    const { values, chosen } = await automaticSettings(
+      input,
+      given.batchSize,
+      labels,
+      () => pictureFacts(this.db, datasetId),
+      warm,
     )
     // checked again as a whole: a choice meets the person's other settings (e.g. validateEvery ≤ epochs)
     const config = parseTrainingConfig({ ...input, ...values })
@@ -185,6 +195,7 @@ export class RunSupervisor {
       config: { ...config, dataset: datasetId },
       classNames,
       networks,
+      fromRun: config.fromRun ?? null,
     })
     // ids are never reused, but a library restored from a backup may meet folders of runs made after it
     rmSync(runDirectory(this.paths, runId), { recursive: true, force: true })

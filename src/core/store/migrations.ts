@@ -198,6 +198,15 @@ export const migrations: readonly Migration[] = [
   },
   {
     version: 7,
+    name: 'warm-started runs',
+    sql: `
+      -- The run whose kept weights this run started from (issue 19: retrain from the last run); NULL when it
+      -- started from scratch, or once that run is deleted.
+      ALTER TABLE runs ADD COLUMN from_run INTEGER REFERENCES runs(id) ON DELETE SET NULL;
+    `,
+  },
+  {
+    version: 8,
     name: 'the kept model’s figures',
     sql: `
       -- A completed run keeps each network's best validated epoch, not its last: what those weights measure

@@ -17,6 +17,7 @@ interface RunRow {
   finished_at: string | null
   uid: string | null
   kept_metrics_json: string | null
+  from_run: number | null
 }
 
 export interface NewRun {
@@ -24,6 +25,8 @@ export interface NewRun {
   config: Record<string, unknown>
   classNames: string[]
   networks: RunNetwork[]
+  /** the run whose kept weights it starts from */
+  fromRun?: number | null
 }
 
 /**
@@ -33,12 +36,15 @@ export interface NewRun {
 export function createRun(db: Db, run: NewRun): number {
   return db.transaction(() => {
     const id = nextId(db, 'runs')
-    db.prepare('INSERT INTO runs (id, dataset_id, config_json, labels_json, uid) VALUES (?, ?, ?, ?, ?)').run(
+    db.prepare(
+      'INSERT INTO runs (id, dataset_id, config_json, labels_json, uid, from_run) VALUES (?, ?, ?, ?, ?, ?)',
+    ).run(
       id,
       run.datasetId,
       JSON.stringify(run.config),
       JSON.stringify(run.classNames),
       randomUUID(),
+      run.fromRun ?? null,
     )
     const insert = db.prepare(
       'INSERT INTO networks (run_id, idx, arch, params, flops) VALUES (?, ?, ?, ?, ?)',
@@ -159,6 +165,7 @@ function summarise(db: Db, row: RunRow): RunSummary {
     finishedAt: row.finished_at,
     last: last ? (JSON.parse(last.metrics_json) as EpochMetrics) : null,
     kept: row.kept_metrics_json ? (JSON.parse(row.kept_metrics_json) as EpochMetrics) : null,
+    fromRun: row.from_run,
   }
 }
 

@@ -6,10 +6,13 @@ import {
   chooseChannels,
   chooseEpochs,
   chooseImageSize,
+  chooseWarmEpochs,
   MAX_EPOCHS,
   MIN_EPOCHS,
   predictSeconds,
   TARGET_STEPS,
+  WARM_MAX_EPOCHS,
+  WARM_MIN_EPOCHS,
 } from '../../../src/shared/automatic-settings'
 
 describe('picture size and colour from the pictures', () => {
@@ -58,6 +61,21 @@ describe('a step budget instead of a fixed epoch count', () => {
     expect(batchesPerEpoch(1150, 32)).toBe(36)
     expect(batchesPerEpoch(10, 32)).toBe(1)
     expect(batchesPerEpoch(0, 32)).toBe(1)
+  })
+})
+
+describe('a run started from an earlier run', () => {
+  it('aims for a third of the step budget and says why', () => {
+    const scratch = chooseEpochs(1150, 32)
+    const warm = chooseWarmEpochs(1150, 32, 7)
+    expect(warm.value).toBe(Math.round(TARGET_STEPS / 3 / batchesPerEpoch(1150, 32)))
+    expect(warm.value * 3).toBeLessThanOrEqual(scratch.value + 2)
+    expect(warm.reason).toMatch(/run 7's weights.*500 optimiser steps/)
+  })
+
+  it('bounds the epochs', () => {
+    expect(chooseWarmEpochs(20, 32, 1).value).toBe(WARM_MAX_EPOCHS)
+    expect(chooseWarmEpochs(500_000, 64, 1).value).toBe(WARM_MIN_EPOCHS)
   })
 })
 
