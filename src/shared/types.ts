@@ -388,6 +388,8 @@ export interface SplitImageResult {
   confidence: number
   /** each network's own answer, in network order */
   perNetwork: number[]
+  /** each network's own probability for its answer, in network order */
+  perNetworkConfidence: number[]
 }
 
 /** A run's final model evaluated on its dataset's validation or test split, image by image. */

@@ -6,6 +6,7 @@ import { SCREENSHOTS } from '../helpers/browser'
 import { openWebApp, type WebApp } from '../helpers/web-app'
 import { mislabelledLibrary, splitColourLibrary } from '../helpers/journey-fixture'
 import { recogniseLibrary, type RecogniseLibrary } from '../helpers/recognise-fixture'
+import { writeGreyImage } from '../helpers/model-bundle'
 import type { RunningServer } from '../../src/server'
 
 // Issue 18's surprises, each reproduced in the built renderer in a real Chromium on a real library.
@@ -94,7 +95,8 @@ describe('recognise: an added picture gets a split, undo works there, and Train 
   let page: Page
 
   beforeAll(async () => {
-    lib = await splitColourLibrary(dir.path)
+    // 10 pictures per colour: 6 validation answers, all right, so the run is trusted from its least sure one
+    lib = await splitColourLibrary(dir.path, 10)
     app = await openWebApp(lib.service, { viewport: { width: 1400, height: 900 } })
     ;({ server, page } = app)
   })
@@ -108,11 +110,37 @@ describe('recognise: an added picture gets a split, undo works there, and Train 
   const image = async (id: number) =>
     (await lib.service['images.list']({ datasetId: lib.datasetId, ids: [id] }))[0]!
 
+  it('Enter takes no answer less sure than the run supports: the card says why and what to do', async () => {
+    await page.goto(server.url)
+    await page.click('[data-test=nav-recognise]')
+    // a grey picture: no colour, so the colour networks answer it far less sure than any validation answer
+    await page.setInputFiles('[data-test=file-input]', [await writeGreyImage(join(dir.path, 'grey.png'))])
+    await card().locator('[data-test=top-k]').waitFor()
+    const hint = card().locator('[data-test=enter-hint]')
+    const unsure =
+      /^Not sure enough \((\d+\.\d)%; this run is right 9 times in 10 from (\d+\.\d)%\) — pick the label with 1–9 or L$/
+    await expect.poll(() => hint.innerText()).toMatch(unsure)
+    const [, sure, from] = (await hint.innerText()).match(unsure)!
+    expect(Number(sure)).toBeLessThan(Number(from))
+    // the card's top bar shows the same confidence the hint names
+    expect(await card().locator('[data-test=bar]').first().innerText()).toContain(`${sure}%`)
+    const before = await lib.service['images.count']({ datasetId: lib.datasetId })
+    await page.locator('body').press('Enter')
+    await expect.poll(() => page.locator('[data-test=toast]').innerText()).toBe(await hint.innerText())
+    expect(await lib.service['images.count']({ datasetId: lib.datasetId })).toBe(before)
+    expect(await card().locator('[data-test=added]').count()).toBe(0)
+    await page.screenshot({ path: join(SCREENSHOTS, 'journey-recognise-not-sure.png') })
+    // the person picks the label by hand: that still adds it
+    await page.locator('body').press('2')
+    await expect.poll(() => card().locator('[data-test=added]').innerText()).toBe('added as green')
+  })
+
   it('Enter adds the picture in a split (not unassigned), saying which', async () => {
     await page.goto(server.url)
     await page.click('[data-test=nav-recognise]')
     await page.setInputFiles('[data-test=file-input]', [lib.files.red!])
     await card().locator('[data-test=top-k]').waitFor()
+    await expect.poll(() => card().locator('[data-test=enter-hint]').innerText()).toBe('Enter adds it as red')
     const before = await lib.service['images.count']({ datasetId: lib.datasetId })
     await page.locator('body').press('Enter')
     await expect.poll(() => card().locator('[data-test=added]').innerText()).toBe('added as red')

@@ -65,9 +65,21 @@ describe('the recognise view in a browser', () => {
     await shot('recognise-dropped')
   })
 
-  it('Enter adds the picture to the run’s dataset with its top label', async () => {
+  it('Enter takes no answer of a run with nothing to judge it by; the palette adds the picture', async () => {
     const before = await count()
+    // the run's dataset has no validation pictures: its answers are not checked, so Enter stays manual
+    const hint = cards().first().locator('[data-test=enter-hint]')
+    await expect
+      .poll(() => hint.innerText())
+      .toBe(
+        'Not checked (this model has no validation pictures to judge it by) — pick the label with 1–9 or L',
+      )
     await page.locator('body').press('Enter')
+    await expect.poll(() => page.locator('[data-test=toast]').innerText()).toBe(await hint.innerText())
+    expect(await count()).toBe(before)
+    await page.locator('body').press('l')
+    await page.keyboard.type('red')
+    await page.keyboard.press('Enter')
     await expect.poll(() => cards().first().locator('[data-test=added]').innerText()).toBe('added as red')
     expect(await count()).toBe(before + 1)
     await expect.poll(() => page.locator('[data-test=target-dataset]').innerText()).toMatch(/\(1 image/)

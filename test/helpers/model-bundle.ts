@@ -53,6 +53,15 @@ export async function writeColourImage(
   return file
 }
 
+/** Writes a plain grey PNG: no colour at all, so the colour networks answer it unsure. */
+export async function writeGreyImage(file: string, width = 20, height = 14): Promise<string> {
+  mkdirSync(dirname(file), { recursive: true })
+  await sharp(Buffer.alloc(width * height * 3, 128), { raw: { width, height, channels: 3 } })
+    .png()
+    .toFile(file)
+  return file
+}
+
 export interface TestBundleOptions {
   archs?: NetworkArch[]
   imageSize?: number

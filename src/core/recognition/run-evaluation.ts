@@ -67,6 +67,7 @@ export async function evaluateRunSplit(
   const classes = classNames.length
   const logits = networkLogits(bundle, data.pixels, count, networksFor(metadata, 'ensemble'))
   const perNetwork = logits.map((z) => argmaxRows(z, classes))
+  const perNetworkProbabilities = logits.map((z) => softmaxRows(z, classes))
   const probabilities = softmaxRows(ensembleLogits(logits, metadataAnswerWeights(metadata)), classes)
   const predicted = argmaxRows(probabilities, classes)
 
@@ -76,6 +77,7 @@ export async function evaluateRunSplit(
     predicted: predicted[k]!,
     confidence: probabilities[k * classes + predicted[k]!]!,
     perNetwork: perNetwork.map((p) => p[k]!),
+    perNetworkConfidence: perNetwork.map((p, n) => perNetworkProbabilities[n]![k * classes + p[k]!]!),
   }))
   const confusion = classNames.map(() => classNames.map(() => 0))
   for (const image of images) confusion[image.label]![image.predicted]!++

@@ -64,6 +64,15 @@ describe('runs.evaluateSplit on a real tiny run', () => {
       expect(report.classNames[image.label]).toBe(record.label)
       expect(image.perNetwork).toHaveLength(2)
     }
+    // each network's own confidence is what recognising the picture with that network alone says
+    const first = report.images[0]!
+    const path = validation.find((v) => v.id === first.imageId)!.sourcePath
+    for (const n of [0, 1]) {
+      const [answer] = (await service['recognise.files'](run.id, [path], { network: n, topK: 1 })).results
+      const top = 'predictions' in answer! ? answer.predictions[0]! : null
+      expect(top?.label).toBe(report.classNames[first.perNetwork[n]!])
+      expect(first.perNetworkConfidence[n]).toBeCloseTo(top!.probability, 4)
+    }
     expect(report.networks.map((n) => n.arch)).toEqual(['cnn', 'resnet-8'])
     expect(report.ensemble.weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5)
     // the trainer measured the same model on the same images

@@ -75,19 +75,22 @@ describe('RecogniseView on a real library and model', () => {
     expect(cards()[1]!.find('[data-test=bar]').text()).toMatch(/blue/)
   })
 
-  it('Enter adds the current picture with its top label, then moves on', async () => {
+  it('Enter takes no answer of a run with nothing to judge it by (no validation pictures)', async () => {
     await drop('green', 'red')
     expect(cards()[0]!.attributes('aria-current')).toBe('true')
+    const refusal =
+      'Not checked (this model has no validation pictures to judge it by) — pick the label with 1–9 or L'
+    expect(cards()[0]!.find('[data-test=enter-hint]').text()).toBe(refusal)
     await press('Enter')
-    await expect.poll(async () => (await settle(), cards()[0]!.find('[data-test=added]').exists())).toBe(true)
-    expect(cards()[0]!.find('[data-test=added]').text()).toBe('added as green')
-    expect(cards()[1]!.attributes('aria-current')).toBe('true')
-    const images = await lib.service['images.list']({ datasetId: lib.datasetId })
-    expect(images.map((i) => i.label)).toEqual(['green'])
-    expect(wrapper.find('[data-test=target-dataset]').text()).toMatch(/\(1 images?\)/)
+    expect(wrapper.find('[data-test=toast]').text()).toBe(refusal)
+    expect(cards()[0]!.find('[data-test=added]').exists()).toBe(false)
+    expect(cards()[0]!.attributes('aria-current')).toBe('true')
+    expect(await count()).toBe(0)
+    // the next view opened knows the label green, with key 1
+    await lib.service['labels.create'](lib.datasetId, 'green')
   })
 
-  it('1 adds the picture with the dataset’s label of key 1 (green, added first), whatever the networks think', async () => {
+  it('1 adds the picture with the dataset’s label of key 1 (green, made first), whatever the networks think', async () => {
     const before = await count()
     await drop('blue')
     await press('1')
@@ -145,6 +148,7 @@ describe('the desktop app, where a dropped file has a path', () => {
   beforeAll(async () => {
     await tf.setBackend('cpu')
     lib = await recogniseLibrary(dir.path)
+    await lib.service['labels.create'](lib.datasetId, 'green') // key 1
     // the preload's pathForFile (webUtils.getPathForFile) stands for Electron here
     const calls: string[] = []
     const bridge = serviceBridge(lib.service)
@@ -172,7 +176,7 @@ describe('the desktop app, where a dropped file has a path', () => {
     await expect.poll(async () => (await settle(), wrapper.find('[data-test=top-k]').exists())).toBe(true)
     expect(channels).toContain('recognise.files')
     expect(channels).not.toContain('recognise.images')
-    window.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }))
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: '1', bubbles: true }))
     await expect.poll(async () => (await settle(), wrapper.find('[data-test=added]').exists())).toBe(true)
     const images = await lib.service['images.list']({ datasetId: lib.datasetId })
     expect(images.map((i) => [i.sourcePath, i.label])).toEqual([[lib.files.green, 'green']])
@@ -197,6 +201,7 @@ describe('exporting and importing a model in the Recognise view', () => {
   it('exports the run’s model, imports it back, and adds pictures to the dataset chosen for it', async () => {
     setActivePinia(createPinia())
     const other = await lib.service['datasets.create']('other')
+    await lib.service['labels.create'](other.id, 'blue') // key 1
     const wrapper = mount(RecogniseView, { attachTo: document.body })
     const settle = async () => {
       for (let i = 0; i < 6; i++) await flushPromises()
@@ -221,7 +226,12 @@ describe('exporting and importing a model in the Recognise view', () => {
     const file = new File([new Uint8Array(lib.bytes.blue!)], 'blue.png', { type: 'image/png' })
     await wrapper.find('[data-test=drop-zone]').trigger('drop', { dataTransfer: { files: [file] } })
     await expect.poll(async () => (await settle(), wrapper.find('[data-test=top-k]').exists())).toBe(true)
+    // an imported model has no validation answers here: Enter stays manual, the dataset's key adds
+    expect(wrapper.find('[data-test=enter-hint]').text()).toMatch(/^Not checked /)
     window.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }))
+    await settle()
+    expect(await lib.service['images.count']({ datasetId: other.id })).toBe(0)
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: '1', bubbles: true }))
     await expect.poll(async () => (await settle(), wrapper.find('[data-test=added]').exists())).toBe(true)
     const images = await lib.service['images.list']({ datasetId: other.id })
     expect(images.map((i) => i.label)).toEqual(['blue'])

@@ -112,11 +112,11 @@ describe('ResultsView of a real tiny run', () => {
     // a mistake less sure than the run's validation answers support asks for a second look, no one-click fix
     // (the bar itself is logic/trust.ts, unit-tested); a tiny run's bar depends on its luck, so it is set here
     const results = useResultsStore()
-    results.trustFrom = 1.01
+    results.trust = { answers: 10, from: 1.01 }
     await settle()
     expect(shown()[0]!.find('[data-test=mark-as]').exists()).toBe(false)
     expect(shown()[0]!.find('[data-test=second-look]').text()).toBe('not sure — take a second look')
-    results.trustFrom = 0
+    results.trust = { answers: 10, from: 0 }
     await settle()
 
     // "mark as <predicted>" gives the image the label the model saw

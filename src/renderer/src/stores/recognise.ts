@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia'
-import { computed, ref } from 'vue'
+import { computed, ref, shallowRef } from 'vue'
 import type {
   DatasetSummary,
   ImageUpload,
@@ -10,10 +10,12 @@ import type {
   RecognitionReport,
   RecognitionResult,
   RecogniseRequest,
+  SplitEvaluation,
 } from '../../../shared/types'
 import { REJECT_MESSAGES } from '../../../shared/types'
 import { call, filePath } from '../api'
 import { base64Of } from '../logic/base64'
+import { answersOf, judgeAnswers, NOT_CHECKED, unsureWhy, type Trust } from '../logic/trust'
 import { useLabellingStore } from './labelling'
 import { useNoticesStore } from './notices'
 
@@ -118,6 +120,8 @@ export const useRecogniseStore = defineStore('recognise', () => {
   const batchError = ref<string | null>(null)
   /** what the last export did, or why it could not */
   const exported = ref<{ ok: boolean; text: string } | null>(null)
+  /** the chosen run's answers on its validation pictures, which Enter's trust rule reads; null: none to read */
+  const validation = shallowRef<SplitEvaluation | null>(null)
   let nextKey = 1
 
   const targetDataset = computed(() => datasets.value.find((d) => d.id === targetDatasetId.value) ?? null)
@@ -131,6 +135,21 @@ export const useRecogniseStore = defineStore('recognise', () => {
     ),
   )
   const currentItem = computed(() => items.value[current.value] ?? null)
+  /** how far the chosen model's answers (the group's, or the chosen network's) are trusted: logic/trust.ts */
+  const trust = computed<Trust>(() =>
+    validation.value ? judgeAnswers(answersOf(validation.value, network.value)) : NOT_CHECKED,
+  )
+
+  /**
+   * Why Enter would not take this picture's top label, with what to do instead (the Results view's rule for
+   * "mark as"); null when Enter takes it.
+   */
+  function enterRefusal(item: RecogniseItem): string | null {
+    const top = item.predictions[0]
+    if (item.state !== 'done' || top === undefined) return null
+    const why = unsureWhy(top.probability, trust.value)
+    return why === null ? null : `${why} — pick the label with 1–9 or L`
+  }
 
   async function refresh(): Promise<void> {
     const [allRuns, allDatasets, allImported] = await Promise.all([
@@ -161,7 +180,19 @@ export const useRecogniseStore = defineStore('recognise', () => {
       targetDatasetId.value = datasets.value[0]?.id ?? null
     }
     batch.value = null
-    await recogniseAgain()
+    validation.value = null
+    await Promise.all([recogniseAgain(), loadValidation(next)])
+  }
+
+  /** The run's validation answers; an imported model, or a run whose dataset has none, is not checked. */
+  async function loadValidation(m: RecogniseModel): Promise<void> {
+    if (typeof m.ref !== 'number') return
+    try {
+      const report = await call('runs.evaluateSplit', m.ref, 'validation')
+      if (model.value === m) validation.value = report
+    } catch {
+      // no labelled validation picture the model knows: nothing to judge the run by
+    }
   }
 
   async function chooseNetwork(choice: NetworkChoice): Promise<void> {
@@ -324,8 +355,14 @@ export const useRecogniseStore = defineStore('recognise', () => {
     const m = model.value
     if (item === null || m === null || item.state !== 'done') return false
     let label: string | undefined
-    if (choice === 'top') label = item.predictions[0]?.label
-    else if (typeof choice === 'string') label = choice
+    if (choice === 'top') {
+      const refusal = enterRefusal(item)
+      if (refusal !== null) {
+        notices.say(refusal)
+        return false
+      }
+      label = item.predictions[0]?.label
+    } else if (typeof choice === 'string') label = choice
     else {
       label = targetDataset.value?.labels.find((l) => l.key === choice)?.name
       if (label === undefined)
@@ -414,6 +451,8 @@ export const useRecogniseStore = defineStore('recognise', () => {
     targetDatasetId,
     targetDataset,
     labelKeys,
+    trust,
+    enterRefusal,
     items,
     current,
     currentItem,

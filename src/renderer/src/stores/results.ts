@@ -5,7 +5,7 @@ import type { ModelCopyReport, RunSummary, SplitEvaluation, SplitImageResult } f
 import { useDatasetStore } from './dataset'
 import { useLabellingStore } from './labelling'
 import { useNoticesStore } from './notices'
-import { trustedConfidence } from '../logic/trust'
+import { answersOf, judgeAnswers, NOT_CHECKED, type Trust } from '../logic/trust'
 
 export type ResultsSplit = SplitEvaluation['split']
 /** The two galleries of the view: the open confusion cell's images and the misclassified list. */
@@ -36,10 +36,10 @@ export const useResultsStore = defineStore('results', () => {
   const testAccuracy = shallowRef<SplitEvaluation | null>(null)
   const exported = ref<ModelCopyReport | null>(null)
   /**
-   * the confidence from which the run's validation answers were 90 % right: a "mark as" fix is offered only
-   * there and above (logic/trust.ts); null when no confidence was (a weak model: every fix is a second look)
+   * what the run's validation answers support: a "mark as" fix is offered only from the confidence at which
+   * they were 90 % right (logic/trust.ts); below it, or when none was (a weak model), a second look
    */
-  const trustFrom = ref<number | null>(null)
+  const trust = ref<Trust>(NOT_CHECKED)
 
   const cellImages = computed<SplitImageResult[]>(() => {
     const c = cell.value
@@ -64,9 +64,7 @@ export const useResultsStore = defineStore('results', () => {
       const next = await call('runs.evaluateSplit', r.id, wanted)
       if (run.value?.id === r.id && split.value === wanted) evaluation.value = next
       if (run.value?.id === r.id && wanted === 'validation') {
-        trustFrom.value = trustedConfidence(
-          next.images.map((i) => ({ confidence: i.confidence, right: i.predicted === i.label })),
-        )
+        trust.value = judgeAnswers(answersOf(next))
       }
     } catch (err) {
       evaluation.value = null
@@ -109,7 +107,7 @@ export const useResultsStore = defineStore('results', () => {
     exported.value = null
     split.value = 'validation'
     evaluation.value = null
-    trustFrom.value = null
+    trust.value = NOT_CHECKED
     try {
       run.value = await call('runs.get', runId)
     } catch (err) {
@@ -219,7 +217,7 @@ export const useResultsStore = defineStore('results', () => {
   }
 
   return {
-    trustFrom,
+    trust,
     run,
     split,
     evaluation,

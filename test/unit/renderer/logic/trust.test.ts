@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { trustedConfidence, type Answer } from '../../../../src/renderer/src/logic/trust'
+import {
+  answersOf,
+  isTrusted,
+  judgeAnswers,
+  NOT_CHECKED,
+  trustedConfidence,
+  trustWords,
+  unsureWhy,
+  type Answer,
+} from '../../../../src/renderer/src/logic/trust'
 
 const answers = (list: [number, boolean][]): Answer[] =>
   list.map(([confidence, right]) => ({ confidence, right }))
@@ -54,5 +63,75 @@ describe('the confidence a one-click fix needs', () => {
     expect(
       trustedConfidence(answers([0.3, 0.5, 0.7, 0.8, 0.9].map((c): [number, boolean] => [c, true]))),
     ).toBe(0.3)
+  })
+})
+
+describe('taking an answer in one step (Results’ “mark as”, Recognise’s Enter)', () => {
+  const strong = judgeAnswers(answers([0.99, 0.985, 0.983, 0.99, 1].map((c): [number, boolean] => [c, true])))
+
+  it('takes answers from the trusted confidence up, and none when nothing was trusted or checked', () => {
+    expect(strong).toEqual({ answers: 5, from: 0.983 })
+    expect(isTrusted(0.983, strong)).toBe(true)
+    expect(isTrusted(0.982, strong)).toBe(false)
+    expect(isTrusted(1, NOT_CHECKED)).toBe(false)
+    expect(isTrusted(1, { answers: 20, from: null })).toBe(false)
+  })
+
+  it('says why not in plain words, with both figures', () => {
+    expect(unsureWhy(0.99, strong)).toBeNull()
+    expect(unsureWhy(0.541, strong)).toBe(
+      'Not sure enough (54.1%; this run is right 9 times in 10 from 98.3%)',
+    )
+    expect(unsureWhy(0.99, NOT_CHECKED)).toBe(
+      'Not checked (this model has no validation pictures to judge it by)',
+    )
+    expect(unsureWhy(0.9, { answers: 3, from: null })).toBe(
+      'Not sure enough (90.0%; 3 validation pictures are too few to judge this run by)',
+    )
+    expect(trustWords({ answers: 40, from: null })).toBe(
+      'this run is not right 9 times in 10 at any confidence on its validation pictures',
+    )
+  })
+
+  it('reads the group’s answers, or one network’s own', () => {
+    const evaluation = {
+      images: [
+        {
+          imageId: 1,
+          label: 0,
+          predicted: 0,
+          confidence: 0.8,
+          perNetwork: [0, 1],
+          perNetworkConfidence: [0.7, 0.6],
+        },
+        {
+          imageId: 2,
+          label: 1,
+          predicted: 0,
+          confidence: 0.5,
+          perNetwork: [1, 0],
+          perNetworkConfidence: [0.9, 0.4],
+        },
+      ],
+    }
+    expect(answersOf(evaluation)).toEqual(
+      answers([
+        [0.8, true],
+        [0.5, false],
+      ]),
+    )
+    expect(answersOf(evaluation, 'ensemble')).toEqual(answersOf(evaluation))
+    expect(answersOf(evaluation, 0)).toEqual(
+      answers([
+        [0.7, true],
+        [0.9, true],
+      ]),
+    )
+    expect(answersOf(evaluation, 1)).toEqual(
+      answers([
+        [0.6, false],
+        [0.4, false],
+      ]),
+    )
   })
 })
