@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { existsSync, readdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
+import sharp from 'sharp'
 import { tempDir } from '../helpers/temp'
 import { SCREENSHOTS } from '../helpers/browser'
 import { openWebApp, type WebApp } from '../helpers/web-app'
@@ -10,7 +11,8 @@ import { createCohortService, type CohortService } from '../../src/core/service'
 const SAMPLE = join(__dirname, '..', '..', 'resources', 'sample', 'fashion-mnist')
 
 // Issue 18: the journey a new user takes, in one library, in order, each step from where the last one left
-// the page: the sample → its dataset → label → split → a tiny run → results → recognise → export.
+// the page: the sample → its dataset → label → split → a tiny run → results → recognise → add a picture →
+// retrain with it → export.
 describe('the whole journey in a browser, from the first start to an exported model', () => {
   const dir = tempDir('cohort-e2e-whole-')
   let service: CohortService
@@ -34,6 +36,13 @@ describe('the whole journey in a browser, from the first start to an exported mo
     await page.screenshot({ path: join(SCREENSHOTS, `whole-journey-${name}.png`) })
   }
   const status = () => page.locator('[data-test=status-filter]').innerText()
+  const learnsFrom = () => page.locator('[data-test=learns-from]').innerText()
+  /** what the Train view says a run of `total` pictures learns from, every one of them in a split */
+  async function learning(total: number): Promise<string> {
+    const { splits } = (await service['datasets.list']())[0]!
+    expect(splits.train + splits.validation).toBe(total)
+    return `Learns from ${splits.train} pictures and checks itself on ${splits.validation} more. No labelled picture is left out.`
+  }
 
   it('imports the sample and lands in its dataset, offering the next step', async () => {
     await page.goto(app.server.url)
@@ -64,12 +73,14 @@ describe('the whole journey in a browser, from the first start to an exported mo
       .toBe(id.label)
   })
 
-  it('re-splits the dataset from the sidebar', async () => {
+  it('re-splits the dataset from the sidebar, keeping no test pictures apart', async () => {
     await page.locator('[data-test=split-details] summary').click()
+    await page.fill('input[name=test]', '0')
+    await page.locator('input[name=test]').dispatchEvent('change')
     await page.click('[data-test=resplit]')
     await expect.poll(() => page.locator('[data-test=toast]').innerText()).toBe('Re-split the dataset')
     const { splits } = (await service['datasets.list']())[0]!
-    expect(splits.train + splits.validation + splits.test).toBe(500)
+    expect(splits.train + splits.validation).toBe(500)
     expect(splits.validation).toBeGreaterThan(0)
     expect(await status()).toBe('All images: 500 images')
     await shot('04-split')
@@ -81,6 +92,7 @@ describe('the whole journey in a browser, from the first start to an exported mo
     await page.locator('[data-test=predicted-duration]').waitFor({ timeout: 30_000 })
     await page.selectOption('select[name=imageSize]', '16')
     await page.fill('input[name=epochs]', '1')
+    await expect.poll(() => learnsFrom()).toBe(await learning(500))
     await shot('05-train-form')
     await page.click('[data-test=train]')
     await page.locator('[data-test=run-panel][data-status=completed]').waitFor({ timeout: 90_000 })
@@ -107,6 +119,49 @@ describe('the whole journey in a browser, from the first start to an exported mo
     await shot('08-recognised')
   })
 
+  it('adds a new picture from Recognise with its label’s key: it joins a split at once', async () => {
+    // a mirrored copy of a sample bag: a picture the dataset does not have yet
+    const bags = join(SAMPLE, 'Bag')
+    mkdirSync(join(dir.path, 'new'), { recursive: true })
+    const mirrored = join(dir.path, 'new', 'mirrored-bag.png')
+    await sharp(join(bags, readdirSync(bags)[1]!))
+      .flop()
+      .png()
+      .toFile(mirrored)
+    await page.setInputFiles('[data-test=file-input]', [mirrored])
+    const card = page.locator('[data-test=recognition][aria-current=true]')
+    await card.locator('[data-test=top-k]').waitFor({ timeout: 30_000 })
+    const bag = (await service['datasets.list']())[0]!.labels.find((l) => l.name === 'Bag')!
+    await page.locator('body').press(String(bag.key))
+    await expect.poll(() => card.locator('[data-test=added]').innerText()).toBe('added as Bag')
+    const [added] = await service['images.list']({ datasetId, offset: 500, limit: 1 })
+    expect(added!.sourcePath).not.toBe(mirrored) // a copy kept in the library's added/ folder…
+    expect(added!.label).toBe('Bag')
+    expect(['train', 'validation']).toContain(added!.split) // …in a split the next run uses
+    await shot('09-added')
+  })
+
+  it('retrains: the Train view counts the added picture and leaves nothing out', async () => {
+    await page.click('[data-test=nav-train]')
+    await expect.poll(() => learnsFrom()).toBe(await learning(501))
+    expect(await page.locator('[data-test=left-out]').count()).toBe(0)
+    await page.selectOption('select[name=imageSize]', '16')
+    await page.fill('input[name=epochs]', '1')
+    await shot('10-retrain-form')
+    await page.click('[data-test=train]')
+    await expect
+      .poll(
+        async () => (await service['runs.list'](datasetId)).filter((r) => r.status === 'completed').length,
+        {
+          timeout: 90_000,
+        },
+      )
+      .toBe(2)
+    await page.locator('[data-test=run-panel][data-status=completed]').waitFor({ timeout: 30_000 })
+    await shot('11-retrained')
+    await page.click('[data-test=nav-recognise]')
+  })
+
   it('exports the model to a folder', async () => {
     const out = join(dir.path, 'exported-model')
     await page.locator('.model-files summary').click()
@@ -116,7 +171,7 @@ describe('the whole journey in a browser, from the first start to an exported mo
     await expect
       .poll(() => page.locator('[data-test=export-status]').innerText())
       .toMatch(/^Exported 2 networks \(\d+ files\) to /)
-    await shot('09-exported')
+    await shot('12-exported')
     expect(app.problems).toEqual([])
   })
 })

@@ -16,6 +16,7 @@ import { REJECT_MESSAGES } from '../../../shared/types'
 import { call, filePath } from '../api'
 import { base64Of } from '../logic/base64'
 import { answersOf, judgeAnswers, NOT_CHECKED, unsureWhy, type Trust } from '../logic/trust'
+import { useDatasetStore } from './dataset'
 import { useLabellingStore } from './labelling'
 import { useNoticesStore } from './notices'
 
@@ -105,6 +106,7 @@ function importedModel(dir: string, m: ModelBundleInfo): RecogniseModel {
 export const useRecogniseStore = defineStore('recognise', () => {
   const notices = useNoticesStore()
   const labelling = useLabellingStore()
+  const openDataset = useDatasetStore()
   const runs = ref<RecogniseModel[]>([])
   const imported = ref<RecogniseModel[]>([])
   const datasets = ref<DatasetSummary[]>([])
@@ -381,7 +383,7 @@ export const useRecogniseStore = defineStore('recognise', () => {
       item.addedMessage = result.message
       notices.say(result.message)
       move(1)
-      datasets.value = await call('datasets.list')
+      await reloadDatasets()
     })
   }
 
@@ -398,8 +400,14 @@ export const useRecogniseStore = defineStore('recognise', () => {
         const label = labels.get(item.imageId!) ?? null
         if (label !== item.added) Object.assign(item, { added: label, addedMessage: null })
       }
-      datasets.value = await call('datasets.list')
+      await reloadDatasets()
     })
+  }
+
+  /** Re-reads the datasets' counts, and the open dataset's (the Dataset and Train views show them). */
+  async function reloadDatasets(): Promise<void> {
+    datasets.value = await call('datasets.list')
+    if (openDataset.datasetId === targetDatasetId.value) await openDataset.reload()
   }
 
   function move(step: number): void {
