@@ -4,114 +4,100 @@ import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { tempDir } from '../helpers/temp'
 import { SCREENSHOTS } from '../helpers/browser'
-import { openWebApp, type WebApp } from '../helpers/web-app'
-import { recogniseLibrary, type RecogniseLibrary } from '../helpers/recognise-fixture'
+import { openWebApp, useWebApp, type WebApp } from '../helpers/web-app'
+import { recogniseLibrary } from '../helpers/recognise-fixture'
 import { makeLabelledFolder } from '../helpers/labelled-folder'
 import { createCohortService, type CohortService } from '../../src/core/service'
-import type { RunningServer } from '../../src/server'
 
 // Issue 18, bug 5: every action says what happened, next to where the person acted, in plain words.
 describe('recognise: feedback next to the action, in plain words', () => {
-  const dir = tempDir('cohort-e2e-feedback-')
-  let lib: RecogniseLibrary
-  let app: WebApp
-  let server: RunningServer
-  let page: Page
-
-  beforeAll(async () => {
-    lib = await recogniseLibrary(dir.path)
-    app = await openWebApp(lib.service, { viewport: { width: 1400, height: 900 } })
-    ;({ server, page } = app)
-  })
-  afterAll(async () => {
-    await app?.close()
-    lib?.service.close()
-    dir.cleanup()
-  })
+  const web = useWebApp(recogniseLibrary, 'cohort-e2e-feedback-', { viewport: { width: 1400, height: 900 } })
 
   const shot = (name: string) =>
-    page.screenshot({ path: join(SCREENSHOTS, `feedback-${name}.png`), fullPage: true })
+    web.page.screenshot({ path: join(SCREENSHOTS, `feedback-${name}.png`), fullPage: true })
   /** vertical gap in px between two elements' boxes (0 when they overlap) */
   const gap = async (a: string, b: string) => {
-    const [ba, bb] = [await page.locator(a).boundingBox(), await page.locator(b).boundingBox()]
+    const [ba, bb] = [await web.page.locator(a).boundingBox(), await web.page.locator(b).boundingBox()]
     if (!ba || !bb) throw new Error(`${a} or ${b} is not shown`)
     return Math.max(0, bb.y - (ba.y + ba.height), ba.y - (bb.y + bb.height))
   }
 
   it('exporting with no pictures in the list says so next to the Export button, and why it cannot', async () => {
-    page.setDefaultTimeout(10_000)
-    await page.goto(server.url)
-    await page.click('[data-test=nav-recognise]')
-    await page.getByText('Export or import a model').click()
-    expect(await page.locator('[data-test=recognition]').count()).toBe(0)
+    web.page.setDefaultTimeout(10_000)
+    await web.page.goto(web.server.url)
+    await web.page.click('[data-test=nav-recognise]')
+    await web.page.getByText('Export or import a model').click()
+    expect(await web.page.locator('[data-test=recognition]').count()).toBe(0)
     // no folder typed yet: the disabled button says why
-    expect(await page.locator('[data-test=export-model]').isDisabled()).toBe(true)
-    expect(await page.locator('[data-test=export-status]').innerText()).toBe(
+    expect(await web.page.locator('[data-test=export-model]').isDisabled()).toBe(true)
+    expect(await web.page.locator('[data-test=export-status]').innerText()).toBe(
       'Type the path of a new or empty folder to export to.',
     )
-    const out = join(dir.path, 'exported')
-    await page.fill('input[name=export-folder]', out)
-    await page.click('[data-test=export-model]')
+    const out = join(web.dir, 'exported')
+    await web.page.fill('input[name=export-folder]', out)
+    await web.page.click('[data-test=export-model]')
     await expect
-      .poll(() => page.locator('[data-test=export-status]').innerText())
+      .poll(() => web.page.locator('[data-test=export-status]').innerText())
       .toMatch(new RegExp(`^Exported 2 networks \\(\\d+ files\\) to ${out}$`))
     expect(existsSync(join(out, 'metadata.json'))).toBe(true)
     expect(await gap('[data-test=export-model]', '[data-test=export-status]')).toBeLessThan(40)
     await shot('exported')
     // a folder that is not empty: the reason, beside the button too
-    await page.click('[data-test=export-model]')
-    await expect.poll(() => page.locator('[data-test=export-status][role=alert]').innerText()).toContain(out)
-    expect(await page.locator('[data-test=recognise-error]').count()).toBe(0)
+    await web.page.click('[data-test=export-model]')
+    await expect
+      .poll(() => web.page.locator('[data-test=export-status][role=alert]').innerText())
+      .toContain(out)
+    expect(await web.page.locator('[data-test=recognise-error]').count()).toBe(0)
     expect(await gap('[data-test=export-model]', '[data-test=export-status]')).toBeLessThan(40)
   })
 
   it('a missing folder in “Recognise a folder” says “Folder not found” and offers no CSV', async () => {
-    await page.fill('input[name=batch-folder]', join(dir.path, 'photos'))
-    await page.click('[data-test=batch] button[type=submit]')
-    await expect.poll(() => page.locator('[data-test=batch-row]').count()).toBe(3)
-    expect(await page.locator('[data-test=batch-csv]').count()).toBe(1)
+    await web.page.fill('input[name=batch-folder]', join(web.dir, 'photos'))
+    await web.page.click('[data-test=batch] button[type=submit]')
+    await expect.poll(() => web.page.locator('[data-test=batch-row]').count()).toBe(3)
+    expect(await web.page.locator('[data-test=batch-csv]').count()).toBe(1)
 
-    const missing = join(dir.path, 'no-such-folder')
-    await page.fill('input[name=batch-folder]', missing)
-    await page.click('[data-test=batch] button[type=submit]')
+    const missing = join(web.dir, 'no-such-folder')
+    await web.page.fill('input[name=batch-folder]', missing)
+    await web.page.click('[data-test=batch] button[type=submit]')
     await expect
-      .poll(() => page.locator('[data-test=batch-error]').innerText())
+      .poll(() => web.page.locator('[data-test=batch-error]').innerText())
       .toBe(`Folder not found: ${missing}`)
-    expect(await page.locator('[data-test=batch-csv]').count()).toBe(0)
-    expect(await page.locator('[data-test=batch-summary]').count()).toBe(0)
-    expect(await page.locator('body').innerText()).not.toMatch(/ENOENT|realpath/)
+    expect(await web.page.locator('[data-test=batch-csv]').count()).toBe(0)
+    expect(await web.page.locator('[data-test=batch-summary]').count()).toBe(0)
+    expect(await web.page.locator('body').innerText()).not.toMatch(/ENOENT|realpath/)
     expect(await gap('[data-test=batch] button[type=submit]', '[data-test=batch-error]')).toBeLessThan(40)
     await shot('missing-folder')
 
     // a file where a folder was asked for
-    await page.fill('input[name=batch-folder]', lib.files.red!)
-    await page.click('[data-test=batch] button[type=submit]')
+    await web.page.fill('input[name=batch-folder]', web.lib.files.red!)
+    await web.page.click('[data-test=batch] button[type=submit]')
     await expect
-      .poll(() => page.locator('[data-test=batch-error]').innerText())
-      .toBe(`${lib.files.red} is a file, not a folder.`)
-    expect(await page.locator('[data-test=batch-csv]').count()).toBe(0)
+      .poll(() => web.page.locator('[data-test=batch-error]').innerText())
+      .toBe(`${web.lib.files.red} is a file, not a folder.`)
+    expect(await web.page.locator('[data-test=batch-csv]').count()).toBe(0)
   })
 
   it('the import form says “Folder not found” for a missing folder, never a system error', async () => {
-    const missing = join(dir.path, 'nowhere')
-    await page.click('[data-test=nav-library]')
-    await page.fill('input[name=folder]', missing)
-    await page.fill('input[name=dataset]', 'nowhere')
-    await page.click('button[type=submit]')
+    const missing = join(web.dir, 'nowhere')
+    await web.page.click('[data-test=nav-library]')
+    await web.page.fill('input[name=folder]', missing)
+    await web.page.fill('input[name=dataset]', 'nowhere')
+    await web.page.click('button[type=submit]')
     await expect
-      .poll(() => page.locator('[data-test=import-error]').innerText())
+      .poll(() => web.page.locator('[data-test=import-error]').innerText())
       .toBe(`Folder not found: ${missing}`)
-    expect(await page.locator('body').innerText()).not.toMatch(/ENOENT|realpath/)
+    expect(await web.page.locator('body').innerText()).not.toMatch(/ENOENT|realpath/)
   })
 
   it('a file that is not a picture shows a “not a picture” tile with the reason, no broken image', async () => {
-    const fake = join(dir.path, 'notes.png')
+    const fake = join(web.dir, 'notes.png')
     writeFileSync(fake, 'these are words, not pixels\n')
-    const text = join(dir.path, 'readme.txt')
+    const text = join(web.dir, 'readme.txt')
     writeFileSync(text, 'plain text\n')
-    await page.click('[data-test=nav-recognise]')
-    await page.setInputFiles('[data-test=file-input]', [lib.files.red!, fake, text])
-    const card = (name: string) => page.locator(`[data-test=recognition][data-name="${name}"]`)
+    await web.page.click('[data-test=nav-recognise]')
+    await web.page.setInputFiles('[data-test=file-input]', [web.lib.files.red!, fake, text])
+    const card = (name: string) => web.page.locator(`[data-test=recognition][data-name="${name}"]`)
     await card('red.png').locator('[data-test=top-k]').waitFor()
     for (const name of ['notes.png', 'readme.txt']) {
       await expect.poll(() => card(name).locator('[data-test=unreadable-tile]').count()).toBe(1)
@@ -127,22 +113,22 @@ describe('recognise: feedback next to the action, in plain words', () => {
       'Not a picture: readme.txt is a text/plain file',
     )
     // every picture shown is a real image (none broken)
-    const broken = await page
+    const broken = await web.page
       .locator('[data-test=recognition] img')
       .evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).naturalWidth === 0).length)
     expect(broken).toBe(0)
     // a dataset without labels yet: the hint says so, and how to make one, not an empty list of keys
-    expect(await page.locator('[data-test=key-hint]').innerText()).toMatch(
+    expect(await web.page.locator('[data-test=key-hint]').innerText()).toMatch(
       /top label · no label has a key in this dataset yet · L any label \(or a new one\)/,
     )
     await shot('not-a-picture')
     // a key on a tile that is not a picture adds nothing
-    const before = await lib.service['images.count']({ datasetId: lib.datasetId })
+    const before = await web.lib.service['images.count']({ datasetId: web.lib.datasetId })
     await card('notes.png').click()
-    await page.locator('body').press('Enter')
-    await page.waitForTimeout(300)
-    expect(await lib.service['images.count']({ datasetId: lib.datasetId })).toBe(before)
-    expect(app.problems).toEqual([])
+    await web.page.locator('body').press('Enter')
+    await web.page.waitForTimeout(300)
+    expect(await web.lib.service['images.count']({ datasetId: web.lib.datasetId })).toBe(before)
+    expect(web.app.problems).toEqual([])
   })
 })
 

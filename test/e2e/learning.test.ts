@@ -1,12 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { join } from 'node:path'
-import type { Page } from 'playwright-core'
-import { tempDir } from '../helpers/temp'
 import { SCREENSHOTS } from '../helpers/browser'
-import { openWebApp, type WebApp } from '../helpers/web-app'
+import { useWebApp } from '../helpers/web-app'
 import { splitColourLibrary } from '../helpers/journey-fixture'
-import type { RecogniseLibrary } from '../helpers/recognise-fixture'
-import type { RunningServer } from '../../src/server'
 import { openDatabase } from '../../src/core/store/db'
 import { recordEpoch } from '../../src/core/store/runs'
 import type { EpochMetrics } from '../../src/shared/types'
@@ -37,45 +33,37 @@ function epoch(valAccs: number[]): EpochMetrics {
 // Issue 18: a network that did not learn (at chance) is flagged in Train and Results, and has no say in
 // the app's answer. The run's figures are recorded as the trainer would; 3 labels: chance is 33 %.
 describe('a network that did not learn is flagged, and its answers are ignored', () => {
-  const dir = tempDir('cohort-e2e-learning-')
-  let lib: RecogniseLibrary
-  let app: WebApp
-  let server: RunningServer
-  let page: Page
-
-  beforeAll(async () => {
-    lib = await splitColourLibrary(dir.path)
-    const db = openDatabase(lib.service.paths.db)
-    try {
-      recordEpoch(db, lib.runId, epoch([0.9, 0.33]))
-    } finally {
-      db.close()
-    }
-    app = await openWebApp(lib.service, { viewport: { width: 1400, height: 900 } })
-    ;({ server, page } = app)
-  })
-  afterAll(async () => {
-    await app?.close()
-    lib?.service.close()
-    dir.cleanup()
-  })
+  const web = useWebApp(
+    async (root) => {
+      const lib = await splitColourLibrary(root)
+      const db = openDatabase(lib.service.paths.db)
+      try {
+        recordEpoch(db, lib.runId, epoch([0.9, 0.33]))
+      } finally {
+        db.close()
+      }
+      return lib
+    },
+    'cohort-e2e-learning-',
+    { viewport: { width: 1400, height: 900 } },
+  )
 
   it('Train flags the network at chance, saying its answers are ignored and what guessing gets', async () => {
-    await page.goto(server.url)
-    await page.getByRole('button', { name: 'colours', exact: true }).click()
-    await page.click('[data-test=nav-train]')
-    const flags = page.locator('[data-test=unlearned] [data-test=did-not-learn]')
+    await web.page.goto(web.server.url)
+    await web.page.getByRole('button', { name: 'colours', exact: true }).click()
+    await web.page.click('[data-test=nav-train]')
+    const flags = web.page.locator('[data-test=unlearned] [data-test=did-not-learn]')
     await expect
       .poll(() => flags.allInnerTexts())
       .toEqual([
         '2 · resnet-8 did not learn — its answers are ignored (33.0% right on the validation pictures; guessing gets 33.3% with 3 labels).',
       ])
-    await page.screenshot({ path: join(SCREENSHOTS, 'learning-train.png') })
+    await web.page.screenshot({ path: join(SCREENSHOTS, 'learning-train.png') })
   })
 
   it('Results flags it beside its accuracy, and the answer’s weights give it no say', async () => {
-    await page.click('[data-test=nav-results]')
-    const rows = page.locator('[data-test=network-row]')
+    await web.page.click('[data-test=nav-results]')
+    const rows = web.page.locator('[data-test=network-row]')
     await expect.poll(() => rows.count()).toBe(2)
     expect(await rows.nth(0).locator('[data-test=did-not-learn]').count()).toBe(0)
     expect(await rows.nth(1).locator('[data-test=did-not-learn]').innerText()).toBe(
@@ -83,7 +71,7 @@ describe('a network that did not learn is flagged, and its answers are ignored',
     )
     const weights = await rows.evaluateAll((trs) => trs.map((tr) => tr.lastElementChild!.textContent!.trim()))
     expect(weights).toEqual(['1.00', '0.00'])
-    await page.screenshot({ path: join(SCREENSHOTS, 'learning-results.png') })
-    expect(app.problems).toEqual([])
+    await web.page.screenshot({ path: join(SCREENSHOTS, 'learning-results.png') })
+    expect(web.app.problems).toEqual([])
   })
 })

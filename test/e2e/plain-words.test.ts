@@ -1,13 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { join } from 'node:path'
-import type { Page } from 'playwright-core'
-import { tempDir } from '../helpers/temp'
 import { SCREENSHOTS } from '../helpers/browser'
 import { axeViolations } from '../helpers/axe'
-import { openWebApp, type WebApp } from '../helpers/web-app'
+import { useWebApp } from '../helpers/web-app'
 import { splitColourLibrary } from '../helpers/journey-fixture'
-import type { RecogniseLibrary } from '../helpers/recognise-fixture'
-import type { RunningServer } from '../../src/server'
 
 /** the words a person should not meet before asking for details */
 const JARGON = /CIFAR|FLOPs|min-logit|min-loss|fusion|wasm|optimiser|logit/i
@@ -15,31 +11,16 @@ const JARGON = /CIFAR|FLOPs|min-logit|min-loss|fusion|wasm|optimiser|logit/i
 // Issue 18: the Train form in plain words — networks by size and speed, the teacher by what it does, the
 // time it takes — with the jargon behind "Details", and no repeated words.
 describe('the Train form in plain words', () => {
-  const dir = tempDir('cohort-e2e-words-')
-  let lib: RecogniseLibrary
-  let app: WebApp
-  let server: RunningServer
-  let page: Page
+  const web = useWebApp(splitColourLibrary, 'cohort-e2e-words-', { viewport: { width: 1400, height: 900 } })
 
-  beforeAll(async () => {
-    lib = await splitColourLibrary(dir.path)
-    app = await openWebApp(lib.service, { viewport: { width: 1400, height: 900 } })
-    ;({ server, page } = app)
-  })
-  afterAll(async () => {
-    await app?.close()
-    lib?.service.close()
-    dir.cleanup()
-  })
-
-  const form = () => page.locator('[data-test=train-settings]')
+  const form = () => web.page.locator('[data-test=train-settings]')
 
   it('says size and speed, what the teacher does and how long it takes, without jargon', async () => {
-    await page.goto(server.url)
-    await page.getByRole('button', { name: 'colours', exact: true }).click()
-    await page.click('[data-test=nav-train]')
-    await page.locator('[data-test=predicted-duration]').waitFor({ timeout: 30_000 })
-    const cards = page.locator('[data-test=network-card] [data-test=size-speed]')
+    await web.page.goto(web.server.url)
+    await web.page.getByRole('button', { name: 'colours', exact: true }).click()
+    await web.page.click('[data-test=nav-train]')
+    await web.page.locator('[data-test=predicted-duration]').waitFor({ timeout: 30_000 })
+    const cards = web.page.locator('[data-test=network-card] [data-test=size-speed]')
     await expect.poll(() => cards.count()).toBe(5)
     for (const text of await cards.allInnerTexts())
       expect(text).toMatch(/^(small|medium|large) · (fast|slower|slowest)$/)
@@ -50,19 +31,19 @@ describe('the Train form in plain words', () => {
     // no word repeated after its own title ("Colour: colour: …")
     expect(visible).not.toMatch(/\b(\w+): \1\b/i)
     expect(visible).toMatch(/Colour: The pictures sampled have colour/)
-    await page.screenshot({ path: join(SCREENSHOTS, 'words-train.png') })
+    await web.page.screenshot({ path: join(SCREENSHOTS, 'words-train.png') })
   })
 
   it('keeps the figures and names behind Details, one click away', async () => {
     for (const details of ['network-details', 'teacher-details', 'plan-details']) {
-      await page.locator(`[data-test=${details}] summary`).click()
+      await web.page.locator(`[data-test=${details}] summary`).click()
     }
     const opened = await form().innerText()
     expect(opened).toMatch(/CIFAR-style ResNet/)
     expect(opened).toMatch(/FLOPs per image/)
     expect(opened).toMatch(/Teacher: min-(loss|logit)\./)
     expect(opened).toMatch(/optimiser steps/)
-    expect((await axeViolations(page)).join('\n')).toBe('')
-    expect(app.problems).toEqual([])
+    expect((await axeViolations(web.page)).join('\n')).toBe('')
+    expect(web.app.problems).toEqual([])
   })
 })

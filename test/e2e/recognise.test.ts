@@ -1,43 +1,26 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Page } from 'playwright-core'
 import { parse } from 'csv-parse/sync'
-import { tempDir } from '../helpers/temp'
 import { SCREENSHOTS } from '../helpers/browser'
-import { openWebApp, type WebApp } from '../helpers/web-app'
-import { recogniseLibrary, type RecogniseLibrary } from '../helpers/recognise-fixture'
-import type { RunningServer } from '../../src/server'
+import { useWebApp } from '../helpers/web-app'
+import { recogniseLibrary } from '../helpers/recognise-fixture'
 
 // The Recognise view of the built renderer in a real Chromium, against web mode with a real model.
 describe('the recognise view in a browser', () => {
-  const dir = tempDir()
-  let lib: RecogniseLibrary
-  let app: WebApp
-  let server: RunningServer
-  let page: Page
+  const web = useWebApp(recogniseLibrary, 'cohort-e2e-recognise-', { viewport: { width: 1100, height: 900 } })
 
-  beforeAll(async () => {
-    lib = await recogniseLibrary(dir.path)
-    app = await openWebApp(lib.service, { viewport: { width: 1100, height: 900 } })
-    ;({ server, page } = app)
-  })
-  afterAll(async () => {
-    await app?.close()
-    lib?.service.close()
-    dir.cleanup()
-  })
-
-  const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true })
-  const cards = () => page.locator('[data-test=recognition]')
-  const count = () => lib.service['images.count']({ datasetId: lib.datasetId })
+  const shot = (name: string) =>
+    web.page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true })
+  const cards = () => web.page.locator('[data-test=recognition]')
+  const count = () => web.lib.service['images.count']({ datasetId: web.lib.datasetId })
 
   it('recognises a dropped picture: ensemble top-k bars and each network’s guess', async () => {
-    await page.goto(server.url)
-    await page.click('[data-test=nav-recognise]')
-    await page.locator('[data-test=drop-zone]').waitFor()
-    // a real drop: a File of real PNG bytes built in the page, in a DataTransfer
-    await page.evaluate((base64) => {
+    await web.page.goto(web.server.url)
+    await web.page.click('[data-test=nav-recognise]')
+    await web.page.locator('[data-test=drop-zone]').waitFor()
+    // a real drop: a File of real PNG bytes built in the web.page, in a DataTransfer
+    await web.page.evaluate((base64) => {
       const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))
       const transfer = new DataTransfer()
       transfer.items.add(new File([bytes], 'dropped-red.png', { type: 'image/png' }))
@@ -46,7 +29,7 @@ describe('the recognise view in a browser', () => {
         new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }),
       )
       zone.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }))
-    }, lib.bytes.red!.toString('base64'))
+    }, web.lib.bytes.red!.toString('base64'))
     const card = cards().first()
     await card.locator('[data-test=top-k]').waitFor()
     expect(await card.getAttribute('data-name')).toBe('dropped-red.png')
@@ -74,118 +57,107 @@ describe('the recognise view in a browser', () => {
       .toBe(
         'Not checked (this model has no validation pictures to judge it by) — pick the label with 1–9 or L',
       )
-    await page.locator('body').press('Enter')
-    await expect.poll(() => page.locator('[data-test=toast]').innerText()).toBe(await hint.innerText())
+    await web.page.locator('body').press('Enter')
+    await expect.poll(() => web.page.locator('[data-test=toast]').innerText()).toBe(await hint.innerText())
     expect(await count()).toBe(before)
-    await page.locator('body').press('l')
-    await page.keyboard.type('red')
-    await page.keyboard.press('Enter')
+    await web.page.locator('body').press('l')
+    await web.page.keyboard.type('red')
+    await web.page.keyboard.press('Enter')
     await expect.poll(() => cards().first().locator('[data-test=added]').innerText()).toBe('added as red')
     expect(await count()).toBe(before + 1)
-    await expect.poll(() => page.locator('[data-test=target-dataset]').innerText()).toMatch(/\(1 image/)
+    await expect.poll(() => web.page.locator('[data-test=target-dataset]').innerText()).toMatch(/\(1 image/)
   })
 
   it('picks files with the file input and adds one with the palette', async () => {
-    await page.setInputFiles('[data-test=file-input]', [lib.files.green!, lib.files.blue!])
-    await expect.poll(() => page.locator('[data-test=recognition] [data-test=top-k]').count()).toBe(3)
+    await web.page.setInputFiles('[data-test=file-input]', [web.lib.files.green!, web.lib.files.blue!])
+    await expect.poll(() => web.page.locator('[data-test=recognition] [data-test=top-k]').count()).toBe(3)
     expect(await cards().nth(1).getAttribute('aria-current')).toBe('true')
     expect(await cards().nth(1).locator('[data-test=bar]').first().innerText()).toMatch(/green/)
     // keys are the dataset's own (only red, key 1, so far): green, new to it, comes from the palette
-    await page.locator('body').press('2')
-    await expect.poll(() => page.locator('[data-test=toast]').innerText()).toMatch(/^No label has key 2/)
-    await page.locator('body').press('l')
-    await page.keyboard.type('green')
-    await page.keyboard.press('Enter')
+    await web.page.locator('body').press('2')
+    await expect.poll(() => web.page.locator('[data-test=toast]').innerText()).toMatch(/^No label has key 2/)
+    await web.page.locator('body').press('l')
+    await web.page.keyboard.type('green')
+    await web.page.keyboard.press('Enter')
     await expect.poll(() => cards().nth(1).locator('[data-test=added]').innerText()).toBe('added as green')
     expect(await count()).toBe(2)
     await shot('recognise-added')
   })
 
   it('recognises a pasted picture, and shows no camera button on a machine without a camera', async () => {
-    await page.evaluate((base64) => {
+    await web.page.evaluate((base64) => {
       const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))
       const clipboard = new DataTransfer()
       clipboard.items.add(new File([bytes], 'image.png', { type: 'image/png' }))
       document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: clipboard, bubbles: true }))
-    }, lib.bytes.blue!.toString('base64'))
-    await expect.poll(() => page.locator('[data-test=recognition] [data-test=top-k]').count()).toBe(4)
+    }, web.lib.bytes.blue!.toString('base64'))
+    await expect.poll(() => web.page.locator('[data-test=recognition] [data-test=top-k]').count()).toBe(4)
     expect(await cards().nth(3).locator('[data-test=bar]').first().innerText()).toMatch(/blue/)
-    expect(await page.locator('[data-test=camera-open]').count()).toBe(0)
+    expect(await web.page.locator('[data-test=camera-open]').count()).toBe(0)
   })
 
   it('recognises a folder and downloads a CSV with every file', async () => {
-    await page.fill('input[name=batch-folder]', join(dir.path, 'photos'))
-    await page.click('[data-test=batch] button[type=submit]')
-    await expect.poll(() => page.locator('[data-test=batch-row]').count()).toBe(3)
-    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-test=batch-csv]')])
+    await web.page.fill('input[name=batch-folder]', join(web.dir, 'photos'))
+    await web.page.click('[data-test=batch] button[type=submit]')
+    await expect.poll(() => web.page.locator('[data-test=batch-row]').count()).toBe(3)
+    const [download] = await Promise.all([
+      web.page.waitForEvent('download'),
+      web.page.click('[data-test=batch-csv]'),
+    ])
     const rows = parse(readFileSync(await download.path(), 'utf8'), { columns: true }) as Record<
       string,
       string
     >[]
-    expect(rows.map((r) => r.path).sort()).toEqual(Object.values(lib.files).sort())
+    expect(rows.map((r) => r.path).sort()).toEqual(Object.values(web.lib.files).sort())
     for (const r of rows) expect(r.path).toContain(r.label!)
     await shot('recognise-batch')
-    expect(app.problems).toEqual([])
+    expect(web.app.problems).toEqual([])
   })
 })
 
 // Chromium's fake camera (a moving test pattern) stands for a webcam. The camera must be chosen when the
 // browser starts, so these tests get their own browser: capture a frame to recognise it, and into a dataset.
 describe('the camera in a browser', () => {
-  const dir = tempDir()
-  let lib: RecogniseLibrary
-  let app: WebApp
-  let server: RunningServer
-  let page: Page
-
-  beforeAll(async () => {
-    lib = await recogniseLibrary(dir.path)
-    app = await openWebApp(lib.service, {
-      viewport: { width: 1280, height: 800 },
-      chromiumArgs: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
-    })
-    ;({ server, page } = app)
-  })
-  afterAll(async () => {
-    await app?.close()
-    lib?.service.close()
-    dir.cleanup()
+  const web = useWebApp(recogniseLibrary, 'cohort-e2e-camera-', {
+    viewport: { width: 1280, height: 800 },
+    chromiumArgs: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
   })
 
   it('captures a frame as a PNG and recognises it', async () => {
-    await page.goto(server.url)
-    await page.click('[data-test=nav-recognise]')
-    await page.click('[data-test=camera-open]')
-    await page.click('[data-test=camera-capture]')
-    const card = page.locator('[data-test=recognition]').first()
+    await web.page.goto(web.server.url)
+    await web.page.click('[data-test=nav-recognise]')
+    await web.page.click('[data-test=camera-open]')
+    await web.page.click('[data-test=camera-capture]')
+    const card = web.page.locator('[data-test=recognition]').first()
     await card.locator('[data-test=top-k]').waitFor()
     expect(await card.getAttribute('data-name')).toBe('camera-1.png')
     expect(await card.locator('[data-test=bar]').count()).toBe(3)
     // Chromium's fake camera shows a green test pattern: the colour networks must say so
     expect(await card.locator('[data-test=bar]').first().innerText()).toMatch(/green/)
-    await page.screenshot({ path: join(SCREENSHOTS, 'recognise-camera.png') })
+    await web.page.screenshot({ path: join(SCREENSHOTS, 'recognise-camera.png') })
   })
 
   // the same camera feeds the Dataset view's capture panel: each frame joins the dataset with its label
   it('adds a captured frame to the open dataset with the chosen label', async () => {
-    const [dataset] = await lib.service['datasets.list']()
+    const [dataset] = await web.lib.service['datasets.list']()
     if (!dataset!.labels.some((l) => l.name === 'green'))
-      await lib.service['labels.create'](dataset!.id, 'green')
+      await web.lib.service['labels.create'](dataset!.id, 'green')
     const greens = async () =>
-      (await lib.service['datasets.list']())[0]!.labels.find((l) => l.name === 'green')!.count
+      (await web.lib.service['datasets.list']())[0]!.labels.find((l) => l.name === 'green')!.count
     const before = await greens()
-    await page.goto(server.url)
-    await page.getByRole('button', { name: dataset!.name }).click()
-    await page.locator('[data-test=camera-details] summary').click()
-    await page.selectOption('[data-test=capture-label]', 'green')
-    await page.click('[data-test=camera-details] [data-test=camera-open]')
-    await page.click('[data-test=camera-details] [data-test=camera-capture]')
+    await web.page.goto(web.server.url)
+    await web.page.getByRole('button', { name: dataset!.name }).click()
+    await web.page.locator('[data-test=camera-details] summary').click()
+    await web.page.selectOption('[data-test=capture-label]', 'green')
+    await web.page.click('[data-test=camera-details] [data-test=camera-open]')
+    await web.page.click('[data-test=camera-details] [data-test=camera-capture]')
     await expect
       .poll(
-        async () => (await lib.service['datasets.list']())[0]!.labels.find((l) => l.name === 'green')!.count,
+        async () =>
+          (await web.lib.service['datasets.list']())[0]!.labels.find((l) => l.name === 'green')!.count,
       )
       .toBe(before + 1)
-    await page.getByText('Added a picture as “green”').waitFor()
-    await page.screenshot({ path: join(SCREENSHOTS, 'dataset-camera.png') })
+    await web.page.getByText('Added a picture as “green”').waitFor()
+    await web.page.screenshot({ path: join(SCREENSHOTS, 'dataset-camera.png') })
   })
 })
