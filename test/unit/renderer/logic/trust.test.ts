@@ -94,25 +94,20 @@ describe('taking an answer in one step (Results’ “mark as”, Recognise’s 
   })
 
   it('reads the group’s answers, or one network’s own', () => {
+    // [label, group's answer, its confidence, each network's answer, each one's confidence]
+    const rows: [number, number, number, number[], number[]][] = [
+      [0, 0, 0.8, [0, 1], [0.7, 0.6]],
+      [1, 0, 0.5, [1, 0], [0.9, 0.4]],
+    ]
     const evaluation = {
-      images: [
-        {
-          imageId: 1,
-          label: 0,
-          predicted: 0,
-          confidence: 0.8,
-          perNetwork: [0, 1],
-          perNetworkConfidence: [0.7, 0.6],
-        },
-        {
-          imageId: 2,
-          label: 1,
-          predicted: 0,
-          confidence: 0.5,
-          perNetwork: [1, 0],
-          perNetworkConfidence: [0.9, 0.4],
-        },
-      ],
+      images: rows.map(([label, predicted, confidence, perNetwork, perNetworkConfidence], i) => ({
+        imageId: i + 1,
+        label,
+        predicted,
+        confidence,
+        perNetwork,
+        perNetworkConfidence,
+      })),
     }
     expect(answersOf(evaluation)).toEqual(
       answers([
