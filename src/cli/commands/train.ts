@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { SAMPLE_DATASET, type CohortService } from '../../core/service'
-import { aboutDuration } from '../../shared/automatic-settings'
+import { aboutDuration, MAX_EPOCHS, MIN_EPOCHS, TARGET_STEPS } from '../../shared/automatic-settings'
 import { COVARIANCE_FROM, MIN_LOSS_UP_TO } from '../../shared/recommended-settings'
 import { modelFigures } from '../../shared/run-figures'
 import type { AutomaticSetting, EpochMetrics, RunPlan, RunSummary } from '../../shared/types'
@@ -244,7 +244,7 @@ export function registerTrainCommands(program: Command, globals: () => GlobalOpt
     )
     .option(
       '--epochs <n>',
-      'passes over the training images (default: about 1500 optimiser steps, 10 to 60 epochs)',
+      `passes over the training images (default: about ${TARGET_STEPS} optimiser steps, ${MIN_EPOCHS} to ${MAX_EPOCHS} epochs)`,
       epochs,
     )
     .option(
