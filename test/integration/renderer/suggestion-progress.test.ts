@@ -8,9 +8,7 @@ import SuggestionPanel from '../../../src/renderer/src/components/SuggestionPane
 import { useBridge } from '../../../src/renderer/src/api'
 import { useDatasetStore } from '../../../src/renderer/src/stores/dataset'
 import { createCohortService, type CohortService } from '../../../src/core/service'
-import { openDatabase } from '../../../src/core/store/db'
-import { createRun, setRunStatus } from '../../../src/core/store/runs'
-import { CLASS_NAMES, makeTestBundle, writeColourImage } from '../../helpers/model-bundle'
+import { colourPictures, completedTestRun } from '../../helpers/completed-run'
 import { serviceBridge } from '../../helpers/service-bridge'
 import { tempDir } from '../../helpers/temp'
 import { settle, waitUntil } from '../../helpers/vue-wait'
@@ -26,22 +24,10 @@ describe('SuggestionPanel while suggestions are computed', () => {
     await tf.setBackend('cpu')
     service = await createCohortService({ home: join(dir.path, 'home') })
     useBridge(serviceBridge(service))
-    const files: string[] = []
-    for (let k = 0; k < 400; k++) {
-      const label = CLASS_NAMES[k % CLASS_NAMES.length]!
-      files.push(await writeColourImage(join(dir.path, 'new', `${k}.png`), label, { seed: k }))
-    }
+    const files = await colourPictures(join(dir.path, 'new'), 400)
     await service['imports.files']({ files, dataset: 'colours' })
     datasetId = (await service['datasets.list']())[0]!.id
-    const db = openDatabase(service.paths.db)
-    const run = createRun(db, { datasetId, config: {}, classNames: CLASS_NAMES, networks: [] })
-    setRunStatus(db, run, 'completed')
-    db.close()
-    const made = await makeTestBundle(join(service.paths.runs, String(run), 'final'), {
-      runId: run,
-      epochs: 1,
-    })
-    for (const m of made.models) m.dispose()
+    await completedTestRun(service, datasetId)
     setActivePinia(createPinia())
     await useDatasetStore().open(datasetId)
   })

@@ -6,9 +6,8 @@ import { dispatch } from '../../../src/core/service/dispatch'
 import { forkTrainer, type TrainerLauncher } from '../../../src/core/service/runs'
 import { disposeModelBundle, readModelBundle } from '../../../src/core/engine/model-metadata'
 import { openDatabase, type Db } from '../../../src/core/store/db'
-import { createRun, setRunStatus } from '../../../src/core/store/runs'
 import { suggestLabels } from '../../../src/core/suggestions/compute'
-import { CLASS_NAMES, makeTestBundle, writeColourImage } from '../../helpers/model-bundle'
+import { colourPictures, completedTestRun } from '../../helpers/completed-run'
 import { tempDir } from '../../helpers/temp'
 
 const alive = (pid: number) => {
@@ -43,21 +42,11 @@ describe('suggestions in the background process', () => {
       .n
 
   async function addPictures(n: number): Promise<void> {
-    const files: string[] = []
-    for (let k = 0; k < n; k++, added++) {
-      const label = CLASS_NAMES[added % CLASS_NAMES.length]!
-      files.push(await writeColourImage(join(tmp.path, 'new', `${added}.png`), label, { seed: added }))
-    }
+    const files = await colourPictures(join(tmp.path, 'new'), n, added)
+    added += n
     await service['imports.files']({ files, dataset: 'colours' })
   }
-
-  async function completedRun(): Promise<number> {
-    const id = createRun(db, { datasetId, config: {}, classNames: CLASS_NAMES, networks: [] })
-    setRunStatus(db, id, 'completed')
-    const made = await makeTestBundle(join(service.paths.runs, String(id), 'final'), { runId: id, epochs: 1 })
-    for (const m of made.models) m.dispose()
-    return id
-  }
+  const completedRun = () => completedTestRun(service, datasetId)
 
   /** resolves at the first progress a run's job reports */
   const progressOf = (runId: number) =>
