@@ -24,7 +24,10 @@ const LAYERS = {
     dir: 'src/core/service',
     may: ['store', 'dataset', 'engine', 'training', 'recognition', 'suggestions', 'files', 'paths', 'shared'],
   },
-  trainer: { dir: 'src/trainer', may: ['training', 'engine', 'dataset', 'store', 'paths', 'shared'] },
+  trainer: {
+    dir: 'src/trainer',
+    may: ['training', 'engine', 'dataset', 'store', 'suggestions', 'paths', 'shared'],
+  },
   experiment: {
     dir: 'src/experiment',
     may: ['training', 'engine', 'dataset', 'suggestions', 'paths', 'shared'],

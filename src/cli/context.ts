@@ -12,8 +12,9 @@ export async function withService<T>(
   opts: GlobalOptions,
   work: (service: CohortService) => Promise<T>,
 ): Promise<T> {
-  // one command per process: suggestions are answered when asked for (cohort suggest), not after a run
-  const service = await openService(opts, { suggestAfterRuns: false })
+  // one command per process: suggestions are answered when asked for (cohort suggest), not after a run, and
+  // in this process — the command waits for them anyway, and a second process would only add its start-up
+  const service = await openService(opts, { suggestAfterRuns: false, suggestInBackground: false })
   try {
     return await work(service)
   } finally {
@@ -29,7 +30,10 @@ export function cliLibraryPaths(opts: GlobalOptions): LibraryPaths {
 /** The service over the options' library; a damaged library points at `cohort doctor`. */
 export async function openService(
   opts: GlobalOptions,
-  { suggestAfterRuns = true }: { suggestAfterRuns?: boolean } = {},
+  {
+    suggestAfterRuns = true,
+    suggestInBackground = true,
+  }: { suggestAfterRuns?: boolean; suggestInBackground?: boolean } = {},
 ): Promise<CohortService> {
   try {
     return await createCohortService({
@@ -37,6 +41,7 @@ export async function openService(
       dbFile: opts.db,
       version: cliVersion(),
       suggestAfterRuns,
+      suggestInBackground,
     })
   } catch (err) {
     if (err instanceof LibraryError && err.code === 'damaged') {

@@ -210,6 +210,10 @@ export interface ApiEvents {
   'run.status': { runId: number; status: RunStatus; message: string | null; backend?: string }
   /** a completed run has answered for every unlabelled picture of its dataset (suggestions.list is fresh) */
   'suggestions.ready': { datasetId: number; runId: number }
+  /** a few times a second while a run answers for its dataset's unlabelled pictures (`done` of `total`) */
+  'suggestions.progress': { datasetId: number; runId: number; done: number; total: number }
+  /** the background answers after a run could not be computed; the earlier suggestions are kept */
+  'suggestions.failed': { datasetId: number; runId: number; message: string }
 }
 export type ApiEventName = keyof ApiEvents
 
@@ -270,6 +274,8 @@ export const API_EVENTS = [
   'run.epoch',
   'run.status',
   'suggestions.ready',
+  'suggestions.progress',
+  'suggestions.failed',
 ] as const satisfies readonly ApiEventName[]
 
 /** The IPC prefix keeps Cohort's channels apart from Electron's own. */

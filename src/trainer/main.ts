@@ -1,11 +1,13 @@
 /**
- * The trainer process: started by the run supervisor (src/core/service/runs.ts) with `child_process.fork`,
- * or by Electron's `utilityProcess` from the bundled entry. It trains one run and exits, so training never
- * competes with the app's own thread and a crash here never takes the app down.
+ * The trainer process: started by the run supervisor (src/core/service/runs.ts) or the suggest jobs
+ * (src/core/service/suggest-jobs.ts) with `child_process.fork`, or by Electron's `utilityProcess` from the
+ * bundled entry. It does one job and exits — trains a run, or answers for a run's unlabelled pictures — so
+ * the work never competes with the app's own thread and a crash here never takes the app down.
  */
 import { libraryPaths } from '../core/paths'
 import { openDatabase } from '../core/store/db'
 import { runTrainingJob } from './run-job'
+import { ROWS_PER_MESSAGE, runSuggestJob, toWire } from './suggest-job'
 import { isParentMessage, type ParentMessage, type TrainerMessage } from '../shared/trainer-protocol'
 
 /** The two things the trainer needs from its channel to the app, whichever runtime provides it. */
@@ -54,24 +56,44 @@ export function processTransport(): TrainerTransport {
   }
 }
 
-/** Serves one run over the transport; resolves once the run has ended and the app was told. */
+/** A few updates a second are enough for a progress bar. */
+function throttle<T extends { done?: number; total?: number; step?: number; steps?: number }>(
+  forward: (p: T) => void,
+): (p: T) => void {
+  let last = 0
+  return (p) => {
+    const now = Date.now()
+    const final = p.step !== undefined ? p.step === p.steps : p.done === p.total
+    if (now - last < 250 && !final) return
+    last = now
+    forward(p)
+  }
+}
+
+/** Serves one job (a run, or a run's suggestions) over the transport; resolves once the app was told. */
 export function serveTrainer(transport: TrainerTransport): Promise<void> {
   let stop: false | 'cancelled' | 'interrupted' = false
+  const stopSuggesting = new AbortController()
   let started = false
-  let lastProgress = 0
   return new Promise((resolve) => {
     transport.onDisconnect(() => {
       stop ||= 'interrupted'
-      // nobody will ever ask for a run now
+      stopSuggesting.abort()
+      // nobody will ever ask for a job now
       if (!started) resolve()
     })
     transport.onMessage((message) => {
       if (message.type === 'cancel') {
         stop ||= 'cancelled'
+        stopSuggesting.abort()
         return
       }
       if (started) return
       started = true
+      if (message.type === 'suggest') {
+        void serveSuggestions(transport, message.runId, message.library, stopSuggesting.signal).then(resolve)
+        return
+      }
       const { runId, library } = message
       const send = (m: TrainerMessage) => void transport.send(m)
       void (async () => {
@@ -89,13 +111,7 @@ export function serveTrainer(transport: TrainerTransport): Promise<void> {
           {
             shouldStop: () => stop,
             onStarted: (backend) => send({ type: 'started', runId, backend }),
-            onProgress: (p) => {
-              // a few updates a second are enough for a progress bar
-              const now = Date.now()
-              if (now - lastProgress < 250 && p.step !== p.steps) return
-              lastProgress = now
-              send({ type: 'progress', runId, ...p })
-            },
+            onProgress: throttle((p) => send({ type: 'progress', runId, ...p })),
             onEpoch: (metrics) => send({ type: 'epoch', runId, metrics }),
           },
         )
@@ -110,6 +126,40 @@ export function serveTrainer(transport: TrainerTransport): Promise<void> {
       })()
     })
   })
+}
+
+/**
+ * A suggest job: progress while it answers, then its rows a part at a time and 'suggest.done' — or only
+ * 'suggest.done' with a message when it could not answer. Cancelled, it sends nothing more.
+ */
+async function serveSuggestions(
+  transport: TrainerTransport,
+  runId: number,
+  library: { home: string; dbFile: string },
+  signal: AbortSignal,
+): Promise<void> {
+  let db
+  try {
+    db = openDatabase(library.dbFile)
+    const rows = await runSuggestJob({ db, paths: libraryPaths(library.home, library.dbFile) }, runId, {
+      signal,
+      onProgress: throttle((p) => void transport.send({ type: 'suggest.progress', runId, ...p })),
+    })
+    for (let at = 0; at < rows.length && !signal.aborted; at += ROWS_PER_MESSAGE) {
+      await transport.send({
+        type: 'suggest.rows',
+        runId,
+        rows: rows.slice(at, at + ROWS_PER_MESSAGE).map(toWire),
+      })
+    }
+    if (!signal.aborted) await transport.send({ type: 'suggest.done', runId, count: rows.length })
+  } catch (error) {
+    if (signal.aborted) return
+    const text = error instanceof Error ? error.message : String(error)
+    await transport.send({ type: 'suggest.done', runId, count: 0, message: text })
+  } finally {
+    db?.close()
+  }
 }
 
 // Ctrl-C in a terminal reaches the whole process group: the app decides (it asks to cancel), not the signal.

@@ -116,7 +116,12 @@ export function registerLabellingExperiment(experiment: Command): void {
       }
       const work = await mkdtemp(join(tmpdir(), 'cohort-labelling-'))
       // suggestions answer on demand (the experiment asks right after each run), not in the background
-      const service = await createCohortService({ home: join(work, 'home'), suggestAfterRuns: false })
+      const service = await createCohortService({
+        home: join(work, 'home'),
+        suggestAfterRuns: false,
+        // in this process: the experiment times each round's suggestions, not a second process's start-up
+        suggestInBackground: false,
+      })
       const log = (line: string) => {
         endProgress()
         process.stderr.write(`${line}\n`)

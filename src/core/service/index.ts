@@ -41,7 +41,8 @@ import { clearTensorCache } from '../dataset/tensor-cache'
 import { fullImageFile, thumbnailFile, type ImageFile } from './image-files'
 import { ServiceEvents } from './events'
 import { RunSupervisor, type TrainerLauncher } from './runs'
-import { SuggestionDesk } from './suggestions'
+import { backgroundSource } from './suggest-jobs'
+import { inProcessSource, SuggestionDesk } from './suggestions'
 import { listImportedModelPaths, listRuns, recordModel, requireRun } from '../store/runs'
 import { removeRunFolder, runDirectory } from '../training/run-folder'
 import type { ModelBundle } from '../engine/model-metadata'
@@ -66,6 +67,11 @@ export interface ServiceOptions {
    * (default true; the CLI's one-shot processes answer on demand instead)
    */
   suggestAfterRuns?: boolean
+  /**
+   * whether suggestions are computed in a background trainer process (default true, so the app's process
+   * stays free); false answers in this process, for one-shot shells that wait for the answer anyway
+   */
+  suggestInBackground?: boolean
 }
 
 export type { ImageFile }
@@ -93,6 +99,7 @@ export async function createCohortService(options: ServiceOptions): Promise<Coho
     options.version ?? 'dev',
     options.sampleFolder,
     options.launchTrainer,
+    options.suggestInBackground !== false,
   )
   if (options.suggestAfterRuns !== false) {
     service.events.on('run.status', ({ runId, status }) => {
@@ -117,9 +124,13 @@ class Service implements CohortService {
     private readonly version: string,
     private readonly sampleFolder: string | undefined,
     launchTrainer?: TrainerLauncher,
+    suggestInBackground = true,
   ) {
     this.runs = new RunSupervisor(db, paths, this.events, launchTrainer)
-    this.suggestions = new SuggestionDesk(db, this.events, (runId, work) => this.withModel(runId, work))
+    const source = suggestInBackground
+      ? backgroundSource(db, paths, launchTrainer)
+      : inProcessSource(db, (runId, work) => this.withModel(runId, work))
+    this.suggestions = new SuggestionDesk(db, this.events, source)
   }
 
   close(): void {
@@ -164,6 +175,7 @@ class Service implements CohortService {
     const runs = listRuns(this.db, datasetId)
     const training = runs.filter((run) => this.runs.activeRunIds().includes(run.id))
     await Promise.all(training.map((run) => this.runs.cancel(run.id).then(() => this.runs.wait(run.id))))
+    this.suggestions.cancelDataset(datasetId)
     deleteDataset(this.db, datasetId)
     await Promise.all([
       ...runs.map((run) => removeRunFolder(this.paths, run.id)),
@@ -413,7 +425,8 @@ class Service implements CohortService {
     return this.runs.wait(runId)
   }
   async 'runs.remove'(runId: number) {
-    return this.runs.remove(runId)
+    await this.runs.remove(runId)
+    this.suggestions.cancelRun(runId)
   }
 
   async imageFile(url: string): Promise<ImageFile | null> {

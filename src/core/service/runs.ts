@@ -105,7 +105,7 @@ interface ActiveRun {
 const QUEUED_GRACE_MS = 60_000
 
 /** The last meaningful line a crashed process wrote. */
-function lastLine(text: string): string {
+export function lastLine(text: string): string {
   const lines = text
     .split('\n')
     .map((l) => l.trim())

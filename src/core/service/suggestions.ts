@@ -1,8 +1,9 @@
 /**
  * The 'suggestions.*' channels: a run's suggested labels for the unlabelled pictures of its dataset, in a
- * "label next" order, and accepting them. Answers are computed the way 'recognise.files' works (in the
- * service process, batch by batch, so the event loop keeps serving between batches) and cached in SQLite;
- * a completed run answers for its dataset in the background and replaces the older runs' answers.
+ * "label next" order, and accepting them. Answers come from a `SuggestionSource` — a background trainer
+ * process in the app (src/core/service/suggest-jobs.ts), the service's own process in the CLI's one-shot
+ * commands — and are cached in SQLite in one transaction per job; a completed run answers for its dataset in
+ * the background and replaces the older runs' answers.
  */
 import type { AcceptAgreeingRequest, AcceptReport, SuggestionList, SuggestionQuery } from '../../shared/types'
 import { DEFAULT_LABEL_ORDER } from '../../shared/types'
@@ -21,21 +22,44 @@ import {
   readSuggestions,
   saveSuggestions,
   type StoredSuggestion,
+  type SuggestionRow,
 } from '../store/suggestions'
 import type { ServiceEvents } from './events'
+import { SuggestionsCancelled } from './suggest-jobs'
 
 /** Runs `work` with the final model of a completed run, loaded and disposed around it. */
 export type RunModelLoader = <T>(runId: number, work: (bundle: ModelBundle) => Promise<T>) => Promise<T>
 
+/** Computes a run's answers for the pictures of its dataset that it has none for (not saved yet). */
+export type SuggestionSource = (
+  job: { runId: number; datasetId: number },
+  options: { signal: AbortSignal; onProgress: (progress: { done: number; total: number }) => void },
+) => Promise<SuggestionRow[]>
+
+/** Answers in this process, batch by batch (the CLI's one-shot commands and the labelling experiment). */
+export function inProcessSource(db: Db, withRunModel: RunModelLoader): SuggestionSource {
+  return async ({ runId, datasetId }, options) => {
+    const missing = picturesWithoutSuggestion(db, runId, datasetId)
+    if (missing.length === 0) return []
+    return withRunModel(runId, (bundle) => suggestLabels(bundle, missing, options))
+  }
+}
+
+interface SuggestJob {
+  datasetId: number
+  work: Promise<void>
+  stop: AbortController
+}
+
 export class SuggestionDesk {
   /** runs answering right now: a second caller waits for the same work instead of repeating it */
-  private readonly inFlight = new Map<number, Promise<void>>()
-  private readonly stop = new AbortController()
+  private readonly jobs = new Map<number, SuggestJob>()
+  private closed = false
 
   constructor(
     private readonly db: Db,
     private readonly events: ServiceEvents,
-    private readonly withRunModel: RunModelLoader,
+    private readonly source: SuggestionSource,
   ) {}
 
   async list(datasetId: number, query: SuggestionQuery = {}): Promise<SuggestionList> {
@@ -75,27 +99,49 @@ export class SuggestionDesk {
   }
 
   /**
-   * After a run completes: if it is its dataset's latest, it answers for every unlabelled picture and its
-   * answers replace the older runs'. Never throws (it runs unawaited); a failure leaves the answers to be
-   * computed on the next 'suggestions.list'.
+   * After a run completes: if it is its dataset's latest, the older runs' jobs stop, it answers for every
+   * unlabelled picture and its answers replace the older runs'. Never throws (it runs unawaited); a failure
+   * is told as 'suggestions.failed' and the answers are computed again on the next 'suggestions.list'.
    */
   async refreshAfterRun(runId: number): Promise<void> {
+    const run = getRun(this.db, runId)
+    if (!run || latestCompletedRun(this.db, run.datasetId) !== runId) return
+    const datasetId = run.datasetId
+    this.cancel(
+      (job, id) => job.datasetId === datasetId && id !== runId,
+      `Run ${runId} is newer; its suggestions replace these.`,
+    )
     try {
-      const run = getRun(this.db, runId)
-      if (!run || latestCompletedRun(this.db, run.datasetId) !== runId) return
-      await this.answer(runId, run.datasetId)
-      if (this.stop.signal.aborted) return
-      dropOtherRunsSuggestions(this.db, run.datasetId, runId)
-      this.events.emit('suggestions.ready', { datasetId: run.datasetId, runId })
+      await this.answer(runId, datasetId)
+      dropOtherRunsSuggestions(this.db, datasetId, runId)
+      this.events.emit('suggestions.ready', { datasetId, runId })
     } catch (err) {
-      if (!this.stop.signal.aborted)
-        console.error(`cohort: suggestions of run ${runId}: ${(err as Error).message}`)
+      if (err instanceof SuggestionsCancelled || !this.db.open) return
+      const message = err instanceof Error ? err.message : String(err)
+      console.error(`cohort: suggestions of run ${runId}: ${message}`)
+      this.events.emit('suggestions.failed', { datasetId, runId, message })
     }
   }
 
-  /** The service is closing: stop answering at the next batch. */
+  /** Runs that are answering right now (for diagnostics and tests). */
+  activeRunIds(): number[] {
+    return [...this.jobs.keys()]
+  }
+
+  /** The dataset is being deleted: its jobs stop. */
+  cancelDataset(datasetId: number): void {
+    this.cancel((job) => job.datasetId === datasetId, 'The dataset was deleted.')
+  }
+
+  /** The run is being deleted: its job stops. */
+  cancelRun(runId: number): void {
+    this.cancel((_, id) => id === runId, `Run ${runId} was deleted.`)
+  }
+
+  /** The service is closing: every job stops (a background one is ended). */
   close(): void {
-    this.stop.abort()
+    this.closed = true
+    this.cancel(() => true, 'Cohort is closing.')
   }
 
   /** The run whose suggestions to use: the one asked for (checked) or the dataset's latest completed one. */
@@ -131,20 +177,36 @@ export class SuggestionDesk {
 
   /** Makes sure the run has answered for every unlabelled picture of the dataset. */
   private answer(runId: number, datasetId: number): Promise<void> {
-    const running = this.inFlight.get(runId)
-    if (running) return running
-    const work = this.compute(runId, datasetId).finally(() => this.inFlight.delete(runId))
-    this.inFlight.set(runId, work)
+    if (this.closed) return Promise.reject(new SuggestionsCancelled('Cohort is closing.'))
+    const running = this.jobs.get(runId)
+    if (running) return running.work
+    const stop = new AbortController()
+    const onProgress = (p: { done: number; total: number }) =>
+      this.events.emit('suggestions.progress', { datasetId, runId, ...p })
+    const work: Promise<void> = this.source({ runId, datasetId }, { signal: stop.signal, onProgress })
+      .then(
+        (rows) => {
+          if (stop.signal.aborted) throw stop.signal.reason as Error
+          if (rows.length > 0) saveSuggestions(this.db, runId, rows)
+        },
+        (err: unknown) => {
+          // a cancelled in-process job says "Recognition was cancelled": the reason is the person's
+          throw stop.signal.aborted ? (stop.signal.reason as Error) : err
+        },
+      )
+      .finally(() => {
+        if (this.jobs.get(runId)?.work === work) this.jobs.delete(runId)
+      })
+    this.jobs.set(runId, { datasetId, work, stop })
     return work
   }
 
-  private async compute(runId: number, datasetId: number): Promise<void> {
-    const missing = picturesWithoutSuggestion(this.db, runId, datasetId)
-    if (missing.length === 0) return
-    const rows = await this.withRunModel(runId, (bundle) =>
-      suggestLabels(bundle, missing, { signal: this.stop.signal }),
-    )
-    if (this.db.open) saveSuggestions(this.db, runId, rows)
+  private cancel(which: (job: SuggestJob, runId: number) => boolean, reason: string): void {
+    for (const [runId, job] of this.jobs) {
+      if (!which(job, runId)) continue
+      this.jobs.delete(runId)
+      job.stop.abort(new SuggestionsCancelled(`Suggestions of run ${runId} stopped: ${reason}`))
+    }
   }
 
   private rank(runId: number, stored: StoredSuggestion[], order: SuggestionQuery['order'], seed: number) {

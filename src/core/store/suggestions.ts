@@ -53,17 +53,28 @@ export function picturesWithoutSuggestion(
     .all(datasetId, runId)
 }
 
+/** Every picture id of the dataset: what a run of it may answer for. */
+export function datasetImageIds(db: Db, datasetId: number): Set<number> {
+  const rows = db
+    .prepare<[number], { id: number }>('SELECT id FROM images WHERE dataset_id = ?')
+    .all(datasetId)
+  return new Set(rows.map((r) => r.id))
+}
+
+/** Stores the run's answers in one transaction: all of them or, if anything fails, none. */
 export function saveSuggestions(db: Db, runId: number, rows: readonly SuggestionRow[]): void {
+  // an image deleted meanwhile, or one of another dataset than the run's, is skipped
   const insert = db.prepare(
     `INSERT OR REPLACE INTO suggestions (run_id, image_id, label, confidence, agree, probabilities, error)
-     SELECT ?, id, ?, ?, ?, ?, ? FROM images WHERE id = ?`, // an image deleted meanwhile is skipped
+     SELECT r.id, i.id, ?, ?, ?, ?, ? FROM images i JOIN runs r ON r.dataset_id = i.dataset_id
+      WHERE r.id = ? AND i.id = ?`,
   )
   db.transaction(() => {
     for (const r of rows) {
       const blob = r.probabilities
         ? Buffer.from(r.probabilities.buffer, r.probabilities.byteOffset, r.probabilities.byteLength)
         : null
-      insert.run(runId, r.label, r.confidence, r.agree ? 1 : 0, blob, r.error, r.imageId)
+      insert.run(r.label, r.confidence, r.agree ? 1 : 0, blob, r.error, runId, r.imageId)
     }
   })()
 }

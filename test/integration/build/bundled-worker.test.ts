@@ -64,9 +64,10 @@ describe('the bundled network worker', () => {
 })
 
 // The desktop app starts each run's trainer from out/main/trainer.js (a utility process); under plain Node
-// the same bundled file must train a run end to end, its network workers started from their bundled entry too.
+// the same bundled file must train a run end to end, its network workers started from their bundled entry too,
+// and answer for unlabelled pictures.
 describe('the bundled trainer', () => {
-  it('trains a run from out/main/trainer.js', async () => {
+  it('trains a run and suggests labels from out/main/trainer.js', async () => {
     const { tempDir } = await import('../../helpers/temp')
     const { makeLabelledFolder } = await import('../../helpers/labelled-folder')
     const { createCohortService } = await import('../../../src/core/service')
@@ -93,6 +94,12 @@ describe('the bundled trainer', () => {
       const done = await service['runs.wait'](run.id)
       expect(done.status, done.message ?? '').toBe('completed')
       expect(done.epochsDone).toBe(1)
+      // the same bundled entry answers for unlabelled pictures (a suggest job)
+      const loose = await makeLabelledFolder(join(home.path, 'loose'), { a: 2, b: 1 }, 14)
+      await service['imports.files']({ files: loose, dataset: 'pics' })
+      const { suggestions } = await service['suggestions.list'](1)
+      expect(suggestions.map((s) => s.label).every((l) => l === 'a' || l === 'b')).toBe(true)
+      expect(suggestions).toHaveLength(3)
     } finally {
       service.close()
       home.cleanup()

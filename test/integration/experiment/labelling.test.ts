@@ -18,7 +18,11 @@ let results: LabellingResults
 const lines: string[] = []
 
 beforeAll(async () => {
-  service = await createCohortService({ home: join(dir.path, 'home'), suggestAfterRuns: false })
+  service = await createCohortService({
+    home: join(dir.path, 'home'),
+    suggestAfterRuns: false,
+    suggestInBackground: false,
+  })
   results = await runLabellingExperiment(
     service,
     dir.path,

@@ -38,18 +38,37 @@ export interface TrainForm {
   batchSize: number | null
   lambda: number | null
   T: number | null
+  /** the earlier run whose weights every network starts from; null = new networks */
+  fromRun: number | null
 }
 
-/** The settings object `runs.start` takes, leaving out what the form left at its default. */
-export function startSettings(datasetId: number, form: TrainForm): TrainingSettingsInput {
+/** The networks a run trained, as its settings name them (a run started from it must train the same). */
+export function runNetworks(run: RunSummary): { arch: NetworkArch; width?: number }[] {
+  const networks = (run.config.networks ?? []) as { arch: NetworkArch; width?: number }[]
+  return networks.map((n) => (n.width === undefined ? { arch: n.arch } : { arch: n.arch, width: n.width }))
+}
+
+/**
+ * The settings object `runs.start` takes, leaving out what the form left at its default. Started from an
+ * earlier run (`from`), the networks are that run's and its picture size and colour are left to the service,
+ * which takes them from that run.
+ */
+export function startSettings(
+  datasetId: number,
+  form: TrainForm,
+  from: RunSummary | null = null,
+): TrainingSettingsInput {
+  const networks = from ? runNetworks(from) : form.networks.map((arch) => ({ arch }))
   const settings: TrainingSettingsInput = {
     dataset: datasetId,
-    networks: form.networks.map((arch) => ({ arch, augment: form.augment })),
+    networks: networks.map((n) => ({ ...n, augment: form.augment })),
   }
+  if (from) settings.fromRun = from.id
   if (form.teacher !== null) settings.teacher = form.teacher
   if (form.ensembleRule !== null) settings.ensembleRule = form.ensembleRule
-  if (form.channels !== null) settings.channels = form.channels
-  for (const key of ['epochs', 'imageSize', 'lr', 'batchSize', 'lambda', 'T'] as const) {
+  if (form.channels !== null && !from) settings.channels = form.channels
+  if (form.imageSize !== null && !from) settings.imageSize = form.imageSize
+  for (const key of ['epochs', 'lr', 'batchSize', 'lambda', 'T'] as const) {
     if (form[key] !== null) settings[key] = form[key]
   }
   return settings
@@ -85,6 +104,7 @@ export const useRunsStore = defineStore('runs', () => {
     batchSize: null,
     lambda: null,
     T: null,
+    fromRun: null,
   })
   const catalogue = shallowRef<ZooCatalogue | null>(null)
   /** what the next run would be (every setting resolved, why, how long); null while unknown or impossible */
@@ -104,6 +124,10 @@ export const useRunsStore = defineStore('runs', () => {
     const others = listed.value.filter((r) => r.id !== live.id)
     return [live, ...others].sort((a, b) => b.id - a.id)
   })
+  /** the dataset's runs a new run can start from: completed, so their networks' weights were kept */
+  const startable = computed(() => runs.value.filter((r) => r.status === 'completed'))
+  /** the run the next one starts from, while it is still one of those (not deleted, same dataset) */
+  const warmFrom = computed(() => startable.value.find((r) => r.id === form.value.fromRun) ?? null)
   const epochs = ref<EpochMetrics[]>([])
   const progress = ref<Progress | null>(null)
   const starting = ref(false)
@@ -127,12 +151,20 @@ export const useRunsStore = defineStore('runs', () => {
   )
 
   /** The picture size and colour the next run trains at: the person's, else the plan's, else the defaults. */
-  const imageSize = computed(
-    () => form.value.imageSize ?? Number(plan.value?.settings.imageSize ?? TRAINING_DEFAULTS.imageSize),
-  )
-  const channels = computed(
-    () => form.value.channels ?? (plan.value?.settings.channels === 1 ? 1 : TRAINING_DEFAULTS.channels),
-  )
+  const imageSize = computed(() => {
+    const earlier = warmFrom.value?.config.imageSize as number | undefined
+    return (
+      earlier ?? form.value.imageSize ?? Number(plan.value?.settings.imageSize ?? TRAINING_DEFAULTS.imageSize)
+    )
+  })
+  const channels = computed(() => {
+    const earlier = warmFrom.value?.config.channels as 1 | 3 | undefined
+    return (
+      earlier ?? form.value.channels ?? (plan.value?.settings.channels === 1 ? 1 : TRAINING_DEFAULTS.channels)
+    )
+  })
+  /** The settings the form would start a run with. */
+  const settings = (datasetId: number) => startSettings(datasetId, form.value, warmFrom.value)
 
   async function loadCatalogue(): Promise<void> {
     const classes = Math.max(2, dataset.labels.length)
@@ -154,7 +186,7 @@ export const useRunsStore = defineStore('runs', () => {
     const asked = ++planAsked
     if (id === null) return void (plan.value = null)
     try {
-      const next = await call('runs.plan', startSettings(id, form.value))
+      const next = await call('runs.plan', settings(id))
       if (asked === planAsked) plan.value = next
     } catch {
       // bad or missing settings are reported when Train is clicked, in the service's own words
@@ -195,7 +227,7 @@ export const useRunsStore = defineStore('runs', () => {
     starting.value = true
     try {
       return await notices.attempt(async () => {
-        const run = await call('runs.start', startSettings(id, form.value))
+        const run = await call('runs.start', settings(id))
         if (plan.value) predicted.value = { ...predicted.value, [run.id]: plan.value.predictedSeconds }
         current.value = run
         epochs.value = []
@@ -306,6 +338,8 @@ export const useRunsStore = defineStore('runs', () => {
     predicted,
     imageSize,
     channels,
+    startable,
+    warmFrom,
     loadPlan,
     teacherChoice,
     ensembleRuleChoice,

@@ -32,6 +32,8 @@ export const useSuggestionsStore = defineStore('suggestions', () => {
   const order = ref<LabelOrder>(DEFAULT_LABEL_ORDER)
   const list = shallowRef<readonly Suggestion[]>([])
   const loading = ref(false)
+  /** while the service computes a run's suggestions for the open dataset: how far it is */
+  const progress = ref<{ runId: number; done: number; total: number } | null>(null)
   let loads = 0
 
   const byImage = computed(() => new Map(list.value.map((s) => [s.imageId, s])))
@@ -48,6 +50,7 @@ export const useSuggestionsStore = defineStore('suggestions', () => {
     try {
       const answer = await call('suggestions.list', id, { order: order.value })
       if (mine !== loads || id !== dataset.datasetId) return
+      progress.value = null
       runId.value = answer.runId
       list.value = answer.suggestions
       if (refilter && dataset.filter.kind === 'labelNext') await dataset.setFilter(labelNextFilter())
@@ -101,17 +104,32 @@ export const useSuggestionsStore = defineStore('suggestions', () => {
     await dataset.reload()
   }
 
-  /** Follows the service: a run that completes answers for the dataset in the background. */
+  /** Follows the service: a run that completes answers for the dataset in the background, saying how far. */
   function listen(): () => void {
-    return on('suggestions.ready', (e) => {
-      if (e.datasetId === dataset.datasetId) void load(true)
-    })
+    const stops = [
+      on('suggestions.progress', (e) => {
+        if (e.datasetId !== dataset.datasetId) return
+        progress.value = e.done < e.total ? { runId: e.runId, done: e.done, total: e.total } : null
+      }),
+      on('suggestions.ready', (e) => {
+        if (e.datasetId !== dataset.datasetId) return
+        progress.value = null
+        void load(true)
+      }),
+      on('suggestions.failed', (e) => {
+        if (e.datasetId !== dataset.datasetId) return
+        progress.value = null
+        notices.fail(e.message)
+      }),
+    ]
+    return () => stops.forEach((stop) => stop())
   }
 
   function clear(): void {
     loads++
     runId.value = null
     list.value = []
+    progress.value = null
   }
 
   return {
@@ -119,6 +137,7 @@ export const useSuggestionsStore = defineStore('suggestions', () => {
     order,
     list,
     loading,
+    progress,
     byImage,
     load,
     setOrder,
