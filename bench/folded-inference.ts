@@ -2,7 +2,7 @@
  * Milliseconds per inference batch of `cohort bench engine`'s case (the zoo's cnn, batch 64, 32×32×3, after a
  * few training steps) through the stock tfjs Layers model and through the folded path (BatchNorm folded into
  * the convolutions, folded-inference.ts), in one process, interleaved call by call, after warm-ups; prints
- * each one's median and fastest. Other networks of the zoo with COHORT_BENCH_ARCHS=cnn,resnet-8,mobilenet.
+ * each one's median and fastest, and how many kernels a call runs. Other networks of the zoo with COHORT_BENCH_ARCHS=cnn,resnet-8,mobilenet.
  *   npx tsx bench/folded-inference.ts [repeats=21]
  */
 import * as tf from '@tensorflow/tfjs'
@@ -52,10 +52,14 @@ for (const arch of archs) {
       if (i >= WARMUP) ms[way].push(t)
     }
   }
+  // kernels a call runs: independent of the machine's load, unlike the times
+  const kernels = async (f: () => unknown) => (await tf.profile(() => void f())).kernels.length
+  const [stockKernels, foldedKernels] = [await kernels(ways.stock), await kernels(ways.folded)]
   const [stock, folded] = [median(ms.stock), median(ms.folded)]
   console.log(
     `${arch}: stock ${round(stock)} ms (fastest ${round(Math.min(...ms.stock))}), ` +
-      `folded ${round(folded)} ms (fastest ${round(Math.min(...ms.folded))}): ${Math.round((stock / folded) * 100) / 100}×`,
+      `folded ${round(folded)} ms (fastest ${round(Math.min(...ms.folded))}): ${Math.round((stock / folded) * 100) / 100}×; ` +
+      `${stockKernels} → ${foldedKernels} kernels a call`,
   )
   trainer.dispose()
 }
