@@ -50,16 +50,7 @@ EXPORT(cohort_batch_norm_apply) {
       variance[c] = (float)v;
     }
   }
-  int r1 = part_begin(rows, chunks, task + 1);
-  for (int r = part_begin(rows, chunks, task); r < r1; r++) {
-    const float *in = x + r * ch;
-    float *out = y + r * ch;
-    int c = 0;
-    for (; c + 4 <= ch; c += 4)
-      wasm_v128_store(out + c, wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(in + c), wasm_v128_load(scale + c)),
-                                              wasm_v128_load(offset + c)));
-    for (; c < ch; c++) out[c] = in[c] * scale[c] + offset[c];
-  }
+  affine_rows(x, scale, offset, y, ch, part_begin(rows, chunks, task), part_begin(rows, chunks, task + 1));
 }
 
 /* p: rows, C, dy, x, partials (parts × 2C doubles), parts. Σdy and Σdy·x per channel. */
@@ -128,14 +119,5 @@ EXPORT(cohort_channel_affine) {
   int rows = p[0], ch = p[1], chunks = p[6];
   const float *x = fptr(p, 2), *scale = fptr(p, 3), *offset = fptr(p, 4);
   float *y = fptr(p, 5);
-  int r1 = part_begin(rows, chunks, task + 1);
-  for (int r = part_begin(rows, chunks, task); r < r1; r++) {
-    const float *in = x + r * ch;
-    float *out = y + r * ch;
-    int c = 0;
-    for (; c + 4 <= ch; c += 4)
-      wasm_v128_store(out + c, wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(in + c), wasm_v128_load(scale + c)),
-                                              wasm_v128_load(offset + c)));
-    for (; c < ch; c++) out[c] = in[c] * scale[c] + offset[c];
-  }
+  affine_rows(x, scale, offset, y, ch, part_begin(rows, chunks, task), part_begin(rows, chunks, task + 1));
 }

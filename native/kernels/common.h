@@ -47,6 +47,33 @@ static inline void copy(float *y, const float *x, int n) {
   for (; i < n; i++) y[i] = x[i];
 }
 
+/* y = x·scale + offset per channel over rows [r0, r1) of [rows, ch] data (BatchNorm once its factors are known). */
+static inline void affine_rows(const float *x, const float *scale, const float *offset, float *y, int ch, int r0,
+                               int r1) {
+  for (int r = r0; r < r1; r++) {
+    const float *in = x + r * ch;
+    float *out = y + r * ch;
+    int c = 0;
+    for (; c + 4 <= ch; c += 4)
+      wasm_v128_store(out + c, wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(in + c), wasm_v128_load(scale + c)),
+                                              wasm_v128_load(offset + c)));
+    for (; c < ch; c++) out[c] = in[c] * scale[c] + offset[c];
+  }
+}
+
+/* Stores a 4×8 register tile (row r in c_r0, c_r1), its rows `ld` floats apart. */
+static inline void store_tile(float *out, int ld, v128_t c00, v128_t c01, v128_t c10, v128_t c11, v128_t c20,
+                              v128_t c21, v128_t c30, v128_t c31) {
+  wasm_v128_store(out, c00);
+  wasm_v128_store(out + 4, c01);
+  wasm_v128_store(out + ld, c10);
+  wasm_v128_store(out + ld + 4, c11);
+  wasm_v128_store(out + 2 * ld, c20);
+  wasm_v128_store(out + 2 * ld + 4, c21);
+  wasm_v128_store(out + 3 * ld, c30);
+  wasm_v128_store(out + 3 * ld + 4, c31);
+}
+
 /* Convolution geometry, NHWC data and [kh, kw, Ci, Co] filters: the first parameter words, read in place
    (a copy would live on the stack). */
 typedef struct {

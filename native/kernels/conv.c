@@ -428,14 +428,7 @@ __attribute__((noinline)) static void filter_tile(float *out, int co, const floa
       for (int c = 0; c < cols; c++, xc += x_col, dc += co) TILE_STEP(xc, xc + 1, xc + 2, xc + 3, dc);
     }
   }
-  wasm_v128_store(out, c00);
-  wasm_v128_store(out + 4, c01);
-  wasm_v128_store(out + co, c10);
-  wasm_v128_store(out + co + 4, c11);
-  wasm_v128_store(out + 2 * co, c20);
-  wasm_v128_store(out + 2 * co + 4, c21);
-  wasm_v128_store(out + 3 * co, c30);
-  wasm_v128_store(out + 3 * co + 4, c31);
+  store_tile(out, co, c00, c01, c10, c11, c20, c21, c30, c31);
 }
 
 /*

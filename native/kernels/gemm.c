@@ -107,24 +107,10 @@ void gemm(int m, int n, int k, const float *a, int a_row, int a_col, const float
           c30 = wasm_f32x4_add(c30, wasm_v128_load(out + 3 * ldc));
           c31 = wasm_f32x4_add(c31, wasm_v128_load(out + 3 * ldc + 4));
         }
-        wasm_v128_store(out, c00);
-        wasm_v128_store(out + 4, c01);
-        wasm_v128_store(out + ldc, c10);
-        wasm_v128_store(out + ldc + 4, c11);
-        wasm_v128_store(out + 2 * ldc, c20);
-        wasm_v128_store(out + 2 * ldc + 4, c21);
-        wasm_v128_store(out + 3 * ldc, c30);
-        wasm_v128_store(out + 3 * ldc + 4, c31);
+        store_tile(out, ldc, c00, c01, c10, c11, c20, c21, c30, c31);
         continue;
       }
-      wasm_v128_store(edge, c00);
-      wasm_v128_store(edge + 4, c01);
-      wasm_v128_store(edge + 8, c10);
-      wasm_v128_store(edge + 12, c11);
-      wasm_v128_store(edge + 16, c20);
-      wasm_v128_store(edge + 20, c21);
-      wasm_v128_store(edge + 24, c30);
-      wasm_v128_store(edge + 28, c31);
+      store_tile(edge, 8, c00, c01, c10, c11, c20, c21, c30, c31);
       for (int r = 0; r < rows; r++)
         for (int j = 0; j < cols; j++) out[r * ldc + j] = (accumulate ? out[r * ldc + j] : 0.0f) + edge[r * 8 + j];
     }

@@ -12,6 +12,7 @@ import { MAX_IMAGE_SIZE, MIN_IMAGE_SIZE } from '../../shared/training-settings'
 import type { ModelBundleInfo } from '../../shared/types'
 import { FileRefusedError, readFileBounded, refusalText } from '../files/read'
 import { modelFromFiles, ModelFileError, readModelFiles, saveModel, type ModelFiles } from './model-files'
+import { releaseFolded } from './folded-inference'
 
 export const METADATA_FILE = 'metadata.json'
 export const BUNDLE_FORMAT = 'cohort-model'
@@ -258,5 +259,8 @@ export async function bundleFromFiles(files: BundleFiles): Promise<ModelBundle> 
 }
 
 export function disposeModelBundle(bundle: ModelBundle): void {
-  for (const m of bundle.models) m.dispose()
+  for (const m of bundle.models) {
+    releaseFolded(m)
+    m.dispose()
+  }
 }

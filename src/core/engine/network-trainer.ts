@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { FusedAdam } from './adam'
+import { foldedPredict, releaseFolded } from './folded-inference'
 import { groupLoss } from './losses'
 import type { NetworkConfig, NetworkWeights, OptimizerConfig, OptimizerState, StepLosses } from './protocol'
 import { createNetwork, type NetworkSpec } from './zoo'
@@ -85,11 +86,14 @@ export class NetworkTrainer {
     else optimizer.learningRate = lr
   }
 
-  /** Logits in inference mode (BatchNorm uses its moving statistics), batched to bound memory. */
+  /**
+   * Logits in inference mode (BatchNorm uses its moving statistics, folded into the convolutions),
+   * batched to bound memory.
+   */
   predict(x: Float32Array, batchSize = 256): Float32Array {
     let logits: Float32Array = new Float32Array(0)
     tf.tidy(() => {
-      const out = this.model.predict(this.images(x), { batchSize }) as tf.Tensor
+      const out = foldedPredict(this.model, this.images(x), batchSize)
       logits = out.dataSync() as Float32Array
     })
     return logits
@@ -169,6 +173,7 @@ export class NetworkTrainer {
 
   dispose(): void {
     this.optimizer.dispose()
+    releaseFolded(this.model)
     this.model.dispose()
   }
 }

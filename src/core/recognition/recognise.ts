@@ -17,6 +17,7 @@ import { decodeImage, ImageRejectedError } from '../dataset/decode'
 import { FileRefusedError, MAX_PICTURE_BYTES, readFileBounded, refusalText } from '../files/read'
 import { scanFolder } from '../dataset/scan'
 import { renderTrainingPixels } from '../dataset/tensor-cache'
+import { foldedPredict } from '../engine/folded-inference'
 import { normaliseBatch } from '../engine/input'
 import { metadataAnswerWeights, weightedLogits } from '../engine/ensemble'
 import type { ModelBundle, ModelMetadata } from '../engine/model-metadata'
@@ -73,7 +74,8 @@ export async function inputPixelsOf(bytes: Buffer, metadata: ModelMetadata): Pro
 
 /**
  * Logits of the chosen networks for `count` images of uint8 NHWC pixels: one Float32Array [count × classes]
- * per network, in `networks` order. Inference mode (BatchNorm uses its moving statistics).
+ * per network, in `networks` order. Inference mode (BatchNorm uses its moving statistics, folded into the
+ * convolutions: folded-inference.ts).
  */
 export function networkLogits(
   bundle: ModelBundle,
@@ -102,7 +104,7 @@ export function networkLogits(
     tf.tidy(() => {
       const x = normaliseBatch({ pixels: batch.pixels, shape: [...batch.shape] }, normalisation)
       networks.forEach((index, k) => {
-        const logits = bundle.models[index]!.predict(x) as tf.Tensor
+        const logits = foldedPredict(bundle.models[index]!, x, batchSize)
         out[k]!.set(logits.dataSync(), start * classNames.length)
       })
     })

@@ -21,15 +21,44 @@ let native: NativeKernels | undefined
 /** The kernel each native one replaced, for the cases it leaves to it and for unregistering. */
 const replaced = new Map<string, tf.KernelFunc>()
 
-function toNative(b: BackendWasm, info: Info): number {
-  return native!.put(b.typedArrayFromHeap(info) as Float32Array)
+/** An output of a native call: its shape and where the kernels write it in the arena. */
+interface NativeOutput {
+  shape: readonly number[]
+  ptr: number
 }
 
-function fromNative(b: BackendWasm, shape: number[], ptr: number): Info {
-  const out = b.makeOutput(shape, 'float32')
+function fromNative(b: BackendWasm, { shape, ptr }: NativeOutput): Info {
+  const out = b.makeOutput(shape.slice(), 'float32')
   const size = shape.reduce((a, d) => a * d, 1)
   ;(b.typedArrayFromHeap(out) as Float32Array).set(native!.f32(ptr, size))
   return out
+}
+
+/**
+ * One native call: a fresh arena, `inputs` copied into it (an absent one as pointer 0), `body` allocating the
+ * outputs and running the kernels on their pointers, then the outputs copied out into tfjs tensors (one
+ * output as one tensor, a list as a list, as tfjs expects of a kernel).
+ */
+function nativeCall(
+  b: BackendWasm,
+  inputs: readonly (Info | undefined)[],
+  body: (k: NativeKernels, ptrs: number[]) => NativeOutput,
+): Info
+function nativeCall(
+  b: BackendWasm,
+  inputs: readonly (Info | undefined)[],
+  body: (k: NativeKernels, ptrs: number[]) => NativeOutput[],
+): Info[]
+function nativeCall(
+  b: BackendWasm,
+  inputs: readonly (Info | undefined)[],
+  body: (k: NativeKernels, ptrs: number[]) => NativeOutput | NativeOutput[],
+): Info | Info[] {
+  const k = native!
+  k.begin()
+  const ptrs = inputs.map((t) => (t ? k.put(b.typedArrayFromHeap(t) as Float32Array) : 0))
+  const out = body(k, ptrs)
+  return Array.isArray(out) ? out.map((o) => fromNative(b, o)) : fromNative(b, out)
 }
 
 /** gemm_scratch_floats in native/kernels/gemm.c: B packed in 8-column panels, one A panel, an edge tile. */
@@ -95,6 +124,40 @@ function fallback(kernelName: string, args: Parameters<tf.KernelFunc>[0]) {
   return replaced.get(kernelName)!(args)
 }
 
+type Geometry = NonNullable<ReturnType<typeof convGeometry>>
+type GeometryOf = (a: ConvAttrs, xShape: Shape4, filterShape: Shape4) => Geometry | undefined
+
+/**
+ * A convolution gradient kernel: for `wrt` 'input', dy and the filter in and dx (the attributes' inputShape)
+ * out, `run` writing dx; for 'filter', x and dy in and dw (filterShape) out, `run` writing PARTS partial sums
+ * that are then added in a fixed order (dw never depends on the thread count). `run` returns where it wrote;
+ * cases `geometryOf` leaves alone go to the replaced kernel.
+ */
+function convGradient(
+  kernelName: string,
+  wrt: 'input' | 'filter',
+  geometryOf: GeometryOf,
+  run: (k: NativeKernels, geometry: Geometry, ptrs: number[]) => number,
+): tf.KernelFunc {
+  return (args) => {
+    const { x, dy, filter } = args.inputs as Record<string, Info>
+    const a = args.attrs as unknown as ConvAttrs & { inputShape: Shape4; filterShape: Shape4 }
+    const xShape = wrt === 'input' ? a.inputShape : (x!.shape as Shape4)
+    const filterShape = wrt === 'filter' ? a.filterShape : (filter!.shape as Shape4)
+    const geometry = geometryOf(a, xShape, filterShape)
+    if (!geometry) return fallback(kernelName, args)
+    const inputs = wrt === 'input' ? [dy, filter] : [x, dy]
+    return nativeCall(args.backend as BackendWasm, inputs, (k, ptrs) => {
+      const written = run(k, geometry, ptrs)
+      if (wrt === 'input') return { shape: xShape, ptr: written }
+      const size = filterShape.reduce((s, d) => s * d, 1)
+      const ptr = k.alloc(size)
+      k.run('cohort_sum_parts', [written, ptr, size, PARTS, PARTS], PARTS)
+      return { shape: filterShape, ptr }
+    })
+  }
+}
+
 interface FusedAttrs extends ConvAttrs {
   activation?: string
 }
@@ -122,20 +185,17 @@ export function conv2dForward(kernelName: string): tf.KernelFunc {
       (activation !== 'linear' && activation !== 'relu')
     )
       return fallback(kernelName, args)
-    const k = native!
-    k.begin()
-    const xp = toNative(b, x!)
-    const fp = toNative(b, filter!)
-    const bp = bias ? toNative(b, bias) : 0
     const { info, rows, taps, cols, padded } = geometry
-    const yp = k.alloc(info.batchSize * rows * co)
-    const scratch = k.scratch(Math.max(padded, cols + gemmScratch(co, taps)))
-    k.run(
-      'cohort_conv2d',
-      [...geometry.words, xp, fp, yp, ...scratch, bp, activation === 'relu' ? 1 : 0],
-      info.batchSize,
-    )
-    return fromNative(b, [info.batchSize, info.outHeight, info.outWidth, co], yp)
+    return nativeCall(b, [x, filter, bias], (k, [xp, fp, bp]) => {
+      const yp = k.alloc(info.batchSize * rows * co)
+      const scratch = k.scratch(Math.max(padded, cols + gemmScratch(co, taps)))
+      k.run(
+        'cohort_conv2d',
+        [...geometry.words, xp!, fp!, yp, ...scratch, bp!, activation === 'relu' ? 1 : 0],
+        info.batchSize,
+      )
+      return { shape: [info.batchSize, info.outHeight, info.outWidth, co], ptr: yp }
+    })
   }
 }
 
@@ -147,63 +207,56 @@ export function conv2dForward(kernelName: string): tf.KernelFunc {
  * Native at every stride keeps a result independent of the thread count (a group's workers and one process
  * train identically).
  */
-const conv2DBackpropInput: tf.KernelFunc = (args) => {
-  const b = args.backend as BackendWasm
-  const { dy, filter } = args.inputs as { dy: Info; filter: Info }
-  const a = args.attrs as unknown as ConvAttrs & { inputShape: Shape4 }
-  const geometry = convGeometry(a, a.inputShape, filter.shape as Shape4)
-  if (!geometry) return fallback('Conv2DBackpropInput', args)
-  const k = native!
-  k.begin()
-  const dyp = toNative(b, dy)
-  const fp = toNative(b, filter)
-  const { info, taps, padded } = geometry
-  const co = info.outChannels
-  const dxp = k.alloc(info.batchSize * info.inHeight * info.inWidth * info.inChannels)
-  const wide = info.inChannels % 8 === 0
-  let scratch: [number, number]
-  let flipped = 0
-  let columns = 0
-  if (wide) {
-    // input_grad_image at stride 1: a geometry and the padded gradient
-    const paddedDy = (info.inHeight - 1 + info.filterHeight) * (info.inWidth - 1 + info.filterWidth) * co
-    scratch = k.scratch(16 + paddedDy)
-    flipped = k.alloc(taps * co)
-    k.run('cohort_conv2d_flip_filter', [...geometry.words, fp, flipped], info.filterHeight * info.filterWidth)
-  } else {
-    // input_grad_columns: each column's offset and the padded dx
-    const width = Math.ceil(taps / 8) * 8
-    scratch = k.scratch(width + padded)
-    columns = k.alloc(co * width)
-    k.run('cohort_conv2d_filter_columns', [...geometry.words, fp, columns], co)
-  }
-  k.run(
-    'cohort_conv2d_input_grad',
-    [...geometry.words, dyp, fp, dxp, ...scratch, flipped, columns],
-    info.batchSize,
-  )
-  return fromNative(b, a.inputShape, dxp)
-}
+const conv2DBackpropInput = convGradient(
+  'Conv2DBackpropInput',
+  'input',
+  convGeometry,
+  (k, geometry, [dyp, fp]) => {
+    const { info, taps, padded } = geometry
+    const co = info.outChannels
+    const dxp = k.alloc(info.batchSize * info.inHeight * info.inWidth * info.inChannels)
+    const wide = info.inChannels % 8 === 0
+    let scratch: [number, number]
+    let flipped = 0
+    let columns = 0
+    if (wide) {
+      // input_grad_image at stride 1: a geometry and the padded gradient
+      const paddedDy = (info.inHeight - 1 + info.filterHeight) * (info.inWidth - 1 + info.filterWidth) * co
+      scratch = k.scratch(16 + paddedDy)
+      flipped = k.alloc(taps * co)
+      k.run(
+        'cohort_conv2d_flip_filter',
+        [...geometry.words, fp!, flipped],
+        info.filterHeight * info.filterWidth,
+      )
+    } else {
+      // input_grad_columns: each column's offset and the padded dx
+      const width = Math.ceil(taps / 8) * 8
+      scratch = k.scratch(width + padded)
+      columns = k.alloc(co * width)
+      k.run('cohort_conv2d_filter_columns', [...geometry.words, fp!, columns], co)
+    }
+    k.run(
+      'cohort_conv2d_input_grad',
+      [...geometry.words, dyp!, fp!, dxp, ...scratch, flipped, columns],
+      info.batchSize,
+    )
+    return dxp
+  },
+)
 
-const conv2DBackpropFilter: tf.KernelFunc = (args) => {
-  const b = args.backend as BackendWasm
-  const { x, dy } = args.inputs as { x: Info; dy: Info }
-  const a = args.attrs as unknown as ConvAttrs & { filterShape: Shape4 }
-  const geometry = convGeometry(a, x.shape as Shape4, a.filterShape)
-  if (!geometry) return fallback('Conv2DBackpropFilter', args)
-  const k = native!
-  k.begin()
-  const xp = toNative(b, x)
-  const dyp = toNative(b, dy)
-  const { info, rows, taps, cols, padded } = geometry
-  const size = taps * info.outChannels
-  const partials = k.alloc(PARTS * size)
-  const dwp = k.alloc(size)
-  const scratch = k.scratch(Math.max(padded, cols + gemmScratch(info.outChannels, rows)))
-  k.run('cohort_conv2d_filter_grad', [...geometry.words, xp, dyp, partials, ...scratch, PARTS], PARTS)
-  k.run('cohort_sum_parts', [partials, dwp, size, PARTS, PARTS], PARTS)
-  return fromNative(b, a.filterShape, dwp)
-}
+const conv2DBackpropFilter = convGradient(
+  'Conv2DBackpropFilter',
+  'filter',
+  convGeometry,
+  (k, geometry, [xp, dyp]) => {
+    const { info, rows, taps, cols, padded } = geometry
+    const partials = k.alloc(PARTS * taps * info.outChannels)
+    const scratch = k.scratch(Math.max(padded, cols + gemmScratch(info.outChannels, rows)))
+    k.run('cohort_conv2d_filter_grad', [...geometry.words, xp!, dyp!, partials, ...scratch, PARTS], PARTS)
+    return partials
+  },
+)
 
 interface PoolAttrs {
   filterSize: number | [number, number]
@@ -225,33 +278,31 @@ const maxPoolGrad: tf.KernelFunc = (args) => {
     a.pad,
     a.dimRoundingMode,
   )
-  const k = native!
-  k.begin()
-  const xp = toNative(b, input)
-  const dyp = toNative(b, dy)
-  const dxp = k.alloc(input.shape.reduce((s, d) => s * d, 1))
-  k.run(
-    'cohort_max_pool_grad',
-    [
+  return nativeCall(b, [input, dy], (k, [xp, dyp]) => {
+    const dxp = k.alloc(input.shape.reduce((s, d) => s * d, 1))
+    k.run(
+      'cohort_max_pool_grad',
+      [
+        info.batchSize,
+        info.inHeight,
+        info.inWidth,
+        info.inChannels,
+        info.outHeight,
+        info.outWidth,
+        info.filterHeight,
+        info.filterWidth,
+        info.strideHeight,
+        info.strideWidth,
+        info.padInfo.top,
+        info.padInfo.left,
+        xp!,
+        dyp!,
+        dxp,
+      ],
       info.batchSize,
-      info.inHeight,
-      info.inWidth,
-      info.inChannels,
-      info.outHeight,
-      info.outWidth,
-      info.filterHeight,
-      info.filterWidth,
-      info.strideHeight,
-      info.strideWidth,
-      info.padInfo.top,
-      info.padInfo.left,
-      xp,
-      dyp,
-      dxp,
-    ],
-    info.batchSize,
-  )
-  return fromNative(b, input.shape, dxp)
+    )
+    return { shape: input.shape, ptr: dxp }
+  })
 }
 
 /** [rows, channels] of channels-last float data, or undefined for anything else. */
@@ -268,23 +319,22 @@ const batchNormTrain: tf.KernelFunc = (args) => {
   const shape = rowsAndChannels(x)
   if (!shape) return fallback(BATCH_NORM_TRAIN, args)
   const [rows, C] = shape
-  const k = native!
-  k.begin()
-  const xp = toNative(b, x)
-  const gp = toNative(b, gamma)
-  const bp = toNative(b, beta)
-  const yp = k.alloc(rows * C)
-  const meanp = k.alloc(C)
-  const varp = k.alloc(C)
-  const partials = k.alloc(PARTS * 2 * C * 2) // doubles
-  const scratch = k.scratch(2 * C)
-  k.run('cohort_batch_norm_stats', [rows, C, xp, partials, PARTS], PARTS)
-  k.run(
-    'cohort_batch_norm_apply',
-    [rows, C, xp, gp, bp, yp, meanp, varp, partials, PARTS, floatWord(epsilon), ...scratch, PARTS],
-    PARTS,
-  )
-  return [fromNative(b, x.shape, yp), fromNative(b, [C], meanp), fromNative(b, [C], varp)]
+  return nativeCall(b, [x, gamma, beta], (k, [xp, gp, bp]) => {
+    const [yp, meanp, varp] = [k.alloc(rows * C), k.alloc(C), k.alloc(C)]
+    const partials = k.alloc(PARTS * 2 * C * 2) // doubles
+    const scratch = k.scratch(2 * C)
+    k.run('cohort_batch_norm_stats', [rows, C, xp!, partials, PARTS], PARTS)
+    k.run(
+      'cohort_batch_norm_apply',
+      [rows, C, xp!, gp!, bp!, yp, meanp, varp, partials, PARTS, floatWord(epsilon), ...scratch, PARTS],
+      PARTS,
+    )
+    return [
+      { shape: x.shape, ptr: yp },
+      { shape: [C], ptr: meanp },
+      { shape: [C], ptr: varp },
+    ]
+  })
 }
 
 const batchNormTrainGrad: tf.KernelFunc = (args) => {
@@ -297,25 +347,19 @@ const batchNormTrainGrad: tf.KernelFunc = (args) => {
   const shape = rowsAndChannels(x)
   if (!shape) return fallback(BATCH_NORM_TRAIN_GRAD, args)
   const [rows, C] = shape
-  const k = native!
-  k.begin()
-  const dyp = toNative(b, dy)
-  const xp = toNative(b, x)
-  const gp = toNative(b, gamma)
-  const mp = toNative(b, mean)
-  const vp = toNative(b, variance)
-  const dxp = k.alloc(rows * C)
-  const dgp = k.alloc(C)
-  const dbp = k.alloc(C)
-  const partials = k.alloc(PARTS * 2 * C * 2)
-  const scratch = k.scratch(3 * C)
-  k.run('cohort_batch_norm_grad_sums', [rows, C, dyp, xp, partials, PARTS], PARTS)
-  k.run(
-    'cohort_batch_norm_grad_apply',
-    [rows, C, dyp, xp, gp, mp, vp, dxp, dgp, dbp, partials, PARTS, floatWord(epsilon), ...scratch, PARTS],
-    PARTS,
-  )
-  return [fromNative(b, x.shape, dxp), fromNative(b, [C], dgp), fromNative(b, [C], dbp)]
+  return nativeCall(b, [dy, x, gamma, mean, variance], (k, [dyp, xp, gp, mp, vp]) => {
+    const [dxp, dgp, dbp] = [k.alloc(rows * C), k.alloc(C), k.alloc(C)]
+    const partials = k.alloc(PARTS * 2 * C * 2)
+    const scratch = k.scratch(3 * C)
+    k.run('cohort_batch_norm_grad_sums', [rows, C, dyp!, xp!, partials, PARTS], PARTS)
+    const factors = [gp!, mp!, vp!, dxp, dgp, dbp, partials, PARTS, floatWord(epsilon), ...scratch, PARTS]
+    k.run('cohort_batch_norm_grad_apply', [rows, C, dyp!, xp!, ...factors], PARTS)
+    return [
+      { shape: x.shape, ptr: dxp },
+      { shape: [C], ptr: dgp },
+      { shape: [C], ptr: dbp },
+    ]
+  })
 }
 
 interface InferenceBatchNormAttrs {
@@ -345,36 +389,30 @@ const batchNormInference: tf.KernelFunc = (args) => {
     foldedScale[c] = s
     foldedOffset[c] = (o ? o[c]! : 0) - m[c]! * s
   }
-  const k = native!
-  k.begin()
-  const xp = toNative(b, x!)
-  const sp = k.put(foldedScale)
-  const op = k.put(foldedOffset)
-  const yp = k.alloc(rows * C)
-  k.run('cohort_channel_affine', [rows, C, xp, sp, op, yp, PARTS], PARTS)
-  return fromNative(b, x!.shape, yp)
+  return nativeCall(b, [x], (k, [xp]) => {
+    const [sp, op, yp] = [k.put(foldedScale), k.put(foldedOffset), k.alloc(rows * C)]
+    k.run('cohort_channel_affine', [rows, C, xp!, sp, op, yp, PARTS], PARTS)
+    return { shape: x!.shape, ptr: yp }
+  })
 }
 
 /** Elements per task of an elementwise kernel below which waking another thread costs more than it saves. */
 const MIN_ELEMENTS_PER_TASK = 16384
+const elementwiseTasks = (n: number) => Math.max(1, Math.min(PARTS, Math.floor(n / MIN_ELEMENTS_PER_TASK)))
 
 const adamUpdate: tf.KernelFunc = (args) => {
   const b = args.backend as BackendWasm
   const { value, m, v, gradient } = args.inputs as Record<'value' | 'm' | 'v' | 'gradient', Info>
   const a = args.attrs as unknown as AdamAttrs
   const n = value.shape.reduce((s, d) => s * d, 1)
-  const k = native!
-  k.begin()
-  const [wp, mp, vp, gp] = [value, m, v, gradient].map((t) => toNative(b, t))
-  const [w1, m1, v1] = [k.alloc(n), k.alloc(n), k.alloc(n)]
-  const tasks = Math.max(1, Math.min(PARTS, Math.floor(n / MIN_ELEMENTS_PER_TASK)))
+  const tasks = elementwiseTasks(n)
   const floats = [a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2, a.epsilon, -a.learningRate]
-  k.run(
-    'cohort_adam',
-    [n, wp!, mp!, vp!, gp!, w1, m1, v1, ...[...floats, a.correction1, a.correction2].map(floatWord), tasks],
-    tasks,
-  )
-  return [w1, m1, v1].map((ptr) => fromNative(b, value.shape, ptr))
+  return nativeCall(b, [value, m, v, gradient], (k, [wp, mp, vp, gp]) => {
+    const outputs = [k.alloc(n), k.alloc(n), k.alloc(n)]
+    const words = [...floats, a.correction1, a.correction2].map(floatWord)
+    k.run('cohort_adam', [n, wp!, mp!, vp!, gp!, ...outputs, ...words, tasks], tasks)
+    return outputs.map((ptr) => ({ shape: value.shape, ptr }))
+  })
 }
 
 /** A depthwise convolution the native kernels cover: channel multiplier 1, NHWC, no dilation. */
@@ -382,52 +420,42 @@ function depthwiseGeometry(a: ConvAttrs, xShape: Shape4, filterShape: Shape4) {
   return filterShape[3] === 1 ? convGeometry(a, xShape, filterShape, true) : undefined
 }
 
-const depthwiseInputGrad: tf.KernelFunc = (args) => {
-  const b = args.backend as BackendWasm
-  const { dy, filter } = args.inputs as { dy: Info; filter: Info }
-  const a = args.attrs as unknown as ConvAttrs & { inputShape: Shape4 }
-  const geometry = depthwiseGeometry(a, a.inputShape, filter.shape as Shape4)
-  if (!geometry) return fallback('DepthwiseConv2dNativeBackpropInput', args)
-  const k = native!
-  k.begin()
-  const dyp = toNative(b, dy)
-  const fp = toNative(b, filter)
-  const dxp = k.alloc(a.inputShape.reduce((s, d) => s * d, 1))
-  k.run('cohort_depthwise_input_grad', [...geometry.words, dyp, fp, dxp], geometry.info.batchSize)
-  return fromNative(b, a.inputShape, dxp)
-}
+const depthwiseInputGrad = convGradient(
+  'DepthwiseConv2dNativeBackpropInput',
+  'input',
+  depthwiseGeometry,
+  (k, { info, words }, [dyp, fp]) => {
+    const dxp = k.alloc(info.batchSize * info.inHeight * info.inWidth * info.inChannels)
+    k.run('cohort_depthwise_input_grad', [...words, dyp!, fp!, dxp], info.batchSize)
+    return dxp
+  },
+)
 
-const depthwiseFilterGrad: tf.KernelFunc = (args) => {
-  const b = args.backend as BackendWasm
-  const { x, dy } = args.inputs as { x: Info; dy: Info }
-  const a = args.attrs as unknown as ConvAttrs & { filterShape: Shape4 }
-  const geometry = depthwiseGeometry(a, x.shape as Shape4, a.filterShape)
-  if (!geometry) return fallback('DepthwiseConv2dNativeBackpropFilter', args)
-  const k = native!
-  k.begin()
-  const xp = toNative(b, x)
-  const dyp = toNative(b, dy)
-  const size = a.filterShape.reduce((s, d) => s * d, 1)
-  const partials = k.alloc(PARTS * size)
-  const dwp = k.alloc(size)
-  k.run('cohort_depthwise_filter_grad', [...geometry.words, xp, dyp, partials, PARTS], PARTS)
-  k.run('cohort_sum_parts', [partials, dwp, size, PARTS, PARTS], PARTS)
-  return fromNative(b, a.filterShape, dwp)
-}
+const depthwiseFilterGrad = convGradient(
+  'DepthwiseConv2dNativeBackpropFilter',
+  'filter',
+  depthwiseGeometry,
+  (k, geometry, [xp, dyp]) => {
+    const { filterHeight, filterWidth, inChannels } = geometry.info
+    // channel multiplier 1: one filter value per tap and channel
+    const partials = k.alloc(PARTS * filterHeight * filterWidth * inChannels)
+    k.run('cohort_depthwise_filter_grad', [...geometry.words, xp!, dyp!, partials, PARTS], PARTS)
+    return partials
+  },
+)
 
 const clipGrad: tf.KernelFunc = (args) => {
   const b = args.backend as BackendWasm
   const { dy, x } = args.inputs as { dy: Info; x: Info }
   const { clipValueMin, clipValueMax } = args.attrs as unknown as ClipAttrs
   const n = x.shape.reduce((s, d) => s * d, 1)
-  const k = native!
-  k.begin()
-  const dyp = toNative(b, dy)
-  const xp = toNative(b, x)
-  const dxp = k.alloc(n)
-  const tasks = Math.max(1, Math.min(PARTS, Math.floor(n / MIN_ELEMENTS_PER_TASK)))
-  k.run('cohort_clip_grad', [n, dyp, xp, dxp, floatWord(clipValueMin), floatWord(clipValueMax), tasks], tasks)
-  return fromNative(b, x.shape, dxp)
+  const tasks = elementwiseTasks(n)
+  return nativeCall(b, [dy, x], (k, [dyp, xp]) => {
+    const dxp = k.alloc(n)
+    const bounds = [floatWord(clipValueMin), floatWord(clipValueMax)]
+    k.run('cohort_clip_grad', [n, dyp!, xp!, dxp, ...bounds, tasks], tasks)
+    return { shape: x.shape, ptr: dxp }
+  })
 }
 
 interface ClipAttrs {
