@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -7,38 +7,8 @@ import { dispatch } from '../../../../src/core/service/dispatch'
 import { loadTrainingTensors } from '../../../../src/core/dataset/tensor-cache'
 import { openDatabase } from '../../../../src/core/store/db'
 import type { AugmentPreview } from '../../../../src/shared/types'
+import { makeAsymmetricFolder } from '../../../helpers/labelled-folder'
 import { tempDir } from '../../../helpers/temp'
-
-/** Pictures whose left and right differ (a gradient and a mark in one corner), so a mirror image shows. */
-async function asymmetricFolder(
-  root: string,
-  perLabel: Record<string, number>,
-  size = 40,
-): Promise<string[]> {
-  const files: string[] = []
-  let n = 0
-  for (const [label, count] of Object.entries(perLabel)) {
-    mkdirSync(join(root, label), { recursive: true })
-    for (let i = 0; i < count; i++, n++) {
-      const pixels = Buffer.alloc(size * size * 3)
-      for (let y = 0; y < size; y++) {
-        for (let x = 0; x < size; x++) {
-          const at = (y * size + x) * 3
-          const mark = x < size / 4 && y < size / 4
-          pixels[at] = mark ? 255 : (x * 6) % 256
-          pixels[at + 1] = (y * 5 + n * 17) % 256
-          pixels[at + 2] = mark ? 0 : (n * 29) % 256
-        }
-      }
-      const file = join(root, label, `${label}-${i}.png`)
-      await sharp(pixels, { raw: { width: size, height: size, channels: 3 } })
-        .png()
-        .toFile(file)
-      files.push(file)
-    }
-  }
-  return files
-}
 
 /** A data URL's pixels, as bytes, with the PNG's size and channels. */
 async function pixelsOf(url: string): Promise<{ data: Buffer; width: number; channels: number }> {
@@ -72,7 +42,7 @@ describe('runs.previewAugmentation on a real library', () => {
 
   beforeAll(async () => {
     service = await createCohortService({ home: join(dir.path, 'home') })
-    await asymmetricFolder(join(dir.path, 'shapes'), { left: 6, right: 6 })
+    await makeAsymmetricFolder(join(dir.path, 'shapes'), { left: 6, right: 6 })
     await service['imports.folder']({ folder: join(dir.path, 'shapes'), dataset: 'shapes' })
     datasetId = (await service['datasets.list']()).find((d) => d.name === 'shapes')!.id
     await service['splits.apply']({ datasetId, validation: 0.25, test: 0, seed: 1 })
@@ -196,7 +166,7 @@ describe('runs.previewAugmentation on a real library', () => {
   })
 
   it('leaves out a picture whose file is gone or changed, says why, and shows the others', async () => {
-    const files = await asymmetricFolder(join(dir.path, 'fragile'), { a: 2, b: 1 }, 12)
+    const files = await makeAsymmetricFolder(join(dir.path, 'fragile'), { a: 2, b: 1 }, 12)
     await service['imports.folder']({ folder: join(dir.path, 'fragile'), dataset: 'fragile' })
     const fragile = (await service['datasets.list']()).find((d) => d.name === 'fragile')!.id
     rmSync(files[0]!)
