@@ -100,7 +100,10 @@ async function decodeFirst(
 
 /** augmentPixels' values in [0, 1] as the bytes they came from (exact when nothing changed them). */
 function toBytes(values: Float32Array): Uint8Array {
-  return Uint8Array.from(values, (v) => Math.round(v * 255))
+  // a plain loop: Uint8Array.from with a map function went through the iterator and took most of a preview
+  const bytes = new Uint8Array(values.length)
+  for (let i = 0; i < values.length; i++) bytes[i] = Math.round(values[i]! * 255)
+  return bytes
 }
 
 async function pngDataUrl(pixels: Uint8Array, size: number, channels: 1 | 3): Promise<string> {
