@@ -4,8 +4,8 @@
  */
 import { z } from 'zod'
 import type { ApiArgs, ApiChannel } from './api'
-import { LABEL_ORDERS, MAX_QUERY_IDS } from './types'
-import type { TrainingSettingsInput } from './training-settings'
+import { LABEL_ORDERS, MAX_PREVIEW_PICTURES, MAX_PREVIEW_VIEWS, MAX_QUERY_IDS } from './types'
+import { augmentSettingSchema, WHOLE_SETTING_RANGES, type TrainingSettingsInput } from './training-settings'
 import { base64Length, MAX_UPLOAD_BYTES, MAX_UPLOADS } from './uploads'
 
 const id = z.number().int().positive()
@@ -57,6 +57,20 @@ const acceptAgreeing = z
     runId: id.optional(),
   })
   .strict()
+
+/** A whole number in [min, max], refused in words that name the setting. */
+const whole = (what: string, [min, max]: readonly [number, number]) => {
+  const error = `${what} must be a whole number from ${min} to ${max}`
+  return z.int({ error }).min(min, { error }).max(max, { error })
+}
+const augmentPreviewRequest = z.strictObject({
+  augment: augmentSettingSchema,
+  imageSize: whole('the image size', WHOLE_SETTING_RANGES.imageSize),
+  channels: z.union([z.literal(1), z.literal(3)], { error: 'channels must be 1 (grey) or 3 (colour)' }),
+  count: whole('the number of pictures', [1, MAX_PREVIEW_PICTURES]).optional(),
+  views: whole('the number of views', [1, MAX_PREVIEW_VIEWS]).optional(),
+  seed: whole('the seed', WHOLE_SETTING_RANGES.seed).optional(),
+})
 
 export const API_SCHEMAS = {
   'system.info': z.tuple([]),
@@ -120,6 +134,7 @@ export const API_SCHEMAS = {
       error: 'the settings must be an object of name: value pairs',
     }),
   ]),
+  'runs.previewAugmentation': z.tuple([id, augmentPreviewRequest]),
   'runs.list': z.tuple([id.optional()]),
   'runs.get': z.tuple([id]),
   'runs.epochs': z.tuple([id]),

@@ -6,6 +6,8 @@
  */
 import type {
   AcceptAgreeingRequest,
+  AugmentPreview,
+  AugmentPreviewRequest,
   AcceptReport,
   AddedImage,
   CsvApplyResult,
@@ -118,6 +120,11 @@ export interface CohortApi {
    * chose each one the person left out (from the dataset's pictures and size), and the predicted duration.
    */
   'runs.plan'(settings: TrainingSettingsInput): Promise<RunPlan>
+  /**
+   * A few of the dataset's labelled training pictures (chosen by the seed) as the networks get them and as
+   * the augmentation changes them, `views` times each: what the Train view shows beside the setting.
+   */
+  'runs.previewAugmentation'(datasetId: number, request: AugmentPreviewRequest): Promise<AugmentPreview>
   'runs.list'(datasetId?: number): Promise<RunSummary[]>
   'runs.get'(runId: number): Promise<RunSummary>
   /** every recorded epoch's metrics, in order */
@@ -247,6 +254,7 @@ export const API_CHANNELS = [
   'imports.cancel',
   'runs.start',
   'runs.plan',
+  'runs.previewAugmentation',
   'runs.list',
   'runs.get',
   'runs.epochs',

@@ -111,6 +111,16 @@ function policySchema() {
   })
 }
 
+/**
+ * One network's augmentation: a preset's name or a policy. The training settings and the Train view's preview
+ * (`runs.previewAugmentation`) take it alike.
+ */
+export const augmentSettingSchema = z.union(
+  [z.enum(PRESETS), policySchema()],
+  say('augmentation must be "safe", "light", "standard", "none" or { crop, flip, brightness, contrast }'),
+)
+export type AugmentSetting = z.output<typeof augmentSettingSchema>
+
 function networkSchema(archs: readonly string[]) {
   return z.strictObject({
     arch: z
@@ -118,15 +128,8 @@ function networkSchema(archs: readonly string[]) {
       .refine((a) => archs.includes(a), say(`unknown architecture; choose one of ${archs.join(', ')}`)),
     /** channel-width multiplier; the network zoo's own default when absent */
     width: number('width multiplier', 0.25, 4).optional(),
-    augment: z
-      .union(
-        [z.enum(PRESETS), policySchema()],
-        say(
-          'augmentation must be "safe", "light", "standard", "none" or { crop, flip, brightness, contrast }',
-        ),
-      )
-      // a mirror image changes the label of digits, text and arrows: only shifts unless asked (issue 17)
-      .default('safe'),
+    // a mirror image changes the label of digits, text and arrows: only shifts unless asked (issue 17)
+    augment: augmentSettingSchema.default('safe'),
     /** fraction of the training images this network sees (bagging-style subsets) */
     dataFraction: number('data fraction', 0.1, 1).default(1),
   })

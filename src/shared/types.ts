@@ -2,6 +2,7 @@
  * Types shared by every process and shell: the one vocabulary of Cohort.
  * Plain data only (structured-clone and JSON safe).
  */
+import type { AugmentSetting } from './training-settings'
 
 export type Split = 'unassigned' | 'train' | 'validation' | 'test'
 export const SPLITS: readonly Split[] = ['unassigned', 'train', 'validation', 'test']
@@ -376,6 +377,41 @@ export interface ZooCatalogue {
   teachers: { name: string; description: string }[]
   /** how the app's answer weighs the networks (the run setting `ensembleRule`), the trainer's default first */
   ensembleRules: { name: string; description: string }[]
+}
+
+/** What the Train view's augmentation preview asks for (`runs.previewAugmentation`). */
+export interface AugmentPreviewRequest {
+  /** the augmentation to show: a preset's name or a policy, as a network of a run takes it */
+  augment: AugmentSetting
+  /** the picture size and colour the run would train at */
+  imageSize: number
+  channels: 1 | 3
+  /** how many pictures (default 4, at most MAX_PREVIEW_PICTURES) */
+  count?: number
+  /** how many augmented views of each (default 3, at most MAX_PREVIEW_VIEWS) */
+  views?: number
+  /** chooses the pictures and the views; the same seed shows the same preview (default 0) */
+  seed?: number
+}
+export const MAX_PREVIEW_PICTURES = 8
+export const MAX_PREVIEW_VIEWS = 4
+
+/** One picture of the preview: as the networks get it before augmentation, and as some of them see it. */
+export interface AugmentPreviewPicture {
+  imageId: number
+  label: string
+  /** PNG data URLs of imageSize² pixels, exactly the values the networks are given (before normalisation) */
+  original: string
+  views: string[]
+}
+
+export interface AugmentPreview {
+  imageSize: number
+  channels: 1 | 3
+  seed: number
+  pictures: AugmentPreviewPicture[]
+  /** pictures chosen but left out because their file could not be read, each with why */
+  skipped: { imageId: number; path: string; reason: string }[]
 }
 
 /** One image of a run's split as the run's final model sees it; classes are indices into `classNames`. */

@@ -365,9 +365,13 @@ async function decodeAll(
   if (total > 0) onProgress?.({ done, total })
 }
 
-/** The image's pixels, or why its file cannot give them. Other errors (out of memory…) propagate. */
-async function decodeSource(
-  img: TrainingImage,
+/**
+ * The image's pixels as training gets them (imageSize² × channels), or why its file cannot give them (gone,
+ * changed since import, not decodable). Other errors (out of memory…) propagate. The augmentation preview
+ * decodes with it too, so it shows what the networks are given.
+ */
+export async function decodeSource(
+  img: Pick<TrainingImage, 'path' | 'hash'>,
   imageSize: number,
   channels: Channels,
 ): Promise<Uint8Array | string> {

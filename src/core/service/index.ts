@@ -4,6 +4,7 @@
  */
 import type { CohortApi, ImportFilesArgs, ImportFolderArgs, SystemInfo } from '../../shared/api'
 import type {
+  AugmentPreviewRequest,
   ImportedModel,
   ImageQuery,
   ImageUpload,
@@ -405,6 +406,10 @@ class Service implements CohortService {
   }
   async 'runs.plan'(config: Record<string, unknown>) {
     return this.runs.plan(config)
+  }
+  async 'runs.previewAugmentation'(datasetId: number, request: AugmentPreviewRequest) {
+    const { previewAugmentation } = await import('./augment-preview')
+    return previewAugmentation(this.db, datasetId, request)
   }
   async 'runs.list'(datasetId?: number) {
     return this.runs.list(datasetId)

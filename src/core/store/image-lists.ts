@@ -85,6 +85,32 @@ export function listTrainableImages(db: Db, datasetId: number): TrainableImage[]
     .all(datasetId)
 }
 
+/** A usable, labelled picture the augmentation preview may show. */
+export interface PreviewCandidate {
+  id: number
+  hash: string
+  path: string
+  label: string
+}
+
+/**
+ * The pictures the augmentation preview chooses from, by hash then id (not import order): the labelled training
+ * pictures, or every labelled picture while the dataset has no training split yet.
+ */
+export function listPreviewCandidates(db: Db, datasetId: number): PreviewCandidate[] {
+  return db
+    .prepare<[number, number], PreviewCandidate>(
+      `SELECT i.id, i.hash, i.source_path AS path, l.name AS label
+         FROM images i JOIN labels l ON l.id = i.label_id
+        WHERE i.dataset_id = ? AND i.status = 'ok'
+          AND (i.split = 'train' OR NOT EXISTS (
+                SELECT 1 FROM images t
+                 WHERE t.dataset_id = ? AND t.status = 'ok' AND t.label_id IS NOT NULL AND t.split = 'train'))
+        ORDER BY i.hash, i.id`,
+    )
+    .all(datasetId, datasetId)
+}
+
 /** How many usable, labelled images each label has in each split. */
 export function countLabelledBySplit(
   db: Db,

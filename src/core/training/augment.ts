@@ -69,17 +69,23 @@ function check(batch: ImageBatch, policy: AugmentPolicy, norm: Normalisation): v
       `normalisation std must be positive and mean finite (got mean ${norm.mean}, std ${norm.std})`,
     )
   }
+  checkPolicy(policy, Math.min(H, W))
+}
+
+/**
+ * Throws an AugmentError when the policy cannot apply to pictures whose shorter side is `size` pixels (a jitter
+ * out of range, a crop padding as wide as the picture); the preview checks before decoding anything.
+ */
+export function checkPolicy(policy: AugmentPolicy, size: number): void {
   for (const key of ['brightness', 'contrast'] as const) {
     if (!(policy[key] >= 0 && policy[key] <= 1)) {
       throw new AugmentError(`${key} jitter must be from 0 to 1 (got ${policy[key]})`)
     }
   }
   if (policy.crop !== 'off') {
-    const pad = policy.pad ?? defaultPad(Math.min(H, W))
-    if (!Number.isInteger(pad) || pad < 0 || pad >= Math.min(H, W)) {
-      throw new AugmentError(
-        `crop padding must be a whole number from 0 to ${Math.min(H, W) - 1} pixels (got ${pad})`,
-      )
+    const pad = policy.pad ?? defaultPad(size)
+    if (!Number.isInteger(pad) || pad < 0 || pad >= size) {
+      throw new AugmentError(`crop padding must be a whole number from 0 to ${size - 1} pixels (got ${pad})`)
     }
   }
 }

@@ -5,6 +5,7 @@ import {
   AugmentError,
   augmentPixels,
   type AugmentPolicy,
+  checkPolicy,
   defaultPad,
   type ImageBatch,
 } from '../../../../src/core/training/augment'
@@ -217,5 +218,23 @@ describe('normaliseBatch', () => {
 describe('defaultPad', () => {
   it('pads 4 px at 32 px, in proportion elsewhere', () => {
     expect([8, 28, 32, 64, 256].map(defaultPad)).toEqual([1, 4, 4, 8, 32])
+  })
+})
+
+describe('checkPolicy', () => {
+  it('refuses, before any picture is decoded, what augmentPixels would refuse at that size', () => {
+    expect(() => checkPolicy(AUGMENT_PRESETS.standard, 8)).not.toThrow()
+    // the default padding at 8 px is 1: a crop of an 8 px picture fits
+    expect(() => checkPolicy(only({ crop: 'reflect' }), 8)).not.toThrow()
+    expect(() => checkPolicy(only({ crop: 'reflect', pad: 8 }), 8)).toThrow(
+      /crop padding must be a whole number from 0 to 7 pixels \(got 8\)/,
+    )
+    expect(() => checkPolicy(only({ contrast: -0.1 }), 32)).toThrow(/contrast jitter must be from 0 to 1/)
+    // the same rule as the batch check: a pad too wide for the picture fails both alike
+    const batch = grey([nine])
+    expect(() => augmentPixels(batch, only({ crop: 'zero', pad: 3 }), Random.fromSeed(0), unit)).toThrow(
+      /from 0 to 2 pixels \(got 3\)/,
+    )
+    expect(() => checkPolicy(only({ crop: 'zero', pad: 3 }), 3)).toThrow(/from 0 to 2 pixels \(got 3\)/)
   })
 })
