@@ -8,6 +8,7 @@ import DatasetView from '../../../src/renderer/src/views/DatasetView.vue'
 import { useBridge } from '../../../src/renderer/src/api'
 import { useDatasetStore } from '../../../src/renderer/src/stores/dataset'
 import { useSelectionStore } from '../../../src/renderer/src/stores/selection'
+import { useSplitsStore } from '../../../src/renderer/src/stores/splits'
 import { createCohortService, type CohortService } from '../../../src/core/service'
 import { tempDir } from '../../helpers/temp'
 import { serviceBridge } from '../../helpers/service-bridge'
@@ -243,6 +244,26 @@ describe('DatasetView on a real library', () => {
     expect(text('[data-test=toast]')).toBe('Put 1 image in test')
     expect(thumbs()[0]!.find('.split-badge').classes()).toContain('locked')
     expect(thumbs()[0]!.find('.split-badge').text()).toBe('test')
+  })
+
+  it('keeps a share typed into the split form when the counts refresh before the field loses focus', async () => {
+    const details = wrapper.find('[data-test=split-details]')
+    ;(details.element as HTMLDetailsElement).open = true
+    await details.trigger('toggle')
+    await settle()
+    const panel = () => wrapper.find('[data-test=split-panel]')
+    const test = panel().find('input[name=test]').element as HTMLInputElement
+    test.value = '0' // typed: an input event, no change event yet
+    await panel().find('input[name=test]').trigger('input')
+    await useSplitsStore().load() // the counts table refreshes, and the panel renders again
+    await settle()
+    expect(test.value).toBe('0')
+    await panel().find('form').trigger('submit')
+    await settle()
+    await expect
+      .poll(async () => (await settle(), service['images.count']({ datasetId, split: 'test' })))
+      .toBe(0)
+    expect(await service['images.count']({ datasetId, split: 'validation' })).toBeGreaterThan(0)
   })
 
   it('Space opens a large preview where label keys work and arrows move; Esc closes', async () => {
