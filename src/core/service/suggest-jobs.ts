@@ -24,6 +24,13 @@ export class SuggestionsCancelled extends SuggestionsError {}
 /** How long a cancelled child may take to leave before it is killed (it writes nothing, so briefly). */
 const CANCEL_GRACE_MS = 2000
 
+/**
+ * How long a child may say nothing before it is taken for hung and killed. It reports after every batch of
+ * pictures; starting the engine and reading the models is the longest quiet stretch (seconds, a minute on a
+ * loaded machine).
+ */
+export const SILENCE_LIMIT_MS = 3 * 60_000
+
 const probability = z.number().min(0).max(1)
 const wireRow = z.strictObject({
   imageId: z.number().int().positive(),
@@ -82,7 +89,11 @@ export interface SuggestJobOptions {
   /** aborting stops the child; the job rejects with the signal's reason */
   signal: AbortSignal
   onProgress?: (progress: { done: number; total: number }) => void
+  /** a child silent this long is killed (default SILENCE_LIMIT_MS) */
+  silenceLimitMs?: number
 }
+
+const seconds = (ms: number) => (ms / 1000).toLocaleString('en', { maximumFractionDigits: 1 })
 
 /** Runs one suggest job in a child process and resolves with its checked answers. */
 export function suggestInChild(
@@ -99,9 +110,24 @@ export function suggestInChild(
     const rows: SuggestionRow[] = []
     const seen = { ids: new Set<number>(), width: null as number | null }
     let settled = false
+    const silenceLimit = options.silenceLimitMs ?? SILENCE_LIMIT_MS
+    let silence: NodeJS.Timeout | undefined
+    const listen = () => {
+      clearTimeout(silence)
+      silence = setTimeout(() => {
+        child.kill()
+        settle(
+          new SuggestionsError(
+            `Suggesting labels stopped: the background process said nothing for ${seconds(silenceLimit)} s and was ended; the earlier suggestions are kept.`,
+          ),
+        )
+      }, silenceLimit)
+      silence.unref()
+    }
     const settle = (outcome: Error | SuggestionRow[]) => {
       if (settled) return
       settled = true
+      clearTimeout(silence)
       signal.removeEventListener('abort', onAbort)
       if (outcome instanceof Error) reject(outcome)
       else resolve(outcome)
@@ -119,6 +145,7 @@ export function suggestInChild(
 
     child.onMessage((message: TrainerMessage) => {
       if (settled) return
+      listen()
       if (message.runId !== runId) return refuse(`it answered for run ${message.runId}`)
       switch (message.type) {
         case 'suggest.progress': {
@@ -158,6 +185,7 @@ export function suggestInChild(
       )
     })
     child.send({ type: 'suggest', runId, library: { home: paths.home, dbFile: paths.db } })
+    listen()
   })
 }
 

@@ -145,6 +145,30 @@ describe('suggestInChild: the parent side of a suggest job', () => {
     expect(child.killed()).toBe(1)
   })
 
+  it('a child that falls silent is taken for hung: ended, with a message, after the silence limit', async () => {
+    const child = scriptedChild()
+    const job = suggestInChild(
+      paths,
+      7,
+      expected,
+      { signal: new AbortController().signal, silenceLimitMs: 200 },
+      child.launch,
+    )
+    // each message restarts the clock: a slow but talking child is never ended
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 120))
+      child.say({ type: 'suggest.progress', runId: 7, done: 0, total: 2 })
+    }
+    expect(child.killed()).toBe(0)
+    const error = await job.catch((e: Error) => e)
+    expect(error).toMatchObject({
+      name: 'SuggestionsError',
+      message:
+        'Suggesting labels stopped: the background process said nothing for 0.2 s and was ended; the earlier suggestions are kept.',
+    })
+    expect(child.killed()).toBe(1)
+  })
+
   it('says why the child could not answer, in its words', async () => {
     const child = scriptedChild()
     const { job } = start(child)
