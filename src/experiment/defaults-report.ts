@@ -89,7 +89,22 @@ function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]
 }
 
 const armName = (r: DefaultsRecord) =>
-  r.spec.arm === 'grid' && r.spec.point ? `grid: ${pointName(r.spec.point)}` : r.spec.arm
+  r.spec.arm === 'grid' && r.spec.point
+    ? `grid: ${pointName(r.spec.point)}`
+    : r.spec.arm === 'teacher'
+      ? `teacher ${r.spec.teacher}`
+      : r.spec.arm
+
+/** Per column, the mean over seeds of `rs` minus `base` on the same seed (pp); null where no seed pairs. */
+function pairedGains(rs: readonly DefaultsRecord[], base: readonly DefaultsRecord[], width: number) {
+  return Array.from({ length: width }, (_, k) => {
+    const bySeed = new Map(base.map((r) => [r.spec.seed, testAcc(r, k)]))
+    const paired = rs
+      .filter((r) => bySeed.has(r.spec.seed))
+      .map((r) => 100 * (testAcc(r, k) - bySeed.get(r.spec.seed)!))
+    return paired
+  })
+}
 
 /** The section of one dataset and size: the table, the checks and the time of a default run. */
 export function sizeSection(records: readonly DefaultsRecord[]): { text: string; checks: Check[] } {
@@ -132,12 +147,8 @@ export function sizeSection(records: readonly DefaultsRecord[]): { text: string;
   }
   if (dStat && none.length > 0) {
     const noneStat = stat.get('none')!
-    names.forEach((name, k) => {
-      const bySeed = new Map(none.map((r) => [r.spec.seed, testAcc(r, k)]))
-      const paired = defaults
-        .filter((r) => bySeed.has(r.spec.seed))
-        .map((r) => 100 * (testAcc(r, k) - bySeed.get(r.spec.seed)!))
-      if (paired.length > 0) checks.push(notBelowNone(name, paired, noneStat[k]!.std))
+    pairedGains(defaults, none, names.length).forEach((paired, k) => {
+      if (paired.length > 0) checks.push(notBelowNone(names[k]!, paired, noneStat[k]!.std))
     })
   }
   const reference = REFERENCE.find((s) => s.perClass === first.spec.perClass)
@@ -155,6 +166,19 @@ export function sizeSection(records: readonly DefaultsRecord[]): { text: string;
     )
   }
   if (checks.length > 0) lines.push('Checks (issue 17):', '', ...checks.map((c) => `- ${c.line}`), '')
+  const teachers = [...arms.entries()].filter(([name]) => name === 'defaults' || name.startsWith('teacher '))
+  if (none.length > 0 && teachers.length > 1) {
+    lines.push('Each teacher − none, paired by seed (pp; mean, with the number of seeds):', '')
+    for (const [name, rs] of teachers) {
+      const gains = pairedGains(rs, none, names.length)
+      const teacher =
+        name === 'defaults' ? `\`${auto.config.teacher}\` (the default)` : `\`${name.slice(8)}\``
+      lines.push(
+        `- ${teacher}: ${gains.map((g, k) => `${names[k]} ${g.length ? signed(mean(g)) : '—'}`).join(', ')} (${gains[0]!.length} seeds)`,
+      )
+    }
+    lines.push('')
+  }
   if (defaults.length > 0) {
     const secs = defaults.map((r) => r.seconds.total)
     lines.push(
@@ -174,7 +198,7 @@ export function renderDefaultsReport(records: readonly DefaultsRecord[]): { text
   const text = [
     '## Automatic settings — the grid',
     '',
-    'Written by `cohort experiment defaults`. Test accuracy % (mean ± sample std over seeds) of the weights each run keeps (each network’s best validation epoch); the test set chooses nothing. "defaults" is a run given only its networks and seed, with every other setting chosen as the product chooses it; "none" is the same with `teacher: none`; each "grid" row changes the automatic epochs and learning rate by the factors shown, or the batch size. The best grid setting is taken per network by test accuracy: the strictest bar for the defaults.',
+    'Written by `cohort experiment defaults`. Test accuracy % (mean ± sample std over seeds) of the weights each run keeps (each network’s best validation epoch); the test set chooses nothing. "defaults" is a run given only its networks and seed, with every other setting chosen as the product chooses it; "none" is the same with `teacher: none`; each "grid" row changes the automatic epochs and learning rate by the factors shown, or the batch size; each "teacher" row is the automatic schedule with that teacher. The best grid setting is taken per network by test accuracy: the strictest bar for the defaults.',
     '',
     ...sections.map((s) => s.text),
     `Checks: ${checks.filter((c) => c.pass).length} PASS, ${checks.filter((c) => !c.pass).length} FAIL.`,

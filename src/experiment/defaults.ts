@@ -2,12 +2,14 @@
  * `cohort experiment defaults` (issue 17): does a run started with no settings get what these networks can do?
  * Per size and seed it trains the pair three ways: with the settings the product chooses (the same
  * `automaticSettings` that `runs.plan` applies), the same automatic schedule with `teacher: none`, and a small
- * hand grid of epochs × learning rate × batch around the automatic schedule, with the automatic teacher.
+ * hand grid of epochs × learning rate × batch around the automatic schedule, with the automatic teacher; and,
+ * when asked, the automatic schedule with other teachers (to re-choose the default teacher on the same runs).
  */
 import { automaticSettings, batchesPerEpoch, type AutomaticChoices } from '../shared/automatic-settings'
 import { datasetStatistics } from '../core/dataset/tensor-cache'
 import { parseTrainingConfig, type TrainingConfig } from '../core/training/config'
 import type { EnsembleRule } from '../core/training/validation-weights'
+import type { TeacherName } from '../shared/training-settings'
 import { validationPerClass } from './data'
 import type { EnsembleResult } from './ensembles'
 import { HELD_BACK } from './profiles'
@@ -22,7 +24,7 @@ export interface GridPoint {
   batch: number | 'auto'
 }
 
-export type Arm = 'defaults' | 'none' | 'grid'
+export type Arm = 'defaults' | 'none' | 'grid' | 'teacher'
 
 export interface DefaultsSpec {
   arm: Arm
@@ -39,6 +41,8 @@ export interface DefaultsSpec {
   epochs?: number | undefined
   /** grid arm only */
   point?: GridPoint | undefined
+  /** teacher arm only: the teacher in place of the automatic one */
+  teacher?: TeacherName | undefined
 }
 
 export interface DefaultsRecord {
@@ -116,6 +120,8 @@ export function defaultsSpecs(options: {
   sizes: number[]
   seeds: number[]
   grid: GridPoint[]
+  /** other teachers, each run on the automatic schedule */
+  teachers?: TeacherName[] | undefined
   nets?: string[] | undefined
   testPerClass?: number | undefined
   epochs?: number | undefined
@@ -135,6 +141,7 @@ export function defaultsSpecs(options: {
         { ...base, arm: 'defaults' as const },
         { ...base, arm: 'none' as const },
         ...options.grid.map((point) => ({ ...base, arm: 'grid' as const, point })),
+        ...(options.teachers ?? []).map((teacher) => ({ ...base, arm: 'teacher' as const, teacher })),
       ]
     }),
   )
@@ -145,6 +152,7 @@ export function defaultsKey(spec: DefaultsSpec): string {
   return [
     `arm=${spec.arm}`,
     ...(spec.point ? [`point=${pointName(spec.point).replaceAll(' ', '_')}`] : []),
+    ...(spec.teacher ? [`teacher=${spec.teacher}`] : []),
     `dataset=${spec.dataset}`,
     `perClass=${spec.perClass}`,
     `valPerClass=${spec.valPerClass}`,
@@ -157,7 +165,7 @@ export function defaultsKey(spec: DefaultsSpec): string {
 
 /**
  * The settings of one run: what the product would choose for a dataset of this size (`automaticSettings`,
- * given only the networks and the seed), then the arm's change — `none` as teacher, or the grid point.
+ * given only the networks and the seed), then the arm's change — `none` or another teacher, or the grid point.
  */
 export async function defaultsConfig(
   spec: DefaultsSpec,
@@ -169,6 +177,7 @@ export async function defaultsConfig(
     ...(spec.nets ? { networks: spec.nets.map((arch) => ({ arch })) } : {}),
     ...(spec.epochs !== undefined ? { epochs: spec.epochs } : {}),
     ...(spec.arm === 'none' ? { teacher: 'none' } : {}),
+    ...(spec.arm === 'teacher' ? { teacher: spec.teacher } : {}),
   }
   const labels = source.classNames.map(() => ({
     trainCount: spec.perClass,

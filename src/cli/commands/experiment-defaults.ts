@@ -17,14 +17,15 @@ import { writeDefaultsReport } from '../../experiment/defaults-report'
 import { fashionMnistSource, folderSource, type PictureSource } from '../../experiment/picture-source'
 import { runGrid } from '../../experiment/runs'
 import { cohortHome } from '../../core/service/shell'
-import { WHOLE_SETTING_RANGES } from '../../shared/training-settings'
-import { epochReporter, list, log, pct } from './experiment-output'
+import { TEACHER_NAMES, WHOLE_SETTING_RANGES, type TeacherName } from '../../shared/training-settings'
+import { epochReporter, list, log, pct, teacher } from './experiment-output'
 
 interface DefaultsOptions {
   perClass: number[]
   seeds: number[]
   nets?: string[]
   grid: string
+  teachers?: TeacherName[]
   dataset?: string
   testPerClass?: number
   epochs?: number
@@ -81,6 +82,11 @@ export function registerDefaultsCommand(experiment: Command): void {
       grid,
       DEFAULT_GRID,
     )
+    .option(
+      '--teachers <names>',
+      `other teachers, each trained on the automatic schedule beside the default (${TEACHER_NAMES.filter((t) => t !== 'none').join(', ')})`,
+      list(teacher),
+    )
     .option('--dataset <dir>', "a folder with one sub-folder per label, instead of Debian's Fashion-MNIST")
     .option(
       '--test-per-class <T>',
@@ -105,6 +111,7 @@ export function registerDefaultsCommand(experiment: Command): void {
         sizes: o.perClass,
         seeds: o.seeds,
         grid: parseGrid(o.grid),
+        teachers: o.teachers,
         nets: o.nets,
         testPerClass: o.testPerClass ?? (o.dataset ? FOLDER_TEST_PER_CLASS : undefined),
         epochs: o.epochs,
@@ -115,7 +122,7 @@ export function registerDefaultsCommand(experiment: Command): void {
         key: defaultsKey,
         log,
         run: async (spec) => {
-          const name = `${spec.perClass}/label ${spec.arm}${spec.point ? ` (${pointName(spec.point)})` : ''} seed ${spec.seed}`
+          const name = `${spec.perClass}/label ${spec.arm}${spec.point ? ` (${pointName(spec.point)})` : ''}${spec.teacher ? ` ${spec.teacher}` : ''} seed ${spec.seed}`
           const { config } = await defaultsConfig(spec, source)
           const record = await runDefaults(spec, source, { onEpoch: epochReporter(name, config.epochs) })
           const nets = record.final.networks.map((n) => `${n.arch} ${pct(n.testAcc)}%`).join(' · ')

@@ -1,10 +1,19 @@
 /** What the experiment commands print while they run, and their shared option parsing. */
+import { InvalidArgumentError } from 'commander'
+import { TEACHER_NAMES, type TeacherName } from '../../shared/training-settings'
 import type { EpochMetrics } from '../../shared/types'
 import { endProgress, progressLine } from '../output'
 
 /** A comma-separated option, each item parsed. */
 export function list<T>(parse: (s: string) => T) {
   return (text: string): T[] => text.split(',').map((s) => parse(s.trim()))
+}
+
+/** A teacher's name from the command line. */
+export function teacher(name: string): TeacherName {
+  if (!(TEACHER_NAMES as string[]).includes(name))
+    throw new InvalidArgumentError(`unknown teacher "${name}"; choose from ${TEACHER_NAMES.join(', ')}`)
+  return name as TeacherName
 }
 
 /** A fraction as a percentage with two decimals; "—" when there is none. */

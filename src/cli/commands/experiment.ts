@@ -31,7 +31,7 @@ import {
   type WeightDecayScope,
 } from '../../shared/training-settings'
 import { printJson, printTable } from '../output'
-import { epochReporter, list, log, pct } from './experiment-output'
+import { epochReporter, list, log, pct, teacher } from './experiment-output'
 import { registerLabellingExperiment } from './experiment-labelling'
 
 function positive(what: string) {
@@ -40,12 +40,6 @@ function positive(what: string) {
     if (!(n > 0)) throw new InvalidArgumentError(`${what} must be a positive number`)
     return n
   }
-}
-
-function teacher(name: string): TeacherName {
-  if (!(TEACHER_NAMES as string[]).includes(name))
-    throw new InvalidArgumentError(`unknown teacher "${name}"; choose from ${TEACHER_NAMES.join(', ')}`)
-  return name as TeacherName
 }
 
 interface ExperimentOptions {

@@ -77,6 +77,28 @@ describe('the defaults grid', () => {
     expect(none).toEqual({ ...auto, teacher: 'none' })
   })
 
+  it('plans another teacher on the automatic schedule, with its own key, changing only the teacher', async () => {
+    const specs = defaultsSpecs({
+      dataset: 'fashion-mnist',
+      sizes: [100],
+      seeds: [0],
+      grid: [],
+      teachers: ['min-logit'],
+    })
+    expect(specs.map((s) => [s.arm, s.teacher])).toEqual([
+      ['defaults', undefined],
+      ['none', undefined],
+      ['teacher', 'min-logit'],
+    ])
+    expect(defaultsKey(specs[2]!)).toContain('arm=teacher teacher=min-logit ')
+    // the results files before this arm keep their keys
+    expect(defaultsKey(specs[1]!)).toBe(
+      'arm=none dataset=fashion-mnist perClass=100 valPerClass=25 test=all seed=0 nets=default',
+    )
+    const auto = (await defaultsConfig(specs[0]!, source)).config
+    expect((await defaultsConfig(specs[2]!, source)).config).toEqual({ ...auto, teacher: 'min-logit' })
+  })
+
   it('scales the automatic epochs and learning rate for a grid point', async () => {
     const [defaults, , point] = defaultsSpecs({
       dataset: 'fashion-mnist',
@@ -113,7 +135,7 @@ describe('the checks of issue 17', () => {
   })
 
   it('reports per size the arms, the best grid point per network, the checks and the time', () => {
-    const record = (arm: 'defaults' | 'none' | 'grid', seed: number, acc: number[], lr = 1) =>
+    const record = (arm: 'defaults' | 'none' | 'grid' | 'teacher', seed: number, acc: number[], lr = 1) =>
       ({
         key: `${arm} ${seed} ${lr}`,
         spec: {
@@ -123,6 +145,7 @@ describe('the checks of issue 17', () => {
           valPerClass: 25,
           seed,
           ...(arm === 'grid' ? { point: { epochs: 1, lr, batch: 'auto' } } : {}),
+          ...(arm === 'teacher' ? { teacher: 'min-logit' } : {}),
         },
         config: {
           imageSize: 28,
@@ -156,8 +179,14 @@ describe('the checks of issue 17', () => {
       record('defaults', 1, [0.8, 0.81, 0.82]),
       record('none', 1, [0.8, 0.8, 0.81]),
       record('grid', 1, [0.805, 0.83, 0.83], 2),
+      record('teacher', 0, [0.81, 0.8, 0.83]),
+      record('teacher', 1, [0.8, 0.82, 0.83]),
     ]
     const { text, checks } = renderDefaultsReport(records)
+    expect(text).toContain('| teacher min-logit | 2 | 80.50 ± 0.71 | 81.00 ± 1.41 | 83.00 ± 0.00 |')
+    // each teacher beside none on the same seed, the default first; not a check
+    expect(text).toContain('- `min-loss` (the default): cnn +0.50, resnet-8 +1.00, ensemble +0.50 (2 seeds)')
+    expect(text).toContain('- `min-logit`: cnn +1.00, resnet-8 +1.00, ensemble +1.50 (2 seeds)')
     expect(text).toContain(
       '### Fashion-MNIST, 100 per label (1000 training, 250 validation, 10000 test pictures)',
     )
