@@ -140,6 +140,7 @@ export const API_SCHEMAS = {
   'runs.epochs': z.tuple([id]),
   'runs.cancel': z.tuple([id]),
   'runs.resume': z.tuple([id]),
+  'runs.trainAlone': z.tuple([id]),
   'runs.wait': z.tuple([id]),
   'runs.remove': z.tuple([id]),
   // the options are a last optional element (not a rest), so a stray extra argument is still refused

@@ -133,6 +133,11 @@ export interface CohortApi {
   'runs.cancel'(runId: number): Promise<void>
   /** Continues a cancelled, interrupted or failed run from its last checkpoint. */
   'runs.resume'(runId: number): Promise<RunSummary>
+  /**
+   * Trains a completed run's networks alone (teacher "none", the same settings and seed) as a new run, so
+   * Results can show what training together added. Returns the alone run already asked for, if there is one.
+   */
+  'runs.trainAlone'(runId: number): Promise<RunSummary>
   /** Resolves with the run once its trainer has ended (at once if it is not training). */
   'runs.wait'(runId: number): Promise<RunSummary>
   /**
@@ -260,6 +265,7 @@ export const API_CHANNELS = [
   'runs.epochs',
   'runs.cancel',
   'runs.resume',
+  'runs.trainAlone',
   'runs.wait',
   'runs.remove',
   'recognise.files',

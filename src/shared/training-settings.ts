@@ -229,6 +229,11 @@ export function trainingSettingsSchema(archs: readonly string[] = KNOWN_ARCHS) {
           .int(say('the run to start from must be a run id (a whole number)'))
           .positive(say('the run to start from must be a run id (a whole number)'))
           .optional(),
+        // this run trains that run's networks alone (teacher none), for the comparison in Results (issue 17)
+        aloneFor: z
+          .int(say('the run to compare with must be a run id (a whole number)'))
+          .positive(say('the run to compare with must be a run id (a whole number)'))
+          .optional(),
       },
       say('the settings must be an object of name: value pairs'),
     )
@@ -252,6 +257,20 @@ export function trainingSettingsSchema(archs: readonly string[] = KNOWN_ARCHS) {
           code: 'custom',
           path: ['validateEvery'],
           message: `cannot exceed the ${c.epochs} epochs`,
+        })
+      }
+      if (c.aloneFor !== undefined && c.teacher !== 'none') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['aloneFor'],
+          message: 'a run trained alone has the teacher "none"',
+        })
+      }
+      if (c.aloneFor !== undefined && c.fromRun !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['aloneFor'],
+          message: 'a run trained alone starts from scratch',
         })
       }
     })

@@ -3,6 +3,7 @@ import { SAMPLE_DATASET, type CohortService } from '../../core/service'
 import { aboutDuration, MAX_EPOCHS, MIN_EPOCHS, TARGET_STEPS } from '../../shared/automatic-settings'
 import { COVARIANCE_FROM, MIN_LOSS_UP_TO } from '../../shared/recommended-settings'
 import { modelFigures } from '../../shared/run-figures'
+import { aloneVerdict, compareAlone } from '../../shared/alone-comparison'
 import type { AutomaticSetting, EpochMetrics, RunPlan, RunSummary } from '../../shared/types'
 import { InvalidArgumentError, type Command } from 'commander'
 import {
@@ -109,13 +110,18 @@ export function finalReport(run: RunSummary) {
 
 /**
  * Streams a run's epochs until its trainer ends; Ctrl-C cancels it (it stays resumable). Throws a CliError
- * when the run does not complete.
+ * when the run does not complete. `epochLines: false` shows only the progress line (stdout stays for a result).
  */
-async function follow(service: CohortService, run: RunSummary, json: boolean): Promise<RunSummary> {
+async function follow(
+  service: CohortService,
+  run: RunSummary,
+  json: boolean,
+  epochLines = true,
+): Promise<RunSummary> {
   const total = typeof run.config.epochs === 'number' ? run.config.epochs : undefined
   const stops = [
     service.events.on('run.epoch', ({ runId, metrics }) => {
-      if (runId !== run.id) return
+      if (runId !== run.id || !epochLines) return
       endProgress()
       if (json) printJson(metrics)
       else process.stdout.write(`${safeText(epochLine(metrics, total))}\n`)
@@ -340,6 +346,39 @@ export function registerTrainCommands(program: Command, globals: () => GlobalOpt
         const run = await service['runs.resume'](runId)
         const done = await follow(service, run, opts.json ?? false)
         printSummary(done, (Date.now() - started) / 1000, opts.json ?? false, service.paths.runs)
+      })
+    })
+
+  program
+    .command('compare')
+    .description(
+      "train a run's networks alone (teacher none, same settings and seed) and show what training together added",
+    )
+    .requiredOption('--run <id>', 'a completed run trained with a teacher (see cohort runs)', anId)
+    .option('--json', 'print {"run", "alone", "rows": [{"name", "together", "alone", "gain"}], "noise"}')
+    .action(async (opts: { run: number; json?: boolean }) => {
+      const json = opts.json ?? false
+      await withService(globals(), async (service) => {
+        const run = await service['runs.get'](opts.run)
+        let alone = await service['runs.trainAlone'](run.id)
+        if (alone.status !== 'completed') {
+          if (!json) process.stderr.write(`training run ${run.id}'s networks alone as run ${alone.id}\n`)
+          alone = await follow(service, alone, false, !json)
+        }
+        const dataset = (await service['datasets.list']()).find((d) => d.id === run.datasetId)
+        const comparison = compareAlone(run, alone, dataset?.splits.validation ?? 0)
+        if (!comparison)
+          throw new CliError(`Run ${run.id} or run ${alone.id} has no validation figures to compare.`)
+        if (json) return printJson({ run: run.id, alone: alone.id, ...comparison })
+        printTable(
+          comparison.rows.map((r) => ({
+            network: r.name === 'answer' ? 'answer (ensemble)' : r.name,
+            together: percent(r.together),
+            alone: percent(r.alone),
+            difference: `${r.gain >= 0 ? '+' : '-'}${(Math.abs(r.gain) * 100).toFixed(1)} points`,
+          })),
+        )
+        process.stdout.write(`${aloneVerdict(comparison)}\n`)
       })
     })
 

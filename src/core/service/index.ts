@@ -426,6 +426,9 @@ class Service implements CohortService {
   async 'runs.resume'(runId: number) {
     return this.runs.resume(runId)
   }
+  async 'runs.trainAlone'(runId: number) {
+    return this.runs.trainAlone(runId)
+  }
   async 'runs.wait'(runId: number) {
     return this.runs.wait(runId)
   }

@@ -14,6 +14,7 @@ import { countLabelledBySplit } from '../store/image-lists'
 import { createRun, deleteRun, getRun, listEpochs, listRuns, requireRun, setRunStatus } from '../store/runs'
 import { pictureFacts } from '../dataset/picture-facts'
 import { runToStartFrom, settingsFromRun } from './from-run'
+import { aloneRunOf, aloneSettings } from './alone-run'
 import { parseTrainingConfig, type TrainingConfig } from '../training/config'
 import {
   hasTrainerPid,
@@ -201,6 +202,17 @@ export class RunSupervisor {
     rmSync(runDirectory(this.paths, runId), { recursive: true, force: true })
     this.spawn(runId)
     return requireRun(this.db, runId)
+  }
+
+  /**
+   * Trains a completed run's networks alone (teacher none, same settings and seed) so Results can show what
+   * training together added; the alone run already asked for is returned instead of a second one.
+   */
+  async trainAlone(runId: number): Promise<RunSummary> {
+    const run = requireRun(this.db, runId)
+    const existing = aloneRunOf(this.db, run)
+    if (existing) return existing
+    return this.start(aloneSettings(this.db, runId, this.classNames(run.datasetId)))
   }
 
   /** Continues a run that stopped (cancelled, interrupted, failed) from its last checkpoint. */

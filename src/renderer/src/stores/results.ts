@@ -121,7 +121,8 @@ export const useResultsStore = defineStore('results', () => {
   async function openLatest(): Promise<void> {
     const chosen = openedFor === dataset.datasetId
     await loadCompletedRuns()
-    const newest = completedRuns.value[0]
+    // a run made to compare with (its networks trained alone) is not the one to show first
+    const newest = completedRuns.value.find((r) => r.config.aloneFor === undefined) ?? completedRuns.value[0]
     if (!chosen && newest) await open(newest.id)
     else if (!chosen) run.value = null
   }
