@@ -183,10 +183,41 @@ describe('TrainView on a real library', () => {
   it('shows the service’s own words for bad settings', async () => {
     const lr = wrapper.find('input[name=lr]')
     await lr.setValue('-1')
+    // said before Train is clicked, where the estimate would be
+    await until(() => wrapper.find('[data-test=plan-problem]').exists())
+    expect(wrapper.find('[data-test=plan-problem]').text()).toMatch(
+      /^No estimate yet: The training settings have a problem:\s+- lr: the learning rate must be a number from/,
+    )
+    expect(wrapper.find('[data-test=plan]').exists()).toBe(false)
     await wrapper.find('[data-test=train-settings]').trigger('submit')
     await until(() => wrapper.find('[data-test=error]').exists())
     expect(wrapper.find('[data-test=error]').text()).toMatch(/lr: the learning rate must be a number from/)
     await lr.setValue('')
+    await until(() => wrapper.find('[data-test=plan]').exists())
+    expect(wrapper.find('[data-test=plan-problem]').exists()).toBe(false)
+  })
+
+  it('asks for the plan again after a passing failure (a busy library), and shows it', async () => {
+    let failures = 2
+    useBridge({
+      ...serviceBridge(service),
+      call: (channel, args) =>
+        channel === 'runs.plan' && failures-- > 0
+          ? Promise.resolve({ ok: false, error: { name: 'LibraryError', message: 'The library is busy.' } })
+          : serviceBridge(service).call(channel, args),
+    })
+    try {
+      await wrapper.find('input[name=epochs]').setValue('3')
+      await settle()
+      expect(wrapper.find('[data-test=plan]').exists()).toBe(false)
+      expect(wrapper.find('[data-test=plan-problem]').exists()).toBe(false) // not yet: asked again first
+      await until(() => wrapper.find('[data-test=plan]').exists(), 20_000)
+      expect(failures).toBeLessThan(0)
+      expect(useRunsStore().plan?.settings.epochs).toBe(3)
+    } finally {
+      useBridge(serviceBridge(service))
+      await wrapper.find('input[name=epochs]').setValue('')
+    }
   })
 
   it('trains on Train: progress, then each epoch in the charts and the table, live', async () => {

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
-import { call, on } from '../api'
+import { ApiError, call, on } from '../api'
 import { recommendedEnsembleRule, recommendedTeacher } from '../../../shared/recommended-settings'
 import type { ApiEvents } from '../../../shared/api'
 import type { EpochMetrics, NetworkArch, RunPlan, RunSummary, ZooCatalogue } from '../../../shared/types'
@@ -84,6 +84,16 @@ export interface Progress {
 
 const ACTIVE = new Set(['queued', 'running'])
 
+/** A plan that failed for a passing reason is asked again this many times, waiting 2 s, 4 s, 6 s. */
+const PLAN_RETRIES = 3
+const PLAN_RETRY_MS = 2000
+
+/** Failures not about the settings: a busy library, an unexpected error, a lost connection to the service. */
+function isPassing(err: unknown): boolean {
+  if (!(err instanceof ApiError)) return true
+  return ['LibraryError', 'InternalError', 'Disconnected'].includes(err.kind)
+}
+
 /**
  * The Train view's state: the group being chosen, the network catalogue, the dataset's runs, and the run
  * on screen with its epochs and progress, kept live from the service's run events.
@@ -109,6 +119,8 @@ export const useRunsStore = defineStore('runs', () => {
   const catalogue = shallowRef<ZooCatalogue | null>(null)
   /** what the next run would be (every setting resolved, why, how long); null while unknown or impossible */
   const plan = shallowRef<RunPlan | null>(null)
+  /** why there is no plan, in the service's words (null while there is one or none was asked for) */
+  const planProblem = ref<string | null>(null)
   /** the predicted seconds of the runs started here, to show beside the time they took */
   const predicted = ref<Record<number, number>>({})
   /** the dataset's runs as last listed by the service */
@@ -180,17 +192,34 @@ export const useRunsStore = defineStore('runs', () => {
   }
 
   let planAsked = 0
-  /** Asks the service what a run with the form's settings would be; a dataset not ready to train has none. */
-  async function loadPlan(): Promise<void> {
+  let planRetry: ReturnType<typeof setTimeout> | undefined
+  /**
+   * Asks the service what a run with the form's settings would be. Without a plan the form says why in the
+   * service's words (settings it refuses, a dataset not ready to train); a failure that is not about the
+   * settings (a busy library, a lost connection) is asked again a few times before it is shown.
+   */
+  async function loadPlan(attempt = 0): Promise<void> {
     const id = dataset.datasetId
     const asked = ++planAsked
-    if (id === null) return void (plan.value = null)
+    clearTimeout(planRetry)
+    if (id === null) {
+      plan.value = null
+      planProblem.value = null
+      return
+    }
     try {
       const next = await call('runs.plan', settings(id))
-      if (asked === planAsked) plan.value = next
-    } catch {
-      // bad or missing settings are reported when Train is clicked, in the service's own words
-      if (asked === planAsked) plan.value = null
+      if (asked !== planAsked) return
+      plan.value = next
+      planProblem.value = null
+    } catch (err) {
+      if (asked !== planAsked) return
+      plan.value = null
+      if (attempt < PLAN_RETRIES && isPassing(err)) {
+        planRetry = setTimeout(() => void loadPlan(attempt + 1), PLAN_RETRY_MS * (attempt + 1))
+        return
+      }
+      planProblem.value = err instanceof Error ? err.message : String(err)
     }
   }
 
@@ -341,6 +370,7 @@ export const useRunsStore = defineStore('runs', () => {
     startable,
     warmFrom,
     loadPlan,
+    planProblem,
     teacherChoice,
     ensembleRuleChoice,
     teacher,
