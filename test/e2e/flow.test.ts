@@ -155,6 +155,18 @@ describe('the whole flow in a browser: import, label, split, train, results, rec
     await shot('07-results-cell')
   })
 
+  it('trains the networks alone from Results and shows what training together added', async () => {
+    await page.click('[data-test=train-alone]')
+    await page.locator('[data-test=alone-table]').waitFor({ timeout: 120_000 })
+    const rows = page.locator('[data-test=alone-row]')
+    expect(await rows.count()).toBe(3)
+    expect(await rows.last().locator('td').first().innerText()).toBe("The app's answer")
+    expect(await page.locator('[data-test=alone-verdict]').innerText()).toMatch(
+      /^(Training together helped|Training together did not help here|No clear difference)/,
+    )
+    await shot('07b-together-or-alone')
+  })
+
   it('exports the run’s models from the Results view', async () => {
     const out = join(dir.path, 'results-export')
     await page.fill('input[name=exportDir]', out)

@@ -27,11 +27,15 @@ export interface StoredSuggestion {
   probabilities: Float32Array
 }
 
-/** The dataset's latest completed run (the one whose suggestions are shown), or null. */
+/**
+ * The dataset's latest completed run (the one whose suggestions are shown), or null; never a run made only to
+ * compare with (a group's networks trained alone, `aloneFor`).
+ */
 export function latestCompletedRun(db: Db, datasetId: number): number | null {
   const row = db
     .prepare<[number], { id: number }>(
-      "SELECT id FROM runs WHERE dataset_id = ? AND status = 'completed' ORDER BY id DESC LIMIT 1",
+      "SELECT id FROM runs WHERE dataset_id = ? AND status = 'completed' " +
+        "AND json_extract(config_json, '$.aloneFor') IS NULL ORDER BY id DESC LIMIT 1",
     )
     .get(datasetId)
   return row?.id ?? null

@@ -2,6 +2,8 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCohortService, type CohortService } from '../../../src/core/service'
 import type { RunSummary } from '../../../src/shared/types'
+import { openDatabase } from '../../../src/core/store/db'
+import { latestCompletedRun } from '../../../src/core/store/suggestions'
 import { runCli } from '../../helpers/cli'
 import { makeLabelledFolder } from '../../helpers/labelled-folder'
 import { tempDir } from '../../helpers/temp'
@@ -36,6 +38,13 @@ describe('training a run’s networks alone to compare (runs.trainAlone, cohort 
     expect((await service['runs.trainAlone'](together.id)).id).toBe(alone.id)
     const twins = (await service['runs.list'](datasetId)).filter((r) => r.config.aloneFor === together.id)
     expect(twins.map((r) => r.id)).toEqual([alone.id])
+    // the group stays the run whose suggestions the dataset shows
+    const db = openDatabase(join(home, 'library.sqlite'))
+    try {
+      expect(latestCompletedRun(db, datasetId)).toBe(together.id)
+    } finally {
+      db.close()
+    }
   }, 180_000)
 
   it('cohort compare --json prints each network together and alone, and the answer’s', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { aloneVerdict, compareAlone } from '../../../src/shared/alone-comparison'
+import { newestGroupRun } from '../../../src/shared/run-choice'
 import { trainingSettingsSchema } from '../../../src/shared/training-settings'
 import type { EpochMetrics, RunSummary } from '../../../src/shared/types'
 
@@ -60,5 +61,15 @@ describe('what training together added', () => {
       'a run trained alone starts from scratch',
     )
     expect(parse({ teacher: 'none', aloneFor: 0 }).success).toBe(false)
+  })
+
+  it('the run the app works with by default is the newest completed group, never a run made to compare', () => {
+    const runs = [
+      { id: 1, status: 'completed', config: { teacher: 'min-loss' } },
+      { id: 2, status: 'completed', config: { teacher: 'none', aloneFor: 1 } },
+      { id: 3, status: 'failed', config: { teacher: 'min-loss' } },
+    ] as const
+    expect(newestGroupRun(runs)?.id).toBe(1)
+    expect(newestGroupRun(runs.slice(1))).toBeNull()
   })
 })

@@ -7,6 +7,7 @@ import {
   type SplitEvaluation,
   type SplitImageResult,
 } from '../../../shared/types'
+import { newestGroupRun } from '../../../shared/run-choice'
 import { useNoticesStore } from './notices'
 
 /** What the latest run answered for one image it got wrong, in the user's words. */
@@ -36,7 +37,7 @@ export const useMistakesStore = defineStore('mistakes', () => {
   async function findRun(datasetId: number): Promise<void> {
     try {
       const runs = await call('runs.list', datasetId)
-      const newest = runs.filter((r) => r.status === 'completed').sort((a, b) => b.id - a.id)[0] ?? null
+      const newest = newestGroupRun(runs)
       if (newest?.id !== run.value?.id || datasetOf !== datasetId) {
         list.value = []
         evaluated.value = false

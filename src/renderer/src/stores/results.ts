@@ -5,6 +5,7 @@ import type { ModelCopyReport, RunSummary, SplitEvaluation, SplitImageResult } f
 import { useDatasetStore } from './dataset'
 import { useLabellingStore } from './labelling'
 import { useNoticesStore } from './notices'
+import { newestGroupRun } from '../../../shared/run-choice'
 import { answersOf, judgeAnswers, NOT_CHECKED, type Trust } from '../logic/trust'
 
 export type ResultsSplit = SplitEvaluation['split']
@@ -122,7 +123,7 @@ export const useResultsStore = defineStore('results', () => {
     const chosen = openedFor === dataset.datasetId
     await loadCompletedRuns()
     // a run made to compare with (its networks trained alone) is not the one to show first
-    const newest = completedRuns.value.find((r) => r.config.aloneFor === undefined) ?? completedRuns.value[0]
+    const newest = newestGroupRun(completedRuns.value) ?? completedRuns.value[0]
     if (!chosen && newest) await open(newest.id)
     else if (!chosen) run.value = null
   }
