@@ -120,8 +120,12 @@ function convGeometry(a: ConvAttrs, xShape: Shape4, filterShape: Shape4, depthwi
   return { info, words, rows, taps, cols: pointwise ? 0 : rows * taps, padded }
 }
 
-/** Floats of V and M (16 × tiles × (ci + co)) a Winograd pass works on: about an L2 cache. */
-const WINOGRAD_PASS_FLOATS = 65536
+/**
+ * Floats of V and M (16 × tiles × (ci + co)) a Winograd pass works on: 32 KB, a core's L1 data cache. Measured
+ * (bench/conv-kernels.ts, one thread): 16–32 KB passes ran resnet-8's 16-channel layers 1.2–1.3× faster than 256 KB
+ * ones (which were no faster than the direct kernel there), the wider layers the same.
+ */
+const WINOGRAD_PASS_FLOATS = 8192
 
 /**
  * Winograd F(2×2, 3×3) for a convolution run as a forward from ci to co channels with an oh×ow output
