@@ -518,7 +518,9 @@ interface ClipAttrs {
  * vs XNNPACK's 12.8–13.5 on resnet-8's three shapes, 12.6–13.2 vs 16.5–16.8 on cnn's (stems and thin 1×1
  * layers stay on XNNPACK: MIN_FORWARD_TAPS); filter gradient 9.4–10.7 ms vs 17–19 for the JS kernel (resnet-8),
  * 12.3–13.2 vs 25–26 (cnn); stride-1 input gradient 10–11 vs the JS kernel's 10.5–12 (resnet-8), 13–14 vs
- * 14–15 (cnn); stride-2 input gradient 6–6.5 ms vs 22 (resnet-8's 28→14 layer).
+ * 14–15 (cnn); stride-2 input gradient 6–6.5 ms vs 22 (resnet-8's 28→14 layer). Since then the 3×3 stride-1
+ * forward and input gradient run as Winograd F(2×2, 3×3) (winogradPlan): about 1.3–2× faster again on those
+ * shapes, whole networks 1.2–1.6× (docs/BENCHMARKS.md, 2026-12-06 04:30–05:00).
  */
 export const NATIVE_KERNELS: ReadonlyArray<{ kernelName: string; kernelFunc: tf.KernelFunc }> = [
   { kernelName: 'Conv2D', kernelFunc: conv2dForward('Conv2D') },
