@@ -1,6 +1,6 @@
 /*
  * 3×3 stride-1 convolution as Winograd F(2×2, 3×3) (Lavin & Gray 2016): each 2×2 block of outputs is
- * Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d Bᵀᵀ)]A over its 4×4 input patch d, so the multiplies become 16 small GEMMs
+ * Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A over its 4×4 input patch d, so the multiplies become 16 small GEMMs
  * (tiles × ci)·(ci × co) with 16 instead of 36 multiply-adds per 2×2 outputs and input channel: 2.25× fewer
  * than the direct kernel, which already issues near the core's f32x4 peak. The transforms use only ±1 and ½, so
  * the result stays within float rounding of the direct one. NHWC data, [3, 3, ci, co] filters, co a multiple of
@@ -103,7 +103,7 @@ static inline void output_tile(float *y, int y_row, int co, const float *m, int 
   if (cols > 1) wasm_v128_store(y + y_row + co, epilogue(y11, bias, relu));
 }
 
-/* Floats of scratch winograd_image needs for `block` tiles a pass (the caller's words say the same). */
+/* Output tiles (2×2) down and across. */
 static inline int tiles_high(const Geometry *g) { return (g->oh + 1) / 2; }
 static inline int tiles_wide(const Geometry *g) { return (g->ow + 1) / 2; }
 
