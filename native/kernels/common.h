@@ -74,6 +74,33 @@ static inline void store_tile(float *out, int ld, v128_t c00, v128_t c01, v128_t
   wasm_v128_store(out + 3 * ld + 4, c31);
 }
 
+/* The 4×8 register tile of the direct kernels: eight f32x4 accumulators, rows broadcast from memory
+   (v128.load32_splat: a load, no shuffle), an 8-wide row of the other operand from two vector loads. */
+#define TILE_DECLARE v128_t c00, c01, c10, c11, c20, c21, c30, c31
+#define TILE_ZERO c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = wasm_f32x4_splat(0.0f)
+#define TILE_STEP(r0, r1, r2, r3, bp)                                                                   \
+  do {                                                                                                  \
+    v128_t b0_ = wasm_v128_load(bp), b1_ = wasm_v128_load((bp) + 4);                                     \
+    v128_t a_ = wasm_v128_load32_splat(r0);                                                             \
+    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(a_, b0_));                                                 \
+    c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(a_, b1_));                                                 \
+    a_ = wasm_v128_load32_splat(r1);                                                                    \
+    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(a_, b0_));                                                 \
+    c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(a_, b1_));                                                 \
+    a_ = wasm_v128_load32_splat(r2);                                                                    \
+    c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(a_, b0_));                                                 \
+    c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(a_, b1_));                                                 \
+    a_ = wasm_v128_load32_splat(r3);                                                                    \
+    c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(a_, b0_));                                                 \
+    c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(a_, b1_));                                                 \
+  } while (0)
+
+static inline v128_t epilogue(v128_t v, const float *bias, int relu) {
+  if (bias) v = wasm_f32x4_add(v, wasm_v128_load(bias));
+  if (relu) v = wasm_f32x4_max(v, wasm_f32x4_splat(0.0f));
+  return v;
+}
+
 /* Convolution geometry, NHWC data and [kh, kw, Ci, Co] filters: the first parameter words, read in place
    (a copy would live on the stack). */
 typedef struct {
@@ -87,5 +114,12 @@ static inline const Geometry *geometry(const int *p) { return (const Geometry *)
 void gemm(int m, int n, int k, const float *a, int a_row, int a_col, const float *b, int b_row, int b_col,
           float *c, int ldc, int accumulate, float *scratch);
 int gemm_scratch_floats(int m, int n, int k);
+
+/* conv.c: xp (hp×wp×ci) = x shifted by the top/left padding, zero outside it. */
+void pad_image(const Geometry *g, const float *x, float *xp, int hp, int wp);
+
+/* winograd.c: the forward of one image of a 3×3 stride-1 convolution from its transformed filter u. */
+void winograd_image(const Geometry *g, const float *x, const float *u, int block, float *y, float *scratch,
+                    const float *bias, int relu);
 
 #endif

@@ -38,33 +38,6 @@ static void im2col(const Geometry *g, const float *x, float *cols) {
   }
 }
 
-/* The 4×8 register tile of the direct kernels: eight f32x4 accumulators, rows broadcast from memory
-   (v128.load32_splat: a load, no shuffle), an 8-wide row of the other operand from two vector loads. */
-#define TILE_DECLARE v128_t c00, c01, c10, c11, c20, c21, c30, c31
-#define TILE_ZERO c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = wasm_f32x4_splat(0.0f)
-#define TILE_STEP(r0, r1, r2, r3, bp)                                                                   \
-  do {                                                                                                  \
-    v128_t b0_ = wasm_v128_load(bp), b1_ = wasm_v128_load((bp) + 4);                                     \
-    v128_t a_ = wasm_v128_load32_splat(r0);                                                             \
-    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(a_, b0_));                                                 \
-    c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(a_, b1_));                                                 \
-    a_ = wasm_v128_load32_splat(r1);                                                                    \
-    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(a_, b0_));                                                 \
-    c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(a_, b1_));                                                 \
-    a_ = wasm_v128_load32_splat(r2);                                                                    \
-    c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(a_, b0_));                                                 \
-    c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(a_, b1_));                                                 \
-    a_ = wasm_v128_load32_splat(r3);                                                                    \
-    c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(a_, b0_));                                                 \
-    c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(a_, b1_));                                                 \
-  } while (0)
-
-static inline v128_t epilogue(v128_t v, const float *bias, int relu) {
-  if (bias) v = wasm_f32x4_add(v, wasm_v128_load(bias));
-  if (relu) v = wasm_f32x4_max(v, wasm_f32x4_splat(0.0f));
-  return v;
-}
-
 /* Can the direct kernels run this geometry (8-wide output channels)? */
 static inline int direct_forward(const Geometry *g) { return g->co % 8 == 0; }
 
@@ -148,9 +121,8 @@ static inline int needs_padding(const Geometry *g) {
   return g->top > 0 || g->left > 0 || padded_height(g) > g->h || padded_width(g) > g->w;
 }
 
-/* xp (hp×wp×ci) = x shifted by the top/left padding, zero outside it. */
-static void pad_image(const Geometry *g, const float *x, float *xp) {
-  int hp = padded_height(g), wp = padded_width(g), ci = g->ci;
+void pad_image(const Geometry *g, const float *x, float *xp, int hp, int wp) {
+  int ci = g->ci;
   for (int py = 0; py < hp; py++) {
     int iy = py - g->top;
     float *row = xp + py * wp * ci;
@@ -165,15 +137,19 @@ static void pad_image(const Geometry *g, const float *x, float *xp) {
   }
 }
 
-/* Forward of one image: direct where it can, else im2col + GEMM. */
-static void conv_image(const Geometry *g, const float *x, const float *w, float *y, float *scratch,
-                       const float *bias, int relu) {
+/* Forward of one image: Winograd when given the transformed filter `u` (winograd.c), else direct where it can,
+   else im2col + GEMM. */
+static void conv_image(const Geometry *g, const float *x, const float *w, const float *u, int block, float *y,
+                       float *scratch, const float *bias, int relu) {
+  if (u) {
+    winograd_image(g, x, u, block, y, scratch, bias, relu);
+    return;
+  }
   if (direct_forward(g)) {
     int wp = g->w;
     if (needs_padding(g)) {
-      pad_image(g, x, scratch);
+      pad_image(g, x, scratch, padded_height(g), wp = padded_width(g));
       x = scratch;
-      wp = padded_width(g);
     }
     conv_direct(g, x, wp, w, y, bias, relu);
     return;
@@ -198,10 +174,11 @@ static void conv_image(const Geometry *g, const float *x, const float *w, float 
   }
 }
 
-/* p[G..]: x, filter, y, scratch, scratch bytes per thread, bias (0 = none), relu (0/1). Task = image. */
+/* p[G..]: x, filter, y, scratch, scratch bytes per thread, bias (0 = none), relu (0/1), Winograd filter
+   (cohort_winograd_filter's, 0 = none), Winograd tiles a pass. Task = image. */
 EXPORT(cohort_conv2d) {
   const Geometry *g = geometry(p);
-  conv_image(g, fptr(p, G) + task * g->h * g->w * g->ci, fptr(p, G + 1),
+  conv_image(g, fptr(p, G) + task * g->h * g->w * g->ci, fptr(p, G + 1), fptr(p, G + 7), p[G + 8],
              fptr(p, G + 2) + task * g->oh * g->ow * g->co, thread_scratch(p, G + 3, thread), fptr(p, G + 5),
              p[G + 6]);
 }
@@ -217,7 +194,8 @@ static int input_grad_direct(const Geometry *g) {
 
 #define GEOMETRY_FLOATS 16 /* a Geometry in scratch, rounded up to keep what follows 16-byte aligned */
 
-static void input_grad_image(const Geometry *g, const float *dy, const float *flipped, float *dx, float *scratch) {
+static void input_grad_image(const Geometry *g, const float *dy, const float *flipped, const float *u, int block,
+                             float *dx, float *scratch) {
   Geometry *t = (Geometry *)scratch;
   t->n = 1;
   t->h = g->oh;
@@ -231,7 +209,7 @@ static void input_grad_image(const Geometry *g, const float *dy, const float *fl
   t->sh = t->sw = 1;
   t->top = g->kh - 1 - g->top;
   t->left = g->kw - 1 - g->left;
-  conv_image(t, dy, flipped, dx, scratch + GEOMETRY_FLOATS, 0, 0);
+  conv_image(t, dy, flipped, u, block, dx, scratch + GEOMETRY_FLOATS, 0, 0);
 }
 
 /* p[G..]: filter, flipped (kh·kw·co·ci). Task = tap: W'[tap] = W[kh·kw − 1 − tap]ᵀ. */
@@ -390,15 +368,15 @@ static void input_grad_scatter(const Geometry *g, const float *dy, const float *
 }
 
 /* p[G..]: dy, filter, dx, scratch, scratch bytes per thread, flipped filter (cohort_conv2d_flip_filter's, for
-   8-wide input channels), filter columns (cohort_conv2d_filter_columns', for other channel counts). Task =
-   image. */
+   8-wide input channels), filter columns (cohort_conv2d_filter_columns', for other channel counts), the
+   flipped filter's Winograd transform (stride 1, 3×3; 0 = none), Winograd tiles a pass. Task = image. */
 EXPORT(cohort_conv2d_input_grad) {
   const Geometry *g = geometry(p);
   const float *dy = fptr(p, G) + task * g->oh * g->ow * g->co;
   float *dx = fptr(p, G + 2) + task * g->h * g->w * g->ci;
   float *scratch = thread_scratch(p, G + 3, thread);
   if (input_grad_direct(g)) {
-    input_grad_image(g, dy, fptr(p, G + 5), dx, scratch);
+    input_grad_image(g, dy, fptr(p, G + 5), fptr(p, G + 7), p[G + 8], dx, scratch);
     return;
   }
   if (g->ci % 8 == 0) {
@@ -476,7 +454,7 @@ static void filter_grad_padded(const Geometry *g, const float *x, const float *d
   int ci = g->ci, co = g->co, wp = padded_width(g), rows = g->kh * g->kw * ci;
   int x_out_row = g->sh * wp * ci, x_col = g->sw * ci;
   for (int img = first; img < last; img++) {
-    pad_image(g, x + img * g->h * g->w * ci, scratch);
+    pad_image(g, x + img * g->h * g->w * ci, scratch, padded_height(g), wp);
     const float *d = dy + img * g->oh * g->ow * co;
     for (int i0 = 0; i0 < rows; i0 += 4) {
       int valid = imin(4, rows - i0);

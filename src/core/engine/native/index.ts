@@ -120,6 +120,45 @@ function convGeometry(a: ConvAttrs, xShape: Shape4, filterShape: Shape4, depthwi
   return { info, words, rows, taps, cols: pointwise ? 0 : rows * taps, padded }
 }
 
+/**
+ * Floats of V and M (16 × tiles × (ci + co)) a Winograd pass works on: 32 KB, a core's L1 data cache. Measured
+ * (bench/conv-kernels.ts, one thread): 16–32 KB passes ran resnet-8's 16-channel layers 1.2–1.3× faster than 256 KB
+ * ones (which were no faster than the direct kernel there), the wider layers the same.
+ */
+const WINOGRAD_PASS_FLOATS = 8192
+
+/**
+ * Winograd F(2×2, 3×3) for a convolution run as a forward from ci to co channels with an oh×ow output
+ * (native/kernels/winograd.c): 3×3, stride 1, ci a multiple of 4 and co of 8. Returns the tiles a pass and the
+ * scratch floats a thread needs (the input padded to whole 4×4 patches, then V and M), or undefined.
+ */
+function winogradPlan(
+  kh: number,
+  kw: number,
+  stride: number,
+  oh: number,
+  ow: number,
+  ci: number,
+  co: number,
+) {
+  if (kh !== 3 || kw !== 3 || stride !== 1 || ci % 4 !== 0 || co % 8 !== 0) return undefined
+  const [th, tw] = [Math.ceil(oh / 2), Math.ceil(ow / 2)]
+  const perTile = 16 * (ci + co)
+  const block = Math.max(
+    4,
+    Math.min(Math.ceil((th * tw) / 4), Math.floor(WINOGRAD_PASS_FLOATS / perTile / 4)) * 4,
+  )
+  const padded = Math.ceil(((2 * th + 2) * (2 * tw + 2) * ci) / 4) * 4
+  return { block, scratch: padded + block * perTile }
+}
+
+/** U = the Winograd transform of a [3, 3, ci, co] filter at `filter` (16 × ci × co floats), in the arena. */
+function winogradFilter(k: NativeKernels, filter: number, ci: number, co: number): number {
+  const u = k.alloc(16 * ci * co)
+  k.run('cohort_winograd_filter', [ci, co, filter, u], ci)
+  return u
+}
+
 function fallback(kernelName: string, args: Parameters<tf.KernelFunc>[0]) {
   return replaced.get(kernelName)!(args)
 }
@@ -186,12 +225,16 @@ export function conv2dForward(kernelName: string): tf.KernelFunc {
     )
       return fallback(kernelName, args)
     const { info, rows, taps, cols, padded } = geometry
+    const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, inChannels: ci } = info
+    const winograd = sh === sw ? winogradPlan(kh, kw, sh, info.outHeight, info.outWidth, ci, co) : undefined
     return nativeCall(b, [x, filter, bias], (k, [xp, fp, bp]) => {
+      const u = winograd ? winogradFilter(k, fp!, ci, co) : 0
       const yp = k.alloc(info.batchSize * rows * co)
-      const scratch = k.scratch(Math.max(padded, cols + gemmScratch(co, taps)))
+      const scratch = k.scratch(Math.max(padded, cols + gemmScratch(co, taps), winograd?.scratch ?? 0))
+      const relu = activation === 'relu' ? 1 : 0
       k.run(
         'cohort_conv2d',
-        [...geometry.words, xp!, fp!, yp, ...scratch, bp!, activation === 'relu' ? 1 : 0],
+        [...geometry.words, xp!, fp!, yp, ...scratch, bp!, relu, u, winograd?.block ?? 0],
         info.batchSize,
       )
       return { shape: [info.batchSize, info.outHeight, info.outWidth, co], ptr: yp }
@@ -219,16 +262,22 @@ const conv2DBackpropInput = convGradient(
     let scratch: [number, number]
     let flipped = 0
     let columns = 0
+    let u = 0
+    let block = 0
     if (wide) {
-      // input_grad_image at stride 1: a geometry and the padded gradient
-      const paddedDy = (info.inHeight - 1 + info.filterHeight) * (info.inWidth - 1 + info.filterWidth) * co
-      scratch = k.scratch(16 + paddedDy)
+      // input_grad_image at stride 1: a geometry and the padded gradient (or Winograd's scratch)
+      const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, inChannels: ci } = info
+      const paddedDy = (info.inHeight - 1 + kh) * (info.inWidth - 1 + kw) * co
+      const direct = sh === 1 && sw === 1 && info.padInfo.top <= kh - 1 && info.padInfo.left <= kw - 1
+      // that forward runs from co to ci channels into the inHeight×inWidth dx
+      const winograd = direct ? winogradPlan(kh, kw, 1, info.inHeight, info.inWidth, co, ci) : undefined
+      scratch = k.scratch(16 + Math.max(paddedDy, winograd?.scratch ?? 0))
       flipped = k.alloc(taps * co)
-      k.run(
-        'cohort_conv2d_flip_filter',
-        [...geometry.words, fp!, flipped],
-        info.filterHeight * info.filterWidth,
-      )
+      k.run('cohort_conv2d_flip_filter', [...geometry.words, fp!, flipped], kh * kw)
+      if (winograd) {
+        u = winogradFilter(k, flipped, co, ci)
+        block = winograd.block
+      }
     } else {
       // input_grad_columns: each column's offset and the padded dx
       const width = Math.ceil(taps / 8) * 8
@@ -238,7 +287,7 @@ const conv2DBackpropInput = convGradient(
     }
     k.run(
       'cohort_conv2d_input_grad',
-      [...geometry.words, dyp!, fp!, dxp, ...scratch, flipped, columns],
+      [...geometry.words, dyp!, fp!, dxp, ...scratch, flipped, columns, u, block],
       info.batchSize,
     )
     return dxp
@@ -469,7 +518,9 @@ interface ClipAttrs {
  * vs XNNPACK's 12.8–13.5 on resnet-8's three shapes, 12.6–13.2 vs 16.5–16.8 on cnn's (stems and thin 1×1
  * layers stay on XNNPACK: MIN_FORWARD_TAPS); filter gradient 9.4–10.7 ms vs 17–19 for the JS kernel (resnet-8),
  * 12.3–13.2 vs 25–26 (cnn); stride-1 input gradient 10–11 vs the JS kernel's 10.5–12 (resnet-8), 13–14 vs
- * 14–15 (cnn); stride-2 input gradient 6–6.5 ms vs 22 (resnet-8's 28→14 layer).
+ * 14–15 (cnn); stride-2 input gradient 6–6.5 ms vs 22 (resnet-8's 28→14 layer). Since then the 3×3 stride-1
+ * forward and input gradient run as Winograd F(2×2, 3×3) (winogradPlan): about 1.3–2× faster again on those
+ * shapes, whole networks 1.2–1.6× (docs/BENCHMARKS.md, 2026-12-06 04:30–05:00).
  */
 export const NATIVE_KERNELS: ReadonlyArray<{ kernelName: string; kernelFunc: tf.KernelFunc }> = [
   { kernelName: 'Conv2D', kernelFunc: conv2dForward('Conv2D') },

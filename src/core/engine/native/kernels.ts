@@ -15,6 +15,7 @@ export const KERNEL_NAMES = [
   'cohort_conv2d_input_grad',
   'cohort_conv2d_flip_filter',
   'cohort_conv2d_filter_columns',
+  'cohort_winograd_filter',
   'cohort_conv2d_filter_grad',
   'cohort_sum_parts',
   'cohort_max_pool_grad',

@@ -26,6 +26,12 @@ for (const stride of [1, 2]) {
     CASES.push({ batch: 2, size: [6, 5], inChannels: 16, outChannels: 64, kernel: 3, stride, pad })
     // 8 input channels, 5 output: the direct stride-1 input gradient over an odd channel count
     CASES.push({ batch: 2, size: [7, 6], inChannels: 8, outChannels: 5, kernel: 3, stride, pad })
+    // Winograd F(2×2, 3×3) at stride 1 (3×3, input channels a multiple of 4, output of 8): odd sizes (part
+    // tiles), batch 1, and 30×30 (more tiles than one pass) for the forward; the input gradient runs it from
+    // the output's channels to the input's (here 4 → 8)
+    CASES.push({ batch: 1, size: [5, 9], inChannels: 16, outChannels: 8, kernel: 3, stride, pad })
+    CASES.push({ batch: 1, size: [30, 30], inChannels: 8, outChannels: 16, kernel: 3, stride, pad })
+    CASES.push({ batch: 2, size: [3, 4], inChannels: 8, outChannels: 4, kernel: 3, stride, pad })
     // 17 channels, depthwise multiplier 1 (MobileNet's): whole 4-wide vectors and a remainder
     CASES.push({ batch: 2, size: [9, 8], inChannels: 17, outChannels: 8, kernel: 3, stride, pad })
   }
