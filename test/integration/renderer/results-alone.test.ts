@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import ResultsView from '../../../src/renderer/src/views/ResultsView.vue'
 import { useBridge } from '../../../src/renderer/src/api'
 import { useDatasetStore } from '../../../src/renderer/src/stores/dataset'
+import { useRecogniseStore } from '../../../src/renderer/src/stores/recognise'
 import { useResultsStore } from '../../../src/renderer/src/stores/results'
 import { createCohortService, type CohortService } from '../../../src/core/service'
 import type { RunSummary } from '../../../src/shared/types'
@@ -58,5 +59,12 @@ describe('ResultsView: together or alone', () => {
     await waitUntil(() => wrapper.find('[data-test=alone-for]').exists(), 30_000)
     expect(wrapper.find('[data-test=alone-for]').text()).toContain(`run ${together.id}'s networks alone`)
     expect(wrapper.find('[data-test=train-alone]').exists()).toBe(false)
+    // Recognise lists it as what it is
+    const recognise = useRecogniseStore()
+    await recognise.refresh()
+    expect(recognise.runs.map((r) => r.title)).toEqual([
+      `Run ${together.id} · squares · cnn + resnet-8`,
+      `Run ${alone.id} · squares · cnn + resnet-8 (trained alone, for run ${together.id})`,
+    ])
   }, 180_000)
 })

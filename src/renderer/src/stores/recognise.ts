@@ -18,6 +18,7 @@ import { base64Of } from '../logic/base64'
 import { answersOf, judgeAnswers, NOT_CHECKED, unsureWhy, type Trust } from '../logic/trust'
 import { useDatasetStore } from './dataset'
 import { useLabellingStore } from './labelling'
+import { isAloneRun } from '../../../shared/run-choice'
 import { useNoticesStore } from './notices'
 
 const NOT_A_PICTURE = 'Not a picture'
@@ -166,7 +167,7 @@ export const useRecogniseStore = defineStore('recognise', () => {
       .filter((r) => r.status === 'completed')
       .map((r) => ({
         ref: r.id,
-        title: `Run ${r.id} · ${names.get(r.datasetId) ?? 'dataset'} · ${r.networks.map((n) => n.arch).join(' + ')}`,
+        title: `Run ${r.id} · ${names.get(r.datasetId) ?? 'dataset'} · ${r.networks.map((n) => n.arch).join(' + ')}${isAloneRun(r) ? ` (trained alone, for run ${String(r.config.aloneFor)})` : ''}`,
         classNames: r.classNames,
         networks: r.networks.map((n) => ({ index: n.index, arch: n.arch })),
         datasetId: r.datasetId,
