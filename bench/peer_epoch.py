@@ -7,6 +7,10 @@ of the reference's, so that this repository's benchmark does not depend on files
 Times the training loop only (as the reference's `train_s`), whole and after its first step, and prints one JSON
 object.
 
+OpenMP's threads sleep instead of spinning while they wait (OMP_WAIT_POLICY=PASSIVE unless the caller set it):
+libgomp's default spin lets one waiting thread hold a core that its partner needs, and on a 2-core machine with
+any other load that made the same loop 2-5x slower (docs/BENCHMARKS.md, 2026-12-06). The computation is unchanged.
+
 Usage: python3 bench/peer_epoch.py [--images 55000] [--threads 2] [--data /usr/share/datasets/fashion-mnist]
 """
 import argparse
@@ -17,10 +21,13 @@ import os
 import sys
 import time
 
-import numpy as np
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
+# before torch loads libgomp, which reads it once
+os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 MEAN, STD = 0.286, 0.353
 FULL = 55_000
@@ -172,6 +179,7 @@ def main() -> None:
     print(json.dumps({
         'name': f'PyTorch {torch.__version__} cpu ({a.threads} threads)',
         'python': sys.executable,
+        'ompWaitPolicy': os.environ['OMP_WAIT_POLICY'],
         'images': a.images,
         'steps': steps,
         'measuredSeconds': round(seconds, 3),

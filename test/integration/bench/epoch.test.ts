@@ -3,9 +3,11 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { findPeerPython } from '../../../bench/peer-python'
 import { FASHION_MNIST_DIR } from '../../../src/core/dataset/idx'
 
 const haveData = existsSync(join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz'))
+const peerPython = haveData ? findPeerPython().python : null
 const home = mkdtempSync(join(tmpdir(), 'cohort-bench-epoch-'))
 afterAll(() => rmSync(home, { recursive: true, force: true }))
 
@@ -39,4 +41,25 @@ describe.skipIf(!haveData)(`cohort bench epoch (needs Fashion-MNIST in ${FASHION
       }),
     ).toThrow(/--images/)
   })
+})
+
+// libgomp's default spin made the peer 2-5x slower than PyTorch is whenever anything else ran (BENCHMARKS.md)
+describe.skipIf(peerPython === null)('the epoch peer (needs a Python with torch, and Fashion-MNIST)', () => {
+  const peer = (env: NodeJS.ProcessEnv) =>
+    JSON.parse(
+      execFileSync(peerPython!, ['bench/peer_epoch.py', '--images', '256'], {
+        encoding: 'utf8',
+        env,
+        timeout: 120_000,
+      })
+        .trim()
+        .split('\n')
+        .pop()!,
+    ) as { ompWaitPolicy: string; steps: number }
+
+  it("lets OpenMP's threads sleep while they wait, unless the caller chose a policy", () => {
+    const { OMP_WAIT_POLICY: _, ...rest } = process.env
+    expect(peer(rest)).toMatchObject({ ompWaitPolicy: 'PASSIVE', steps: 2 })
+    expect(peer({ ...rest, OMP_WAIT_POLICY: 'ACTIVE' })).toMatchObject({ ompWaitPolicy: 'ACTIVE', steps: 2 })
+  }, 240_000)
 })
