@@ -220,9 +220,12 @@ describe('plain words: the app never names a command-line flag or shows a system
     await page.click('button[type=submit]')
     const report = page.locator('[data-test=import-report]')
     await report.waitFor()
-    expect(await report.locator('li').allInnerTexts()).toEqual([
-      `${join(folder, 'cats', 'notes.png')} — not an image Cohort can read: the content is not a known image format`,
-    ])
+    // the report can show before its list of rejected files renders: wait for the list, not the box
+    await expect
+      .poll(() => report.locator('li').allInnerTexts())
+      .toEqual([
+        `${join(folder, 'cats', 'notes.png')} — not an image Cohort can read: the content is not a known image format`,
+      ])
   })
 
   it('an empty filter says what to do next: “All labelled — split and train”', async () => {
