@@ -5,18 +5,16 @@
  */
 import type { Db } from '../store/db'
 import { listRuns, requireRun } from '../store/runs'
+import { aloneRunFor } from '../../shared/run-choice'
 import type { RunSummary } from '../../shared/types'
 
 export class AloneRunError extends Error {
   override name = 'AloneRunError'
 }
 
-/** Statuses of an alone run that count as "already asked for": a failed or cancelled one may be asked again. */
-const LIVE = new Set(['queued', 'running', 'completed'])
-
-/** The alone run already made for `runId`, if any. */
+/** The alone run already made for `run`, if any. */
 export function aloneRunOf(db: Db, run: RunSummary): RunSummary | null {
-  return listRuns(db, run.datasetId).find((r) => r.config.aloneFor === run.id && LIVE.has(r.status)) ?? null
+  return aloneRunFor(listRuns(db, run.datasetId), run.id)
 }
 
 /**
